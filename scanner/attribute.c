@@ -1,0 +1,416 @@
+/* Per-chunk work of a scanning worker: frame → scan → validate → attribute,
+ * then the hand-off to aggregate and to the findings writer. */
+#include "attribute.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "frame.h"
+#include "scan.h"
+#include "source.h"
+#include "util.h"
+
+struct cand {
+	uint32_t rule;
+	uint32_t span;
+	uint32_t start, end;      /* raw chunk offsets */
+	uint32_t voff, vlen;      /* the value: in the chunk, or in at->decoded */
+	bool decoded;
+	enum verdict verdict;
+	bool context;
+	enum confidence conf;
+};
+
+struct attributor {
+	struct attribute_config cfg;
+	const struct ruleset *rs;
+	struct scanner *sc;
+	struct fieldcache *fc;
+	struct span_vec spans;
+	struct cand *cands;
+	size_t ncands, cands_cap;
+	struct buf decoded;       /* decoded JSON strings, back to back */
+	uint32_t *map;
+	size_t map_cap;
+};
+
+struct attributor *attributor_new(const struct attribute_config *cfg)
+{
+	struct attributor *at = xcalloc(1, sizeof *at);
+	at->cfg = *cfg;
+	at->rs = hsdb_ruleset(cfg->db);
+	at->sc = scanner_new(cfg->db);
+	if (!at->sc) {
+		free(at);
+		return NULL;
+	}
+	at->fc = fieldcache_new(cfg->fields);
+	buf_init(&at->decoded);
+	return at;
+}
+
+void attributor_free(struct attributor *at)
+{
+	if (!at)
+		return;
+	scanner_free(at->sc);
+	fieldcache_free(at->fc);
+	free(at->spans.v);
+	free(at->cands);
+	free(at->map);
+	buf_release(&at->decoded);
+	free(at);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int read_u4(const char *s, size_t len, size_t i, unsigned *out)
+{
+	unsigned v = 0;
+	if (i + 4 > len)
+		return -1;
+	for (size_t k = 0; k < 4; k++) {
+		int h = hexval(s[i + k]);
+		if (h < 0)
+			return -1;
+		v = v << 4 | (unsigned)h;
+	}
+	*out = v;
+	return 0;
+}
+
+void attribute_json_unescape(const char *s, size_t len, char *dst, uint32_t *map, size_t *dlen)
+{
+	size_t i = 0, o = 0;
+	while (i < len) {
+		size_t at = i;
+		if (s[i] != '\\' || i + 1 >= len) {
+			map[o] = (uint32_t)at;
+			dst[o++] = s[i++];
+			continue;
+		}
+		char e = s[i + 1];
+		char simple = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b'
+			: e == 'f' ? '\f' : (e == '"' || e == '\\' || e == '/') ? e : 0;
+		if (simple) {
+			map[o] = (uint32_t)at;
+			dst[o++] = simple;
+			i += 2;
+			continue;
+		}
+		unsigned cp;
+		if (e != 'u' || read_u4(s, len, i + 2, &cp)) {
+			map[o] = (uint32_t)at; /* not an escape JSON knows: keep it as written */
+			dst[o++] = s[i++];
+			continue;
+		}
+		i += 6;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			unsigned lo;
+			if (i + 1 < len && s[i] == '\\' && s[i + 1] == 'u' && !read_u4(s, len, i + 2, &lo) &&
+			    lo >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i += 6;
+			} else {
+				cp = 0xFFFD;
+			}
+		} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+			cp = 0xFFFD;
+		}
+		char u[4];
+		size_t n;
+		if (cp < 0x80) {
+			u[0] = (char)cp;
+			n = 1;
+		} else if (cp < 0x800) {
+			u[0] = (char)(0xC0 | cp >> 6);
+			u[1] = (char)(0x80 | (cp & 0x3F));
+			n = 2;
+		} else if (cp < 0x10000) {
+			u[0] = (char)(0xE0 | cp >> 12);
+			u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			u[2] = (char)(0x80 | (cp & 0x3F));
+			n = 3;
+		} else {
+			u[0] = (char)(0xF0 | cp >> 18);
+			u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+			u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			u[3] = (char)(0x80 | (cp & 0x3F));
+			n = 4;
+		}
+		/* Every byte of the character maps to its escape, so a match
+		 * that starts or ends inside it covers the whole escape. */
+		for (size_t k = 0; k < n; k++) {
+			map[o] = (uint32_t)at;
+			dst[o++] = u[k];
+		}
+	}
+	map[o] = (uint32_t)len;
+	*dlen = o;
+}
+
+/* Offset of the first byte that breaks UTF-8 in p[0..len), or len. */
+static size_t utf8_invalid_at(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		/* Skip ASCII eight bytes at a time. */
+		while (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		if (!n || i + n > len)
+			return i;
+		for (size_t k = 1; k < n; k++)
+			if ((p[i + k] & 0xC0) != 0x80)
+				return i;
+		if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
+		    (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+static void push_cand(struct attributor *at, const struct match *m, uint32_t span, uint32_t start,
+		      uint32_t end, uint32_t voff, bool decoded)
+{
+	if (at->ncands == at->cands_cap)
+		xgrow((void **)&at->cands, &at->cands_cap, at->ncands + 1, sizeof *at->cands);
+	at->cands[at->ncands++] = (struct cand){
+		.rule = m->rule, .span = span, .start = start, .end = end, .voff = voff,
+		.vlen = m->end - m->start, .decoded = decoded, .verdict = m->verdict,
+	};
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->span != y->span)
+		return x->span < y->span ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static bool has_hotword(const struct rule *r, const char *p, size_t len)
+{
+	char low[ATTRIBUTE_HOTWORD_WINDOW];
+	for (size_t i = 0; i < len; i++) {
+		char c = p[i];
+		low[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	for (size_t h = 0; h < r->hotwords.n; h++) {
+		const char *w = r->hotwords.v[h];
+		size_t wl = strlen(w);
+		for (size_t i = 0; i + wl <= len; i++)
+			if (low[i] == w[0] && !memcmp(low + i, w, wl))
+				return true;
+	}
+	return false;
+}
+
+static enum confidence confidence_of(const struct rule *r, const struct cand *c)
+{
+	bool validated = r->validator && c->verdict == VERDICT_PASS;
+	if (c->verdict == VERDICT_WEAK)
+		return CONFIDENCE_POSSIBLE;
+	if (r->weak)
+		return !c->context ? CONFIDENCE_POSSIBLE : validated ? CONFIDENCE_VERY_LIKELY : CONFIDENCE_LIKELY;
+	if (validated)
+		return c->context ? CONFIDENCE_VERY_LIKELY : CONFIDENCE_LIKELY;
+	return CONFIDENCE_LIKELY;
+}
+
+/* Is a better than b as the reading of one written value? Validator
+ * evidence first, then context, then priority, then the longer span. */
+static bool better(const struct ruleset *rs, const struct cand *a, const struct cand *b)
+{
+	const struct rule *ra = &rs->rules[a->rule], *rb = &rs->rules[b->rule];
+	int va = a->verdict == VERDICT_WEAK ? 0 : ra->validator ? 2 : 1;
+	int vb = b->verdict == VERDICT_WEAK ? 0 : rb->validator ? 2 : 1;
+	if (va != vb)
+		return va > vb;
+	if (a->context != b->context)
+		return a->context;
+	if (ra->priority != rb->priority)
+		return ra->priority > rb->priority;
+	if (a->end - a->start != b->end - b->start)
+		return a->end - a->start > b->end - b->start;
+	return a->rule < b->rule;
+}
+
+static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const struct cand *c)
+{
+	const struct span *sp = &at->spans.v[c->span];
+	const struct rule *r = &at->rs->rules[c->rule];
+	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
+	uint64_t record = ck->first_record + sp->record;
+	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
+
+	tally_finding(t, sp->field, record, c->rule, c->conf);
+	atomic_fetch_add(&ck->src->findings, 1);
+	ck->nfindings++;
+	if (!at->cfg.format_findings && !at->cfg.on_finding)
+		return;
+	size_t nl = r->validator ? r->validator->normalize(v, c->vlen, norm, sizeof norm)
+		: validate_normalize_identity(v, c->vlen, norm, sizeof norm);
+	fingerprint_hex(at->cfg.key, norm, nl, fp);
+	finding_mask(v, c->vlen, r->validator && !strcmp(r->validator->name, "email"), masked, sizeof masked);
+	struct finding f = {
+		.source_json = ck->src->path_json,
+		.record = record,
+		.field_json = fieldtab_get(at->cfg.fields, sp->field)->json,
+		.rule_id = r->id,
+		.offset = ck->base_offset + c->start,
+		.length = c->end - c->start,
+		.confidence = c->conf,
+		.masked = masked,
+		.fingerprint = fp,
+	};
+	if (at->cfg.format_findings)
+		finding_format(&ck->out, &f);
+	if (at->cfg.on_finding)
+		at->cfg.on_finding(at->cfg.on_finding_arg, &f, c->rule);
+}
+
+/* Frame the chunk's records into at->spans, counting the values. */
+static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
+{
+	struct source *src = ck->src;
+	const struct framer *fr = framer_for(src->format);
+	struct frame_ctx ctx = { .src = src, .fc = at->fc, .delim = src->format == FORMAT_TSV ? '\t' : ',' };
+
+	at->spans.n = 0;
+	if (ck->piece) {
+		span_vec_push(&at->spans, 0, (uint32_t)ck->data.len, src->unnamed_field, 0, 0);
+		if (ck->piece_first)
+			tally_value(t, src->unnamed_field, ck->first_record);
+		return;
+	}
+	for (size_t i = 0; i < ck->nrec; i++) {
+		uint32_t a = ck->recs[i], b = ck->recs[i + 1];
+		size_t first = at->spans.n, err_at = 0;
+		if (fr->split(&ctx, ck->data.data + a, b - a, a, (uint32_t)i, &at->spans, &err_at)) {
+			at->spans.n = first;
+			uint32_t e = b;
+			while (e > a && (ck->data.data[e - 1] == '\n' || ck->data.data[e - 1] == '\r'))
+				e--;
+			span_vec_push(&at->spans, a, e, src->unnamed_field, (uint32_t)i, 0);
+			source_error(src, ck->base_offset + a + err_at, ck->first_record + i, true,
+				     src->format == FORMAT_JSONL ? "malformed JSON; the record is scanned as text"
+				     : "unbalanced quote; the record is scanned as text");
+		}
+		for (size_t s = first; s < at->spans.n; s++)
+			if (!(at->spans.v[s].flags & SPAN_KEY))
+				tally_value(t, at->spans.v[s].field, ck->first_record + i);
+	}
+}
+
+/* The matches of the whole chunk, placed in their spans. Matches inside
+ * escaped JSON strings are dropped here: those strings are scanned in
+ * their decoded form instead. */
+static int collect(struct attributor *at, struct chunk *ck)
+{
+	const struct match *m;
+	size_t n, s = 0;
+	if (scanner_scan(at->sc, ck->data.data, ck->data.len, &m, &n))
+		return PIISCAN_ERR_SCAN;
+	for (size_t i = 0; i < n; i++) {
+		if (ck->piece && (m[i].start < ck->keep_lo || m[i].start >= ck->keep_hi))
+			continue;
+		while (s < at->spans.n && at->spans.v[s].end <= m[i].start)
+			s++;
+		if (s == at->spans.n)
+			break;
+		const struct span *sp = &at->spans.v[s];
+		if (m[i].start < sp->start || m[i].end > sp->end || (sp->flags & SPAN_ESCAPED))
+			continue;
+		push_cand(at, &m[i], (uint32_t)s, m[i].start, m[i].end, m[i].start, false);
+	}
+	at->decoded.len = 0;
+	for (size_t k = 0; k < at->spans.n; k++) {
+		const struct span *sp = &at->spans.v[k];
+		if (!(sp->flags & SPAN_ESCAPED))
+			continue;
+		size_t len = sp->end - sp->start, dlen;
+		xgrow((void **)&at->map, &at->map_cap, len + 1, sizeof *at->map);
+		char *dst = buf_reserve(&at->decoded, len);
+		attribute_json_unescape(ck->data.data + sp->start, len, dst, at->map, &dlen);
+		uint32_t doff = (uint32_t)at->decoded.len;
+		at->decoded.len += dlen;
+		if (scanner_scan(at->sc, dst, dlen, &m, &n))
+			return PIISCAN_ERR_SCAN;
+		for (size_t i = 0; i < n; i++)
+			push_cand(at, &m[i], (uint32_t)k, sp->start + at->map[m[i].start],
+				  sp->start + at->map[m[i].end], doff + m[i].start, true);
+	}
+	return 0;
+}
+
+int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
+{
+	const struct ruleset *rs = at->rs;
+	size_t bad = utf8_invalid_at((const unsigned char *)ck->data.data, ck->data.len);
+	if (bad < ck->data.len && (!ck->piece || (bad >= ck->keep_lo && bad < ck->keep_hi)))
+		source_error(ck->src, ck->base_offset + bad, 0, true,
+			     "invalid UTF-8; the bytes are scanned as they are");
+
+	frame_chunk(at, ck, t);
+	at->ncands = 0;
+	int rc = collect(at, ck);
+	if (rc)
+		return rc;
+	qsort(at->cands, at->ncands, sizeof *at->cands, cmp_cand);
+
+	for (size_t i = 0; i < at->ncands; i++) {
+		struct cand *c = &at->cands[i];
+		const struct span *sp = &at->spans.v[c->span];
+		const struct rule *r = &rs->rules[c->rule];
+		c->context = fieldtab_get(at->cfg.fields, sp->field)->context[c->rule];
+		if (!c->context && r->hotwords.n) {
+			uint32_t lo = c->start > sp->start + ATTRIBUTE_HOTWORD_WINDOW
+				? c->start - ATTRIBUTE_HOTWORD_WINDOW : sp->start;
+			c->context = has_hotword(r, ck->data.data + lo, c->start - lo);
+		}
+		c->conf = confidence_of(r, c);
+	}
+	/* A written value is reported once: of each cluster of overlapping
+	 * candidates in one span, only the best reading stands. */
+	size_t i = 0;
+	while (i < at->ncands) {
+		size_t best = i, j = i + 1;
+		uint32_t end = at->cands[i].end;
+		while (j < at->ncands && at->cands[j].span == at->cands[i].span && at->cands[j].start < end) {
+			if (better(rs, &at->cands[j], &at->cands[best]))
+				best = j;
+			if (at->cands[j].end > end)
+				end = at->cands[j].end;
+			j++;
+		}
+		if (at->cands[best].conf >= at->cfg.min_confidence)
+			emit(at, ck, t, &at->cands[best]);
+		i = j;
+	}
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* The chunk: the unit of work between the reader and the workers. It holds
+ * whole records of one source (or one piece of a record too long to hold)
+ * with their provenance, and receives the formatted findings. */
+#ifndef PIISCAN_CHUNK_H
+#define PIISCAN_CHUNK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct source;
+
+struct chunk {
+	uint64_t seq;            /* order of the chunk in the whole run */
+	struct source *src;
+	struct buf data;         /* record bytes, decompressed */
+	uint64_t base_offset;    /* input offset of data.data[0] */
+	uint64_t first_record;   /* 1-based number of the first record */
+	uint32_t *recs;          /* record i is [recs[i], recs[i+1]); recs[nrec] = data.len */
+	size_t nrec, rec_cap;
+	/* A piece of a giant record: scanned as unnamed text, and only matches
+	 * that start in [keep_lo, keep_hi) are kept (the rest is overlap with
+	 * the neighbouring pieces, so no match is lost or counted twice). */
+	bool piece;
+	bool piece_first;        /* the piece that counts the record */
+	uint32_t keep_lo, keep_hi;
+	struct buf out;          /* findings lines, for the writer */
+	uint64_t nfindings;
+};
+
+#endif

@@ -1,0 +1,58 @@
+/* The field table: every field seen in every source (a CSV column, a JSON
+ * path, or the single unnamed field of a text source) gets a stable id and
+ * knows which rules name it as context. Shared by all workers: interning
+ * takes a lock, reading a field by id does not. Each source is capped at
+ * FIELD_MAX_PER_SOURCE names; later names share one overflow field. */
+#ifndef PIISCAN_FIELD_H
+#define PIISCAN_FIELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+
+#define FIELD_MAX_PER_SOURCE 10000
+#define FIELD_NAME_MAX 256
+#define FIELD_OVERFLOW_NAME "(other)"
+
+struct field {
+	uint32_t id;
+	uint32_t source;      /* source id */
+	char *name;           /* NULL: a text source's records have no field */
+	char *json;           /* name as a JSON literal, or "null" */
+	uint8_t *context;     /* per rule: 1 if the name holds one of its field words */
+};
+
+struct fieldtab;
+
+struct fieldtab *fieldtab_new(const struct ruleset *rs);
+void fieldtab_free(struct fieldtab *ft);
+
+/* The id of field name[0..len) of source (name NULL: the unnamed field),
+ * creating it. Thread-safe. */
+uint32_t fieldtab_intern(struct fieldtab *ft, uint32_t source, const char *name, size_t len);
+
+/* The field with id; valid until fieldtab_free. Thread-safe. */
+const struct field *fieldtab_get(const struct fieldtab *ft, uint32_t id);
+
+/* How many fields exist (ids are 0..count-1). */
+uint32_t fieldtab_count(const struct fieldtab *ft);
+
+/* How many names of source went to the overflow field. */
+uint64_t fieldtab_overflow(const struct fieldtab *ft, uint32_t source);
+
+/* Whether a field name holds word: the name is split at non-alphanumeric
+ * ASCII bytes and at lower-to-upper case changes, and ASCII words compare
+ * case-insensitively as whole words ("nickname" does not hold "name");
+ * a word with non-ASCII bytes (手机) matches as a substring. */
+bool field_name_has_word(const char *name, size_t len, const char *word);
+
+/* A per-worker cache in front of fieldtab_intern, so the hot path does not
+ * take the lock. Not thread-safe: one per worker. */
+struct fieldcache;
+struct fieldcache *fieldcache_new(struct fieldtab *ft);
+void fieldcache_free(struct fieldcache *fc);
+uint32_t fieldcache_intern(struct fieldcache *fc, uint32_t source, const char *name, size_t len);
+
+#endif

@@ -1,0 +1,31 @@
+/* Keyed fingerprints of normalised values: SipHash-2-4 with a 128-bit
+ * output (libsodium's crypto_shorthash_siphashx24), cheap enough to run on
+ * every finding. The key never leaves the process; the manifest carries
+ * only its id. An unkeyed hash of a phone number could be reversed by
+ * hashing all numbers, which is why there is always a key. */
+#ifndef PIISCAN_FINGERPRINT_H
+#define PIISCAN_FINGERPRINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FINGERPRINT_ALGORITHM "siphashx24-128"
+#define FINGERPRINT_HEX_LEN 32
+
+struct fingerprint_key {
+	uint8_t k[16];
+	char id[17];          /* hex of 8 bytes derived from the key */
+	const char *origin;   /* "file", "env" or "random" */
+};
+
+/* Load the key: from file if given (its bytes, at least 16), else from the
+ * PIISCAN_FINGERPRINT_KEY environment variable (at least 16 characters),
+ * else a random per-run key. The material is hashed into a 16-byte key.
+ * Returns 0 or a negative code with errbuf filled. */
+int fingerprint_key_load(struct fingerprint_key *fk, const char *file, char *errbuf, size_t errbuf_len);
+
+/* Write the 32 lower-case hex characters (and a NUL) of the fingerprint of
+ * v[0..len) to hex. Thread-safe. */
+void fingerprint_hex(const struct fingerprint_key *fk, const char *v, size_t len, char hex[FINGERPRINT_HEX_LEN + 1]);
+
+#endif

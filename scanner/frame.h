@@ -1,0 +1,94 @@
+/* The frame stage: cutting a byte stream into records and a record into
+ * field values. Each format (frame_csv.c, frame_json.c, frame_text.c)
+ * implements struct framer and is registered in the table in frame.c.
+ * record_end runs in the reader, in order; split runs in the workers, on
+ * whole records, in any order. */
+#ifndef PIISCAN_FRAME_H
+#define PIISCAN_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum frame_format {
+	FORMAT_AUTO,
+	FORMAT_CSV,
+	FORMAT_TSV,
+	FORMAT_JSONL,
+	FORMAT_TEXT,
+	FORMAT_COUNT_
+};
+
+const char *frame_format_name(enum frame_format f);
+/* Parse a --format name; returns -1 if unknown. */
+int frame_format_parse(const char *s);
+/* The format an extension implies (path without its compression suffix),
+ * or FORMAT_AUTO when it says nothing. */
+enum frame_format frame_format_from_path(const char *path);
+/* Guess from the first bytes of the (decompressed) input. */
+enum frame_format frame_format_sniff(const char *p, size_t len);
+
+/* A field value (or, for JSON, a key) inside a record, in chunk offsets. */
+struct span {
+	uint32_t start;
+	uint32_t end;
+	uint32_t field;       /* field id */
+	uint32_t record;      /* record index within the chunk */
+	uint32_t flags;
+};
+
+#define SPAN_ESCAPED 1u   /* a JSON string with backslash escapes: scan its decoded form */
+#define SPAN_KEY 2u       /* a JSON key: scanned, but not a value of its field */
+
+struct span_vec {
+	struct span *v;
+	size_t n;
+	size_t cap;
+};
+
+struct source;
+struct fieldcache;
+
+/* What split needs to know about where a record is. */
+struct frame_ctx {
+	const struct source *src;
+	struct fieldcache *fc;
+	char delim;           /* CSV/TSV field delimiter */
+};
+
+/* Reader-side state of one source, carried from one record_end call to the
+ * next (a record may arrive in pieces). */
+struct frame_cursor {
+	size_t scanned;       /* bytes of the pending record already looked at */
+	bool in_quotes;
+	char delim;
+};
+
+struct framer {
+	enum frame_format format;
+	/* Find the end of the record starting at p[0]. Returns the record's
+	 * length (terminator included), or 0 when p[0..len) holds only part of
+	 * a record and more input is needed. At eof, what remains is one
+	 * record. Sets *in_quotes when the pending record is inside a quoted
+	 * field (CSV), so the reader can tell an unbalanced quote. */
+	size_t (*record_end)(struct frame_cursor *cur, const char *p, size_t len, bool eof);
+	/* Append the value spans of the record rec[0..len) (located at chunk
+	 * offset base, record index recno) to out. Returns 0, or a negative
+	 * code when the record is malformed (it is then scanned as one span of
+	 * the source's unnamed field, and *err_at says where it broke). */
+	int (*split)(const struct frame_ctx *ctx, const char *rec, size_t len, uint32_t base,
+		     uint32_t recno, struct span_vec *out, size_t *err_at);
+};
+
+/* The framer for a format (never FORMAT_AUTO). */
+const struct framer *framer_for(enum frame_format f);
+
+/* Split a CSV header record into names (RFC 4180 unquoting); a repeated
+ * name gets a suffix ("phone#2"), an empty one "colN". The caller frees
+ * names[i] and names. */
+void frame_csv_header(const char *rec, size_t len, char delim, char ***names, size_t *n);
+
+void span_vec_push(struct span_vec *sv, uint32_t start, uint32_t end, uint32_t field,
+		   uint32_t record, uint32_t flags);
+
+#endif

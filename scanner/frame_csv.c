@@ -1,0 +1,199 @@
+/* CSV and TSV framing per RFC 4180: quoted fields may hold delimiters,
+ * doubled quotes and line breaks, so a record ends only at a line break
+ * outside quotes. A field's span is its content without the enclosing
+ * quotes (doubled quotes stay as written: offsets are input bytes). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "field.h"
+#include "frame.h"
+#include "source.h"
+#include "util.h"
+
+static size_t csv_record_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
+{
+	size_t i = cur->scanned;
+	bool q = cur->in_quotes;
+	while (i < len) {
+		if (!q) {
+			/* Outside quotes only '"' and '\n' matter: jump between them. */
+			const char *nl = memchr(p + i, '\n', len - i);
+			size_t stop = nl ? (size_t)(nl - p) : len;
+			const char *qt = memchr(p + i, '"', stop - i);
+			if (!qt) {
+				if (nl) {
+					cur->scanned = 0;
+					cur->in_quotes = false;
+					return stop + 1;
+				}
+				i = len;
+				break;
+			}
+			i = (size_t)(qt - p) + 1;
+			q = true;
+		} else {
+			const char *qt = memchr(p + i, '"', len - i);
+			if (!qt) {
+				i = len;
+				break;
+			}
+			i = (size_t)(qt - p) + 1;
+			q = false; /* a doubled quote re-enters at the next '"' */
+		}
+	}
+	if (eof) {
+		cur->scanned = 0;
+		cur->in_quotes = false;
+		return len;
+	}
+	cur->scanned = i;
+	cur->in_quotes = q;
+	return 0;
+}
+
+static uint32_t column_field(const struct frame_ctx *ctx, uint32_t col)
+{
+	if (col < ctx->src->ncols)
+		return ctx->src->colfield[col];
+	char name[32];
+	int n = snprintf(name, sizeof name, "col%u", col + 1);
+	return fieldcache_intern(ctx->fc, ctx->src->id, name, (size_t)n);
+}
+
+/* Walk the fields of one record, calling back with each field's content. */
+static int csv_walk(const char *rec, size_t len, char delim,
+		    void (*fn)(void *arg, uint32_t col, size_t a, size_t b, bool quoted), void *arg,
+		    size_t *err_at)
+{
+	size_t i = 0;
+	uint32_t col = 0;
+	if (len && rec[len - 1] == '\n')
+		len--;
+	if (len && rec[len - 1] == '\r')
+		len--;
+	for (;;) {
+		if (i < len && rec[i] == '"') {
+			size_t a = i + 1, j = a;
+			for (;;) {
+				const char *qt = memchr(rec + j, '"', len - j);
+				if (!qt) {
+					*err_at = i;
+					fn(arg, col, a, len, true);
+					return -1;
+				}
+				j = (size_t)(qt - rec);
+				if (j + 1 < len && rec[j + 1] == '"') {
+					j += 2;
+					continue;
+				}
+				break;
+			}
+			fn(arg, col, a, j, true);
+			i = j + 1;
+			/* Tolerate stray bytes between the closing quote and the delimiter. */
+			const char *d = memchr(rec + i, delim, len - i);
+			if (!d)
+				return 0;
+			i = (size_t)(d - rec) + 1;
+		} else {
+			const char *d = memchr(rec + i, delim, len - i);
+			size_t b = d ? (size_t)(d - rec) : len;
+			fn(arg, col, i, b, false);
+			if (!d)
+				return 0;
+			i = b + 1;
+		}
+		col++;
+	}
+}
+
+struct split_arg {
+	const struct frame_ctx *ctx;
+	struct span_vec *out;
+	uint32_t base, recno;
+};
+
+static void split_one(void *argp, uint32_t col, size_t a, size_t b, bool quoted)
+{
+	struct split_arg *arg = argp;
+	(void)quoted;
+	if (b > a)
+		span_vec_push(arg->out, arg->base + (uint32_t)a, arg->base + (uint32_t)b,
+			      column_field(arg->ctx, col), arg->recno, 0);
+}
+
+static int csv_split(const struct frame_ctx *ctx, const char *rec, size_t len, uint32_t base,
+		     uint32_t recno, struct span_vec *out, size_t *err_at)
+{
+	struct split_arg arg = { ctx, out, base, recno };
+	return csv_walk(rec, len, ctx->delim, split_one, &arg, err_at) ? -1 : 0;
+}
+
+struct header_arg {
+	const char *rec;
+	char **names;
+	size_t n, cap;
+};
+
+static void header_one(void *argp, uint32_t col, size_t a, size_t b, bool quoted)
+{
+	struct header_arg *h = argp;
+	char *name = xmalloc(b - a + 1);
+	size_t o = 0;
+	for (size_t i = a; i < b; i++) {
+		name[o++] = h->rec[i];
+		if (quoted && h->rec[i] == '"' && i + 1 < b && h->rec[i + 1] == '"')
+			i++;
+	}
+	name[o] = '\0';
+	/* Trim blanks and a UTF-8 byte order mark on the first name. */
+	char *s = name;
+	if (col == 0 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t l = strlen(s);
+	while (l && (s[l - 1] == ' ' || s[l - 1] == '\t'))
+		l--;
+	char *clean = xstrndup(s, l);
+	free(name);
+	if (!*clean) {
+		free(clean);
+		char tmp[32];
+		snprintf(tmp, sizeof tmp, "col%u", col + 1);
+		clean = xstrdup(tmp);
+	}
+	xgrow((void **)&h->names, &h->cap, h->n + 1, sizeof *h->names);
+	h->names[h->n++] = clean;
+}
+
+void frame_csv_header(const char *rec, size_t len, char delim, char ***names, size_t *n)
+{
+	struct header_arg h = { .rec = rec };
+	size_t err_at;
+	csv_walk(rec, len, delim, header_one, &h, &err_at);
+	/* A repeated name gets "#2", "#3", ... so every column is its own field. */
+	for (size_t i = 1; i < h.n; i++) {
+		unsigned dup = 1;
+		for (size_t j = 0; j < i; j++) {
+			const char *hash = strrchr(h.names[j], '#');
+			size_t base = hash ? (size_t)(hash - h.names[j]) : strlen(h.names[j]);
+			if (!strcmp(h.names[j], h.names[i]) ||
+			    (hash && strlen(h.names[i]) == base && !strncmp(h.names[j], h.names[i], base)))
+				dup++;
+		}
+		if (dup > 1) {
+			size_t l = strlen(h.names[i]) + 16;
+			char *s = xmalloc(l);
+			snprintf(s, l, "%s#%u", h.names[i], dup);
+			free(h.names[i]);
+			h.names[i] = s;
+		}
+	}
+	*names = h.names;
+	*n = h.n;
+}
+
+const struct framer frame_csv = { FORMAT_CSV, csv_record_end, csv_split };
+const struct framer frame_tsv = { FORMAT_TSV, csv_record_end, csv_split };

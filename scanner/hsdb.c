@@ -1,0 +1,221 @@
+/* Compiling the rule patterns with Hyperscan, and the on-disk cache of the
+ * serialised database. */
+#include "hsdb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "error.h"
+#include "util.h"
+
+struct hsdb {
+	hs_database_t *db;
+	const struct ruleset *rs;
+	bool from_cache;
+};
+
+/* Bump when the way patterns are compiled changes (flags, ids). */
+#define HSDB_FORMAT 1
+
+static unsigned rule_flags(const struct rule *r)
+{
+	(void)r;
+	return HS_FLAG_SOM_LEFTMOST;
+}
+
+static void cache_path(const struct ruleset *rs, const char *dir, char *dst, size_t len)
+{
+	hs_platform_info_t plat;
+	XXH3_state_t *st = XXH3_createState();
+	int fmt = HSDB_FORMAT;
+	memset(&plat, 0, sizeof plat);
+	hs_populate_platform(&plat);
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, rs->hash, sizeof rs->hash);
+	XXH3_128bits_update(st, hs_version(), strlen(hs_version()));
+	XXH3_128bits_update(st, &plat, sizeof plat);
+	XXH3_128bits_update(st, &fmt, sizeof fmt);
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	XXH3_freeState(st);
+	char hex[33];
+	util_hex(hex, c.digest, 16);
+	snprintf(dst, len, "%s/%s.hsdb", dir, hex);
+}
+
+static int default_cache_dir(char *dst, size_t len)
+{
+	const char *e = getenv("PIISCAN_CACHE_DIR");
+	if (e)
+		return snprintf(dst, len, "%s", e) < (int)len ? 0 : -1;
+	if ((e = getenv("XDG_CACHE_HOME")) && *e)
+		return snprintf(dst, len, "%s/piiscan", e) < (int)len ? 0 : -1;
+	if ((e = getenv("HOME")) && *e)
+		return snprintf(dst, len, "%s/.cache/piiscan", e) < (int)len ? 0 : -1;
+	return -1;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, 0700) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	}
+	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+static hs_database_t *cache_read(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	hs_database_t *db = NULL;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 30)) {
+		size_t n = (size_t)st.st_size, got = 0;
+		char *bytes = xmalloc(n);
+		while (got < n) {
+			ssize_t r = read(fd, bytes + got, n - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		if (got == n && hs_deserialize_database(bytes, n, &db) != HS_SUCCESS)
+			db = NULL;
+		free(bytes);
+	}
+	close(fd);
+	return db;
+}
+
+/* Best effort: a cache that cannot be written costs only start-up time. */
+static void cache_write(const hs_database_t *db, const char *dir, const char *path)
+{
+	char *bytes = NULL;
+	size_t n = 0;
+	char tmp[PATH_MAX + 96];
+	if (mkdir_p(dir) || hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
+		return;
+	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		size_t off = 0;
+		while (off < n) {
+			ssize_t w = write(fd, bytes + off, n - off);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		if (close(fd) == 0 && off == n)
+			rename(tmp, path);
+		else
+			unlink(tmp);
+	}
+	free(bytes);
+}
+
+static int compile(const struct ruleset *rs, hs_database_t **out, char *errbuf, size_t errbuf_len)
+{
+	const char **exprs = xcalloc(rs->n, sizeof *exprs);
+	unsigned *flags = xcalloc(rs->n, sizeof *flags);
+	unsigned *ids = xcalloc(rs->n, sizeof *ids);
+	hs_compile_error_t *cerr = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		hs_expr_info_t *info = NULL;
+		exprs[i] = r->pattern;
+		flags[i] = rule_flags(r);
+		ids[i] = (unsigned)i;
+		if (hs_expression_info(r->pattern, flags[i], &info, &cerr) != HS_SUCCESS) {
+			snprintf(errbuf, errbuf_len, "%s:%u: rule '%s': pattern does not compile: %s",
+				 r->file, r->line, r->id, cerr->message);
+			hs_free_compile_error(cerr);
+			rc = PIISCAN_ERR_COMPILE;
+			goto out;
+		}
+		unsigned maxw = info->max_width, minw = info->min_width;
+		free(info);
+		if (maxw == UINT_MAX || maxw > HSDB_MATCH_MAX || minw < 2) {
+			snprintf(errbuf, errbuf_len,
+				 "%s:%u: rule '%s': pattern width must be 2..%d bytes (it is %u..%s)",
+				 r->file, r->line, r->id, HSDB_MATCH_MAX, minw,
+				 maxw == UINT_MAX ? "unbounded" : "over the limit");
+			rc = PIISCAN_ERR_COMPILE;
+			goto out;
+		}
+	}
+	if (hs_compile_multi(exprs, flags, ids, (unsigned)rs->n, HS_MODE_BLOCK, NULL, out, &cerr) != HS_SUCCESS) {
+		if (cerr->expression >= 0 && (size_t)cerr->expression < rs->n) {
+			const struct rule *r = &rs->rules[cerr->expression];
+			snprintf(errbuf, errbuf_len, "%s:%u: rule '%s': pattern does not compile: %s",
+				 r->file, r->line, r->id, cerr->message);
+		} else {
+			snprintf(errbuf, errbuf_len, "rule set '%s' does not compile: %s", rs->dir, cerr->message);
+		}
+		hs_free_compile_error(cerr);
+		rc = PIISCAN_ERR_COMPILE;
+	}
+out:
+	free(exprs);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
+int hsdb_load(const struct ruleset *rs, const char *cache_dir, struct hsdb **out,
+	      char *errbuf, size_t errbuf_len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	bool use_cache = true;
+	struct hsdb *h = xcalloc(1, sizeof *h);
+	h->rs = rs;
+
+	if (cache_dir)
+		snprintf(dir, sizeof dir, "%s", cache_dir);
+	else if (default_cache_dir(dir, sizeof dir))
+		dir[0] = '\0';
+	use_cache = dir[0] != '\0';
+	if (use_cache) {
+		cache_path(rs, dir, path, sizeof path);
+		h->db = cache_read(path);
+		h->from_cache = h->db != NULL;
+	}
+	if (!h->db) {
+		int rc = compile(rs, &h->db, errbuf, errbuf_len);
+		if (rc) {
+			free(h);
+			return rc;
+		}
+		if (use_cache)
+			cache_write(h->db, dir, path);
+	}
+	*out = h;
+	return 0;
+}
+
+void hsdb_free(struct hsdb *h)
+{
+	if (!h)
+		return;
+	hs_free_database(h->db);
+	free(h);
+}
+
+const hs_database_t *hsdb_database(const struct hsdb *h) { return h->db; }
+const struct ruleset *hsdb_ruleset(const struct hsdb *h) { return h->rs; }
+bool hsdb_from_cache(const struct hsdb *h) { return h->from_cache; }

@@ -1,0 +1,260 @@
+/* piiscan's command line: argument parsing and exit codes, nothing else. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fingerprint.h"
+#include "hsdb.h"
+#include "pipeline.h"
+#include "rulecheck.h"
+#include "rules.h"
+
+#ifndef PIISCAN_VERSION
+#define PIISCAN_VERSION "0.1.0"
+#endif
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1,      /* --fail-on-findings and something was found */
+	EXIT_FATAL = 2,         /* usage or fatal error */
+	EXIT_PARTIAL = 3,       /* completed, but some input failed */
+	EXIT_INTERRUPTED = 130, /* stopped by SIGINT/SIGTERM; manifest written */
+};
+
+static const char usage_text[] =
+	"Usage: piiscan scan [OPTIONS] PATH...\n"
+	"       piiscan rules check|list [--rules DIR]\n"
+	"       piiscan --help | --version\n"
+	"\n"
+	"Find and classify personal data in exports: CSV/TSV, JSON Lines, text logs,\n"
+	"plain or LZ4-compressed. PATH may be a file, a directory (scanned recursively)\n"
+	"or - for standard input.\n"
+	"\n"
+	"Scan options:\n"
+	"  -f, --format FMT          auto|csv|tsv|jsonl|text (default auto: by extension,\n"
+	"                            after a .lz4 suffix, else by the first bytes)\n"
+	"      --no-header           CSV/TSV has no header row; fields are col1, col2, ...\n"
+	"  -o, --output FILE         write the manifest (JSON) to FILE\n"
+	"      --json                print the manifest to stdout instead of the summary\n"
+	"      --findings FILE       write one JSON line per finding to FILE (- for stdout)\n"
+	"      --min-confidence LVL  possible|likely|very_likely (default likely)\n"
+	"  -j, --threads N           scanning threads (default: one per core)\n"
+	"      --rules DIR           rule directory (default: the shipped rules)\n"
+	"      --fingerprint-key FILE  key for value fingerprints (else the\n"
+	"                            PIISCAN_FINGERPRINT_KEY variable, else random per run)\n"
+	"      --fail-on-findings    exit 1 when the scan finds anything\n"
+	"      --progress, --no-progress  force progress on stderr on or off\n"
+	"                            (default: on when stderr is a terminal)\n"
+	"  -h, --help                show this help\n"
+	"  -V, --version             show the version\n"
+	"\n"
+	"Exit status: 0 scan completed; 1 findings with --fail-on-findings;\n"
+	"2 usage or fatal error; 3 completed but some input failed (see the manifest);\n"
+	"130 interrupted (the manifest says so).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "piiscan: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'piiscan --help' for more information.\n");
+	return EXIT_FATAL;
+}
+
+static int load_rules(const char *dir, struct ruleset **rs, struct hsdb **db)
+{
+	char path[PATH_MAX], errbuf[512];
+	if (!dir) {
+		if (ruleset_default_dir(path, sizeof path)) {
+			fprintf(stderr, "piiscan: cannot find the shipped rules next to the binary; use --rules DIR\n");
+			return -1;
+		}
+		dir = path;
+	}
+	if (ruleset_load(dir, rs, errbuf, sizeof errbuf)) {
+		fprintf(stderr, "piiscan: %s\n", errbuf);
+		return -1;
+	}
+	if (hsdb_load(*rs, NULL, db, errbuf, sizeof errbuf)) {
+		fprintf(stderr, "piiscan: %s\n", errbuf);
+		ruleset_free(*rs);
+		return -1;
+	}
+	return 0;
+}
+
+enum {
+	OPT_NO_HEADER = 256,
+	OPT_JSON,
+	OPT_FINDINGS,
+	OPT_MIN_CONFIDENCE,
+	OPT_RULES,
+	OPT_KEY,
+	OPT_FAIL_ON_FINDINGS,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+};
+
+static const struct option long_options[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "findings", required_argument, NULL, OPT_FINDINGS },
+	{ "min-confidence", required_argument, NULL, OPT_MIN_CONFIDENCE },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "fingerprint-key", required_argument, NULL, OPT_KEY },
+	{ "fail-on-findings", no_argument, NULL, OPT_FAIL_ON_FINDINGS },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_scan(int argc, char **argv)
+{
+	struct scan_options opt = {
+		.format = FORMAT_AUTO, .min_confidence = CONFIDENCE_LIKELY, .version = PIISCAN_VERSION,
+	};
+	const char *rules_dir = NULL, *key_file = NULL;
+	bool fail_on_findings = false;
+	int progress = -1, c;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	opt.threads = ncpu > 0 ? (unsigned)ncpu : 1;
+
+	while ((c = getopt_long(argc, argv, "f:o:j:hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'f': {
+			int f = frame_format_parse(optarg);
+			if (f < 0)
+				return usage_error("unknown format '%s'", optarg);
+			opt.format = (enum frame_format)f;
+			break;
+		}
+		case OPT_NO_HEADER: opt.no_header = true; break;
+		case 'o': opt.manifest_path = optarg; break;
+		case OPT_JSON: opt.manifest_stdout = true; break;
+		case OPT_FINDINGS: opt.findings_path = optarg; break;
+		case OPT_MIN_CONFIDENCE:
+			opt.min_confidence = confidence_parse(optarg);
+			if (opt.min_confidence == CONFIDENCE_NONE)
+				return usage_error("unknown confidence '%s'", optarg);
+			break;
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 1024)
+				return usage_error("--threads needs a number from 1 to 1024, not '%s'", optarg);
+			opt.threads = (unsigned)n;
+			break;
+		}
+		case OPT_RULES: rules_dir = optarg; break;
+		case OPT_KEY: key_file = optarg; break;
+		case OPT_FAIL_ON_FINDINGS: fail_on_findings = true; break;
+		case OPT_PROGRESS: progress = 1; break;
+		case OPT_NO_PROGRESS: progress = 0; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		case 'V': printf("piiscan %s\n", PIISCAN_VERSION); return EXIT_OK;
+		default: return usage_error("%s", "invalid option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "scan needs at least one PATH (- for standard input)");
+	if (opt.findings_path && opt.manifest_stdout && !strcmp(opt.findings_path, "-"))
+		return usage_error("%s", "--json and --findings - cannot both use stdout");
+	opt.paths = argv + optind;
+	opt.npaths = (size_t)(argc - optind);
+	opt.progress = progress >= 0 ? progress : isatty(2);
+
+	struct fingerprint_key key;
+	char errbuf[512];
+	if (fingerprint_key_load(&key, key_file, errbuf, sizeof errbuf)) {
+		fprintf(stderr, "piiscan: %s\n", errbuf);
+		return EXIT_FATAL;
+	}
+	struct ruleset *rs;
+	struct hsdb *db;
+	if (load_rules(rules_dir, &rs, &db))
+		return EXIT_FATAL;
+
+	pipeline_install_signals();
+	struct scan_result res;
+	int rc = pipeline_run(&opt, db, &key, &res, errbuf, sizeof errbuf);
+	hsdb_free(db);
+	ruleset_free(rs);
+	if (rc) {
+		fprintf(stderr, "piiscan: %s\n", errbuf);
+		return EXIT_FATAL;
+	}
+	if (res.output_failed)
+		return EXIT_FATAL;
+	if (res.status == RUN_INTERRUPTED)
+		return EXIT_INTERRUPTED;
+	if (res.status == RUN_PARTIAL)
+		return EXIT_PARTIAL;
+	if (fail_on_findings && res.findings)
+		return EXIT_FINDINGS;
+	return EXIT_OK;
+}
+
+static int cmd_rules(int argc, char **argv)
+{
+	const char *rules_dir = NULL;
+	int c;
+	if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "list")))
+		return usage_error("%s", "rules needs 'check' or 'list'");
+	const char *what = argv[1];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		if (c == OPT_RULES)
+			rules_dir = optarg;
+		else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		} else
+			return usage_error("%s", "invalid option for 'rules'");
+	}
+	struct ruleset *rs;
+	struct hsdb *db;
+	if (load_rules(rules_dir, &rs, &db))
+		return EXIT_FATAL;
+	int rc = EXIT_OK;
+	if (!strcmp(what, "list"))
+		rulecheck_list(rs, stdout);
+	else if (rulecheck_run(db, stdout, stderr))
+		rc = 1;
+	hsdb_free(db);
+	ruleset_free(rs);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "missing command");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("piiscan %s\n", PIISCAN_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "scan"))
+		return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rules"))
+		return cmd_rules(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
+}

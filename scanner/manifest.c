@@ -1,0 +1,297 @@
+/* Writing the manifest and the human summary from sources, fields and the
+ * merged tally. */
+#include "manifest.h"
+
+#include <string.h>
+
+#include "jsonw.h"
+#include "util.h"
+
+static const char *const status_names[] = { "complete", "partial", "interrupted" };
+
+const char *run_status_name(enum run_status s)
+{
+	return status_names[s];
+}
+
+static const char *source_status_name(enum source_status s)
+{
+	return s == SOURCE_COMPLETE ? "complete" : s == SOURCE_PARTIAL ? "partial" : "failed";
+}
+
+static void put_time(struct jsonw *w, const struct timespec *ts)
+{
+	struct tm tm;
+	char tmp[40];
+	gmtime_r(&ts->tv_sec, &tm);
+	size_t n = strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(tmp + n, sizeof tmp - n, ".%03ldZ", ts->tv_nsec / 1000000);
+	jsonw_string(w, tmp);
+}
+
+int manifest_classify(const struct scan_report *r, uint32_t field, enum confidence *conf)
+{
+	const struct tally_field *tf = tally_get(r->tally, field);
+	int best = -1;
+	uint64_t best_n = 0;
+	*conf = CONFIDENCE_NONE;
+	if (!tf->by_rule)
+		return -1;
+	for (size_t k = 0; k < r->rs->n; k++) {
+		uint64_t n = 0;
+		for (int c = 1; c < 4; c++)
+			n += tf->by_rule[k * 4 + c];
+		if (!n)
+			continue;
+		if (best < 0 || n > best_n ||
+		    (n == best_n && r->rs->rules[k].priority > r->rs->rules[best].priority)) {
+			best = (int)k;
+			best_n = n;
+		}
+	}
+	if (best < 0)
+		return -1;
+	/* The field's confidence is the level that at least half of the
+	 * winning rule's findings reach. */
+	uint64_t at_least = 0;
+	for (int c = 3; c >= 1; c--) {
+		at_least += tf->by_rule[(size_t)best * 4 + (size_t)c];
+		if (at_least * 2 >= best_n) {
+			*conf = (enum confidence)c;
+			break;
+		}
+	}
+	return best;
+}
+
+static void format_field(const struct scan_report *r, struct jsonw *w, const struct field *f,
+			 const struct source *src)
+{
+	const struct tally_field *tf = tally_get(r->tally, f->id);
+	enum confidence conf;
+	int win = manifest_classify(r, f->id, &conf);
+
+	jsonw_object_begin(w);
+	jsonw_key(w, "source");
+	jsonw_string(w, src->path);
+	jsonw_key(w, "field");
+	if (f->name)
+		jsonw_string(w, f->name);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "records_total");
+	jsonw_u64(w, tf->records_total);
+	jsonw_key(w, "records_matched");
+	jsonw_u64(w, tf->records_matched);
+	jsonw_key(w, "rules");
+	jsonw_object_begin(w);
+	if (tf->by_rule) {
+		for (size_t k = 0; k < r->rs->n; k++) {
+			uint64_t n = tf->by_rule[k * 4 + 1] + tf->by_rule[k * 4 + 2] + tf->by_rule[k * 4 + 3];
+			if (n) {
+				jsonw_key(w, r->rs->rules[k].id);
+				jsonw_u64(w, n);
+			}
+		}
+	}
+	jsonw_object_end(w);
+	jsonw_key(w, "classification");
+	if (win >= 0) {
+		const struct rule *rule = &r->rs->rules[win];
+		jsonw_string(w, rule->id);
+		jsonw_key(w, "category");
+		jsonw_string(w, rule_category_name(rule->category));
+		jsonw_key(w, "sensitive");
+		jsonw_bool(w, rule->sensitive);
+		jsonw_key(w, "confidence");
+		jsonw_string(w, confidence_name(conf));
+	} else {
+		jsonw_null(w);
+		jsonw_key(w, "category");
+		jsonw_null(w);
+		jsonw_key(w, "sensitive");
+		jsonw_null(w);
+		jsonw_key(w, "confidence");
+		jsonw_null(w);
+	}
+	jsonw_object_end(w);
+}
+
+void manifest_format(const struct scan_report *r, struct buf *out)
+{
+	struct jsonw w;
+	uint64_t bytes = 0, records = 0;
+	char hex[33];
+
+	jsonw_init(&w, out, true);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "manifest_version");
+	jsonw_u64(&w, MANIFEST_VERSION);
+	jsonw_key(&w, "tool");
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "name");
+	jsonw_string(&w, "piiscan");
+	jsonw_key(&w, "version");
+	jsonw_string(&w, r->version);
+	jsonw_object_end(&w);
+	jsonw_key(&w, "rule_set");
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "id");
+	jsonw_string(&w, r->rs->id);
+	jsonw_key(&w, "xxh3_128");
+	jsonw_string(&w, r->rs->hash_hex);
+	jsonw_key(&w, "rules");
+	jsonw_u64(&w, r->rs->n);
+	jsonw_object_end(&w);
+	jsonw_key(&w, "fingerprint");
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "algorithm");
+	jsonw_string(&w, FINGERPRINT_ALGORITHM);
+	jsonw_key(&w, "key_id");
+	jsonw_string(&w, r->key->id);
+	jsonw_key(&w, "key_origin");
+	jsonw_string(&w, r->key->origin);
+	jsonw_object_end(&w);
+	jsonw_key(&w, "min_confidence");
+	jsonw_string(&w, confidence_name(r->min_confidence));
+	jsonw_key(&w, "started_at");
+	put_time(&w, &r->started);
+	jsonw_key(&w, "finished_at");
+	put_time(&w, &r->finished);
+	jsonw_key(&w, "status");
+	jsonw_string(&w, run_status_name(r->status));
+
+	jsonw_key(&w, "sources");
+	jsonw_array_begin(&w);
+	for (size_t i = 0; i < r->sources->n; i++) {
+		const struct source *src = r->sources->v[i];
+		bytes += src->bytes_read;
+		records += src->records;
+		jsonw_object_begin(&w);
+		jsonw_key(&w, "path");
+		jsonw_string(&w, src->path);
+		jsonw_key(&w, "format");
+		jsonw_string(&w, frame_format_name(src->format));
+		jsonw_key(&w, "compression");
+		jsonw_string(&w, compression_name(src->compression));
+		jsonw_key(&w, "status");
+		jsonw_string(&w, source_status_name(src->status));
+		jsonw_key(&w, "bytes_read");
+		jsonw_u64(&w, src->bytes_read);
+		jsonw_key(&w, "bytes_stored");
+		jsonw_u64(&w, src->bytes_stored);
+		jsonw_key(&w, "records");
+		jsonw_u64(&w, src->records);
+		jsonw_key(&w, "xxh3_128");
+		if (src->hashed) {
+			util_hex(hex, src->hash, sizeof src->hash);
+			jsonw_string(&w, hex);
+		} else {
+			jsonw_null(&w);
+		}
+		jsonw_key(&w, "findings");
+		jsonw_u64(&w, atomic_load(&src->findings));
+		jsonw_key(&w, "fields_overflow");
+		jsonw_u64(&w, fieldtab_overflow(r->fields, src->id));
+		jsonw_key(&w, "errors");
+		jsonw_array_begin(&w);
+		for (size_t e = 0; e < src->nerrors; e++) {
+			const struct source_error *se = &src->errors[e];
+			jsonw_object_begin(&w);
+			jsonw_key(&w, "severity");
+			jsonw_string(&w, se->warning ? "warning" : "error");
+			jsonw_key(&w, "offset");
+			jsonw_u64(&w, se->offset);
+			jsonw_key(&w, "record");
+			if (se->record)
+				jsonw_u64(&w, se->record);
+			else
+				jsonw_null(&w);
+			jsonw_key(&w, "message");
+			jsonw_string(&w, se->message);
+			jsonw_object_end(&w);
+		}
+		jsonw_array_end(&w);
+		jsonw_key(&w, "errors_not_listed");
+		jsonw_u64(&w, src->errors_dropped);
+		jsonw_object_end(&w);
+	}
+	jsonw_array_end(&w);
+
+	jsonw_key(&w, "fields");
+	jsonw_array_begin(&w);
+	uint32_t nfields = fieldtab_count(r->fields);
+	for (size_t i = 0; i < r->sources->n; i++) {
+		const struct source *src = r->sources->v[i];
+		for (uint32_t id = 0; id < nfields; id++) {
+			const struct field *f = fieldtab_get(r->fields, id);
+			if (f->source != src->id)
+				continue;
+			const struct tally_field *tf = tally_get(r->tally, id);
+			/* The unnamed field of a CSV or JSON source exists for records
+			 * that could not be split; list it only if it was used. */
+			if (!f->name && src->format != FORMAT_TEXT && !tf->records_total && !tf->by_rule)
+				continue;
+			format_field(r, &w, f, src);
+		}
+	}
+	jsonw_array_end(&w);
+
+	jsonw_key(&w, "totals");
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "sources");
+	jsonw_u64(&w, r->sources->n);
+	jsonw_key(&w, "bytes_read");
+	jsonw_u64(&w, bytes);
+	jsonw_key(&w, "records");
+	jsonw_u64(&w, records);
+	jsonw_key(&w, "findings");
+	jsonw_u64(&w, r->findings);
+	jsonw_key(&w, "seconds");
+	jsonw_double(&w, r->seconds);
+	jsonw_key(&w, "threads");
+	jsonw_u64(&w, r->threads);
+	jsonw_object_end(&w);
+	jsonw_object_end(&w);
+	buf_putc(out, '\n');
+}
+
+void manifest_summary(const struct scan_report *r, FILE *out)
+{
+	uint32_t nfields = fieldtab_count(r->fields);
+	uint64_t bytes = 0, untagged = 0;
+	fprintf(out, "%-32s %-20s %-16s %-12s %8s %9s %9s  %s\n", "SOURCE", "FIELD", "CLASSIFICATION",
+		"CATEGORY", "SENSITIVE", "MATCHED", "RECORDS", "CONFIDENCE");
+	for (size_t i = 0; i < r->sources->n; i++) {
+		const struct source *src = r->sources->v[i];
+		bytes += src->bytes_read;
+		for (uint32_t id = 0; id < nfields; id++) {
+			const struct field *f = fieldtab_get(r->fields, id);
+			if (f->source != src->id)
+				continue;
+			enum confidence conf;
+			int win = manifest_classify(r, id, &conf);
+			if (win < 0) {
+				untagged++;
+				continue;
+			}
+			const struct tally_field *tf = tally_get(r->tally, id);
+			const struct rule *rule = &r->rs->rules[win];
+			fprintf(out, "%-32s %-20s %-16s %-12s %8s %9llu %9llu  %s\n", src->path,
+				f->name ? f->name : "-", rule->id, rule_category_name(rule->category),
+				rule->sensitive ? "yes" : "no", (unsigned long long)tf->records_matched,
+				(unsigned long long)tf->records_total, confidence_name(conf));
+		}
+	}
+	fprintf(out, "\n%zu source(s), %.1f MB, %llu finding(s) at %s or above, %llu untagged field(s); "
+		"%.2f s; status %s\n",
+		r->sources->n, (double)bytes / 1e6, (unsigned long long)r->findings,
+		confidence_name(r->min_confidence), (unsigned long long)untagged, r->seconds,
+		run_status_name(r->status));
+	for (size_t i = 0; i < r->sources->n; i++) {
+		const struct source *src = r->sources->v[i];
+		if (src->status != SOURCE_COMPLETE)
+			fprintf(out, "%s: %s (%zu error(s); see the manifest)\n", src->path,
+				source_status_name(src->status), src->nerrors);
+	}
+}

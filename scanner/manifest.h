@@ -1,0 +1,55 @@
+/* The manifest stage: the classification record of a run that the archive
+ * and destroy stages act on (JSON, versioned; its schema is
+ * scanner/manifest.schema.json), and the human summary of the same facts. */
+#ifndef PIISCAN_MANIFEST_H
+#define PIISCAN_MANIFEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "buf.h"
+#include "field.h"
+#include "finding.h"
+#include "fingerprint.h"
+#include "rules.h"
+#include "source.h"
+#include "tally.h"
+
+#define MANIFEST_VERSION 1
+
+enum run_status {
+	RUN_COMPLETE,
+	RUN_PARTIAL,        /* some input could not be read */
+	RUN_INTERRUPTED,    /* a signal stopped the run; what was read is in */
+};
+
+const char *run_status_name(enum run_status s);
+
+struct scan_report {
+	const char *version;
+	const struct ruleset *rs;
+	const struct fingerprint_key *key;
+	enum confidence min_confidence;
+	struct timespec started, finished;   /* wall clock */
+	enum run_status status;
+	const struct source_list *sources;
+	const struct fieldtab *fields;
+	const struct tally *tally;
+	uint64_t findings;
+	double seconds;
+	unsigned threads;
+};
+
+/* The field's classification: the winning rule index (most findings, then
+ * priority), or -1 when the field is not tagged; *conf is its confidence. */
+int manifest_classify(const struct scan_report *r, uint32_t field, enum confidence *conf);
+
+/* Append the manifest JSON of r to out. */
+void manifest_format(const struct scan_report *r, struct buf *out);
+
+/* The human summary: per source and field, classification, counts and
+ * confidence, then totals. */
+void manifest_summary(const struct scan_report *r, FILE *out);
+
+#endif

@@ -1,0 +1,153 @@
+/* Atomic output files. */
+#include "outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "util.h"
+
+#define OUT_BUF (1u << 20)
+
+struct outfile {
+	int fd;
+	char *path;
+	char *tmp;       /* NULL for stdout */
+	char *buf;
+	size_t len;
+	int err;         /* first write errno */
+};
+
+int outfile_open(const char *path, struct outfile **out, char *errbuf, size_t errbuf_len)
+{
+	struct outfile *of = xcalloc(1, sizeof *of);
+	of->path = xstrdup(path);
+	of->buf = xmalloc(OUT_BUF);
+	if (!strcmp(path, "-")) {
+		of->fd = 1;
+		*out = of;
+		return 0;
+	}
+	char *copy = xstrdup(path);
+	const char *dir = dirname(copy);
+	char *base_copy = xstrdup(path);
+	const char *base = basename(base_copy);
+	size_t l = strlen(dir) + strlen(base) + 64;
+	of->tmp = xmalloc(l);
+	snprintf(of->tmp, l, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
+	free(copy);
+	free(base_copy);
+	of->fd = open(of->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (of->fd < 0) {
+		snprintf(errbuf, errbuf_len, "cannot create '%s': %s", path, strerror(errno));
+		free(of->tmp);
+		free(of->path);
+		free(of->buf);
+		free(of);
+		return PIISCAN_ERR_OPEN;
+	}
+	*out = of;
+	return 0;
+}
+
+static void flush(struct outfile *of)
+{
+	size_t off = 0;
+	while (off < of->len && !of->err) {
+		ssize_t w = write(of->fd, of->buf + off, of->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			of->err = w < 0 ? errno : EIO;
+		else
+			off += (size_t)w;
+	}
+	of->len = 0;
+}
+
+int outfile_write(struct outfile *of, const void *p, size_t len)
+{
+	const char *s = p;
+	while (len) {
+		if (of->len == OUT_BUF)
+			flush(of);
+		size_t take = MIN(len, OUT_BUF - of->len);
+		memcpy(of->buf + of->len, s, take);
+		of->len += take;
+		s += take;
+		len -= take;
+	}
+	return of->err ? PIISCAN_ERR_IO : 0;
+}
+
+static void outfile_free(struct outfile *of)
+{
+	free(of->tmp);
+	free(of->path);
+	free(of->buf);
+	free(of);
+}
+
+int outfile_commit(struct outfile *of, char *errbuf, size_t errbuf_len)
+{
+	int rc = 0;
+	flush(of);
+	if (!of->tmp) {
+		if (of->err) {
+			snprintf(errbuf, errbuf_len, "cannot write to stdout: %s", strerror(of->err));
+			rc = PIISCAN_ERR_IO;
+		}
+		outfile_free(of);
+		return rc;
+	}
+	if (!of->err && fsync(of->fd))
+		of->err = errno;
+	if (close(of->fd) && !of->err)
+		of->err = errno;
+	if (!of->err && rename(of->tmp, of->path))
+		of->err = errno;
+	if (of->err) {
+		snprintf(errbuf, errbuf_len, "cannot write '%s': %s", of->path, strerror(of->err));
+		unlink(of->tmp);
+		rc = PIISCAN_ERR_IO;
+	} else {
+		/* Make the rename itself durable. */
+		char *copy = xstrdup(of->path);
+		int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(copy);
+	}
+	outfile_free(of);
+	return rc;
+}
+
+void outfile_abort(struct outfile *of)
+{
+	if (!of)
+		return;
+	if (of->tmp) {
+		close(of->fd);
+		unlink(of->tmp);
+	}
+	outfile_free(of);
+}
+
+int outfile_write_all(const char *path, const void *p, size_t len, char *errbuf, size_t errbuf_len)
+{
+	struct outfile *of;
+	int rc = outfile_open(path, &of, errbuf, errbuf_len);
+	if (rc)
+		return rc;
+	outfile_write(of, p, len);
+	return outfile_commit(of, errbuf, errbuf_len);
+}

@@ -1,0 +1,514 @@
+/* The pipeline of a scan:
+ *
+ *   reader (calling thread)          workers (N threads)              writer (1 thread)
+ *   source → stream → frame    ──▶   frame fields → scan → validate ──▶ findings in order
+ *   records packed into chunks  work   → attribute → tally shard   done   → chunk back to pool
+ *                              queue                               queue
+ *
+ * Chunks come from a fixed pool, so at most POOL chunks of at most
+ * CHUNK_CAP bytes (one record of up to RECORD_MAX) are in flight and memory
+ * stays bounded whatever the input size. The writer restores the reader's
+ * order by sequence number. A record longer than RECORD_MAX is cut into
+ * overlapping pieces (chunk.h). SIGINT/SIGTERM stop the reader; everything
+ * read so far drains through and the manifest says "interrupted". */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attribute.h"
+#include "chunk.h"
+#include "error.h"
+#include "field.h"
+#include "outfile.h"
+#include "queue.h"
+#include "source.h"
+#include "stream.h"
+#include "tally.h"
+#include "util.h"
+
+#define CHUNK_CAP (1u << 20)
+#define READ_BLOCK (1u << 20)
+#define RECORD_MAX (8u << 20)
+#define OVERLAP HSDB_MATCH_MAX
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void pipeline_install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+struct pipe {
+	const struct scan_options *opt;
+	const struct hsdb *db;
+	struct fieldtab *fields;
+	struct attribute_config acfg;
+	struct queue free_q, work_q, done_q;
+	struct chunk *pool;
+	size_t pool_n;
+	uint64_t seq;
+	struct outfile *findings;
+	int findings_err;
+	char findings_errbuf[256];
+	atomic_uint_least64_t stored_bytes;   /* progress */
+	uint64_t total_bytes;                 /* progress: sum of file sizes, 0 if unknown */
+	double t0;
+	bool interrupted;
+
+	/* reader state for the current source */
+	struct chunk *ck;
+	struct buf pend;
+};
+
+struct worker {
+	pthread_t thread;
+	struct pipe *pl;
+	struct attributor *at;
+	struct tally tally;
+};
+
+static void dispatch(struct pipe *pl)
+{
+	struct chunk *ck = pl->ck;
+	if (!ck)
+		return;
+	pl->ck = NULL;
+	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 1, sizeof *ck->recs);
+	ck->recs[ck->nrec] = (uint32_t)ck->data.len;
+	ck->seq = pl->seq++;
+	queue_push(&pl->work_q, ck);
+}
+
+static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t offset, uint64_t record)
+{
+	struct chunk *ck = queue_pop(&pl->free_q);
+	ck->src = src;
+	buf_reset(&ck->data);
+	buf_reset(&ck->out);
+	ck->base_offset = offset;
+	ck->first_record = record;
+	ck->nrec = 0;
+	ck->piece = ck->piece_first = false;
+	ck->keep_lo = ck->keep_hi = 0;
+	ck->nfindings = 0;
+	return ck;
+}
+
+static void add_record(struct pipe *pl, struct source *src, const char *p, size_t len,
+		       uint64_t offset, uint64_t record)
+{
+	if (pl->ck && pl->ck->data.len + len > CHUNK_CAP)
+		dispatch(pl);
+	if (!pl->ck)
+		pl->ck = take_chunk(pl, src, offset, record);
+	struct chunk *ck = pl->ck;
+	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 2, sizeof *ck->recs);
+	ck->recs[ck->nrec++] = (uint32_t)ck->data.len;
+	buf_append(&ck->data, p, len);
+}
+
+static void add_piece(struct pipe *pl, struct source *src, const char *p, size_t len, uint64_t offset,
+		      uint64_t record, bool first, uint32_t keep_lo, uint32_t keep_hi)
+{
+	dispatch(pl);
+	struct chunk *ck = take_chunk(pl, src, offset, record);
+	ck->piece = true;
+	ck->piece_first = first;
+	ck->keep_lo = keep_lo;
+	ck->keep_hi = keep_hi;
+	xgrow((void **)&ck->recs, &ck->rec_cap, 2, sizeof *ck->recs);
+	ck->recs[0] = 0;
+	ck->nrec = 1;
+	buf_append(&ck->data, p, len);
+	pl->ck = ck;
+	dispatch(pl);
+}
+
+static enum frame_format choose_format(const struct scan_options *opt, struct source *src,
+				       const char *head, size_t len)
+{
+	if (opt->format != FORMAT_AUTO)
+		return opt->format;
+	char *name = xstrdup(src->path);
+	size_t l = strlen(name);
+	if (l > 4 && !strcmp(name + l - 4, ".lz4"))
+		name[l - 4] = '\0';
+	enum frame_format f = frame_format_from_path(name);
+	free(name);
+	return f != FORMAT_AUTO ? f : frame_format_sniff(head, len);
+}
+
+static void set_header(struct pipe *pl, struct source *src, const char *p, size_t len)
+{
+	char **names;
+	size_t n;
+	frame_csv_header(p, len, src->format == FORMAT_TSV ? '\t' : ',', &names, &n);
+	src->colfield = xcalloc(n ? n : 1, sizeof *src->colfield);
+	src->ncols = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		src->colfield[i] = fieldtab_intern(pl->fields, src->id, names[i], strlen(names[i]));
+		free(names[i]);
+	}
+	free(names);
+}
+
+struct reader {
+	struct source *src;
+	const struct framer *fr;
+	struct frame_cursor cur;
+	bool need_header;
+	uint64_t base;           /* input offset of pend[0] */
+	uint64_t records;
+	bool giant;              /* inside a record longer than RECORD_MAX */
+	bool giant_first;
+};
+
+/* One whole record at pend[0..len). */
+static void on_record(struct pipe *pl, struct reader *rd, size_t len)
+{
+	const char *p = pl->pend.data;
+	if (rd->giant) {
+		/* The last piece of a giant record. */
+		add_piece(pl, rd->src, p, len, rd->base, rd->records, false, OVERLAP, (uint32_t)len);
+		rd->giant = false;
+		return;
+	}
+	if (rd->need_header) {
+		rd->need_header = false;
+		set_header(pl, rd->src, p, len);
+		return;
+	}
+	rd->records++;
+	rd->src->records++;
+	add_record(pl, rd->src, p, len, rd->base, rd->records);
+}
+
+static void consume(struct pipe *pl, struct reader *rd, size_t n)
+{
+	buf_consume(&pl->pend, n);
+	rd->base += n;
+}
+
+static void read_source(struct pipe *pl, struct source *src)
+{
+	char errbuf[256];
+	struct stream *st;
+	struct reader rd = { .src = src };
+	bool eof = false;
+
+	if (stream_open(src, &st, errbuf, sizeof errbuf)) {
+		source_error(src, 0, 0, false, "%s", errbuf);
+		src->status = SOURCE_FAILED;
+		return;
+	}
+	buf_reset(&pl->pend);
+	src->unnamed_field = fieldtab_intern(pl->fields, src->id, NULL, 0);
+	bool formatted = false;
+
+	while (!eof || pl->pend.len) {
+		if (stop_requested) {
+			pl->interrupted = true;
+			source_error(src, rd.base + pl->pend.len, 0, false,
+				     "interrupted by a signal: the rest of the input was not scanned");
+			break;
+		}
+		if (!eof) {
+			size_t n;
+			uint64_t before = src->bytes_stored;
+			char *dst = buf_reserve(&pl->pend, READ_BLOCK);
+			int rc = stream_read(st, dst, READ_BLOCK, &n, errbuf, sizeof errbuf);
+			pl->pend.len += n;
+			src->bytes_read += n;
+			atomic_fetch_add(&pl->stored_bytes, src->bytes_stored - before);
+			if (rc) {
+				source_error(src, src->bytes_read, 0, false, "%s", errbuf);
+				eof = true;
+			} else if (n == 0) {
+				eof = true;
+			}
+			if (!formatted && (eof || pl->pend.len >= 65536)) {
+				src->format = choose_format(pl->opt, src, pl->pend.data, pl->pend.len);
+				rd.fr = framer_for(src->format);
+				rd.need_header = (src->format == FORMAT_CSV || src->format == FORMAT_TSV) &&
+					!pl->opt->no_header;
+				formatted = true;
+			}
+			if (!formatted)
+				continue;
+		}
+		size_t len;
+		while (pl->pend.len && (len = rd.fr->record_end(&rd.cur, pl->pend.data, pl->pend.len, false)))
+			on_record(pl, &rd, len), consume(pl, &rd, len);
+		if (!pl->pend.len)
+			continue;
+		if (eof || pl->pend.len > RECORD_MAX) {
+			if (rd.cur.in_quotes) {
+				/* A quote that never closes would swallow the rest of
+				 * the input into one field: read that line as unquoted
+				 * text and frame on from the next. */
+				const char *nl = memchr(pl->pend.data, '\n', pl->pend.len);
+				if (nl || eof) {
+					len = nl ? (size_t)(nl - pl->pend.data) + 1 : pl->pend.len;
+					source_error(src, rd.base, rd.records + 1, false,
+						     "unbalanced quote: a quoted field does not close %s",
+						     eof ? "before the end of the input" : "within 8 MiB");
+					on_record(pl, &rd, len);
+					consume(pl, &rd, len);
+					rd.cur = (struct frame_cursor){ 0 };
+					continue;
+				}
+			}
+			if (eof) {
+				on_record(pl, &rd, pl->pend.len);
+				consume(pl, &rd, pl->pend.len);
+				continue;
+			}
+			/* A record longer than RECORD_MAX: scan it in overlapping
+			 * pieces, as text. */
+			if (!rd.giant) {
+				rd.giant = true;
+				rd.records++;
+				src->records++;
+				source_error(src, rd.base, rd.records, true,
+					     "record longer than 8 MiB: scanned in pieces as text, without fields");
+				add_piece(pl, src, pl->pend.data, pl->pend.len, rd.base, rd.records, true, 0,
+					  (uint32_t)(pl->pend.len - OVERLAP));
+			} else {
+				add_piece(pl, src, pl->pend.data, pl->pend.len, rd.base, rd.records, false,
+					  OVERLAP, (uint32_t)(pl->pend.len - OVERLAP));
+			}
+			size_t drop = pl->pend.len - 2 * OVERLAP;
+			consume(pl, &rd, drop);
+			rd.cur.scanned = pl->pend.len;
+		}
+	}
+	dispatch(pl);
+	stream_close(st, !pl->interrupted);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct chunk *ck;
+	while ((ck = queue_pop(&w->pl->work_q))) {
+		if (attribute_chunk(w->at, ck, &w->tally))
+			source_error(ck->src, ck->base_offset, ck->first_record, false,
+				     "the regex engine failed on this chunk; its records were not scanned");
+		queue_push(&w->pl->done_q, ck);
+	}
+	return NULL;
+}
+
+static void progress(struct pipe *pl, bool final)
+{
+	double dt = util_now() - pl->t0;
+	double done = (double)atomic_load(&pl->stored_bytes);
+	double rate = dt > 0 ? done / dt : 0;
+	char eta[32] = "";
+	if (pl->total_bytes && rate > 0 && done < (double)pl->total_bytes) {
+		double s = ((double)pl->total_bytes - done) / rate;
+		snprintf(eta, sizeof eta, "  ETA %d:%02d", (int)s / 60, (int)s % 60);
+	}
+	if (pl->total_bytes)
+		fprintf(stderr, "\r%8.2f / %.2f GB  %6.2f GB/s%s   ", done / 1e9, (double)pl->total_bytes / 1e9,
+			rate / 1e9, eta);
+	else
+		fprintf(stderr, "\r%8.2f GB  %6.2f GB/s   ", done / 1e9, rate / 1e9);
+	if (final)
+		fputc('\n', stderr);
+}
+
+static void *writer_main(void *arg)
+{
+	struct pipe *pl = arg;
+	struct chunk **slots = xcalloc(pl->pool_n, sizeof *slots);
+	uint64_t next = 0;
+	double last = util_now();
+	struct chunk *ck;
+	while ((ck = queue_pop(&pl->done_q))) {
+		slots[ck->seq % pl->pool_n] = ck;
+		while ((ck = slots[next % pl->pool_n]) && ck->seq == next) {
+			slots[next % pl->pool_n] = NULL;
+			if (pl->findings && ck->out.len && !pl->findings_err)
+				pl->findings_err = outfile_write(pl->findings, ck->out.data, ck->out.len);
+			queue_push(&pl->free_q, ck);
+			next++;
+		}
+		if (pl->opt->progress && util_now() - last > 0.25) {
+			last = util_now();
+			progress(pl, false);
+		}
+	}
+	free(slots);
+	return NULL;
+}
+
+static int open_outputs(struct pipe *pl, char *errbuf, size_t errbuf_len)
+{
+	if (pl->opt->findings_path)
+		return outfile_open(pl->opt->findings_path, &pl->findings, errbuf, errbuf_len);
+	return 0;
+}
+
+int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
+		 const struct fingerprint_key *key, struct scan_result *res,
+		 char *errbuf, size_t errbuf_len)
+{
+	struct pipe pl;
+	struct source_list sources;
+	struct scan_report rep;
+	int rc;
+
+	memset(&pl, 0, sizeof pl);
+	memset(res, 0, sizeof *res);
+	memset(&rep, 0, sizeof rep);
+	clock_gettime(CLOCK_REALTIME, &rep.started);
+	pl.opt = opt;
+	pl.db = db;
+	pl.t0 = util_now();
+	if ((rc = open_outputs(&pl, errbuf, errbuf_len)))
+		return rc;
+	pl.fields = fieldtab_new(hsdb_ruleset(db));
+	source_list_build(&sources, opt->paths, opt->npaths);
+	for (size_t i = 0; i < sources.n; i++) {
+		struct stat st;
+		if (strcmp(sources.v[i]->path, "-") && !stat(sources.v[i]->path, &st) && S_ISREG(st.st_mode))
+			pl.total_bytes += (uint64_t)st.st_size;
+	}
+
+	pl.acfg = (struct attribute_config){
+		.db = db, .fields = pl.fields, .key = key, .min_confidence = opt->min_confidence,
+		.format_findings = opt->findings_path != NULL,
+	};
+	unsigned nw = opt->threads ? opt->threads : 1;
+	pl.pool_n = 2 * (size_t)nw + 2;
+	pl.pool = xcalloc(pl.pool_n, sizeof *pl.pool);
+	queue_init(&pl.free_q, pl.pool_n);
+	queue_init(&pl.work_q, pl.pool_n);
+	queue_init(&pl.done_q, pl.pool_n);
+	for (size_t i = 0; i < pl.pool_n; i++) {
+		buf_init(&pl.pool[i].data);
+		buf_init(&pl.pool[i].out);
+		queue_push(&pl.free_q, &pl.pool[i]);
+	}
+	buf_init(&pl.pend);
+
+	struct worker *workers = xcalloc(nw, sizeof *workers);
+	for (unsigned i = 0; i < nw; i++) {
+		workers[i].pl = &pl;
+		tally_init(&workers[i].tally, hsdb_ruleset(db)->n);
+		workers[i].at = attributor_new(&pl.acfg);
+		if (!workers[i].at) {
+			fprintf(stderr, "piiscan: cannot allocate Hyperscan scratch space\n");
+			abort();
+		}
+		pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
+	}
+	pthread_t writer;
+	pthread_create(&writer, NULL, writer_main, &pl);
+
+	for (size_t i = 0; i < sources.n && !pl.interrupted; i++) {
+		if (sources.v[i]->status == SOURCE_FAILED)
+			continue;
+		read_source(&pl, sources.v[i]);
+		if (stop_requested)
+			pl.interrupted = true;
+	}
+	queue_close(&pl.work_q);
+	for (unsigned i = 0; i < nw; i++)
+		pthread_join(workers[i].thread, NULL);
+	queue_close(&pl.done_q);
+	pthread_join(writer, NULL);
+	if (opt->progress)
+		progress(&pl, true);
+
+	struct tally total;
+	tally_init(&total, hsdb_ruleset(db)->n);
+	for (unsigned i = 0; i < nw; i++) {
+		tally_merge(&total, &workers[i].tally);
+		tally_release(&workers[i].tally);
+		attributor_free(workers[i].at);
+	}
+	free(workers);
+
+	rep.status = RUN_COMPLETE;
+	for (size_t i = 0; i < sources.n; i++) {
+		res->findings += atomic_load(&sources.v[i]->findings);
+		if (sources.v[i]->status != SOURCE_COMPLETE)
+			rep.status = RUN_PARTIAL;
+	}
+	if (pl.interrupted)
+		rep.status = RUN_INTERRUPTED;
+	clock_gettime(CLOCK_REALTIME, &rep.finished);
+	rep.version = opt->version;
+	rep.rs = hsdb_ruleset(db);
+	rep.key = key;
+	rep.min_confidence = opt->min_confidence;
+	rep.sources = &sources;
+	rep.fields = pl.fields;
+	rep.tally = &total;
+	rep.findings = res->findings;
+	rep.seconds = util_now() - pl.t0;
+	rep.threads = nw;
+	res->status = rep.status;
+
+	if (pl.findings) {
+		char eb[256];
+		if (pl.findings_err || outfile_commit(pl.findings, eb, sizeof eb)) {
+			if (pl.findings_err)
+				snprintf(eb, sizeof eb, "cannot write '%s'", opt->findings_path);
+			fprintf(stderr, "piiscan: %s\n", eb);
+			res->output_failed = true;
+		}
+	}
+	if (opt->manifest_path || opt->manifest_stdout) {
+		struct buf out;
+		char eb[256];
+		buf_init(&out);
+		manifest_format(&rep, &out);
+		if (opt->manifest_path && outfile_write_all(opt->manifest_path, out.data, out.len, eb, sizeof eb)) {
+			fprintf(stderr, "piiscan: %s\n", eb);
+			res->output_failed = true;
+		}
+		if (opt->manifest_stdout)
+			fwrite(out.data, 1, out.len, stdout);
+		buf_release(&out);
+	}
+	if (!opt->manifest_stdout)
+		manifest_summary(&rep, stdout);
+	fflush(stdout);
+
+	tally_release(&total);
+	for (size_t i = 0; i < pl.pool_n; i++) {
+		buf_release(&pl.pool[i].data);
+		buf_release(&pl.pool[i].out);
+		free(pl.pool[i].recs);
+	}
+	free(pl.pool);
+	buf_release(&pl.pend);
+	queue_release(&pl.free_q);
+	queue_release(&pl.work_q);
+	queue_release(&pl.done_q);
+	source_list_release(&sources);
+	fieldtab_free(pl.fields);
+	return 0;
+}

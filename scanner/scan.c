@@ -1,0 +1,151 @@
+/* Hyperscan over a block, then token boundaries, validators and the merge
+ * of one rule's overlapping matches. */
+#include "scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "util.h"
+
+struct scanner {
+	const struct hsdb *db;
+	const struct ruleset *rs;
+	hs_scratch_t *scratch;
+	struct match *v;
+	size_t n, cap;
+	const char *p;   /* the block being scanned, for the callback */
+	size_t len;
+};
+
+static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static inline int is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
+
+/* A value is a whole token: a leading digit has no digit (and no "d." of a
+ * decimal number) before it, a leading letter no letter or digit; the same
+ * at the end. This is what keeps a 16-digit prefix of a 19-digit card, the
+ * 11-digit tail of a 14-digit number and the middle of a word from
+ * reporting, without lookaround that Hyperscan does not have. */
+int scan_is_token(const char *p, size_t len, size_t start, size_t end)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	unsigned char first = s[start], last = s[end - 1];
+	if (start > 0) {
+		unsigned char prev = s[start - 1];
+		if (is_digit(first) && (is_digit(prev) || (prev == '.' && start >= 2 && is_digit(s[start - 2]))))
+			return 0;
+		if (is_alpha(first) && is_alnum(prev))
+			return 0;
+	}
+	if (end < len) {
+		unsigned char next = s[end];
+		if (is_digit(last) && (is_digit(next) || (next == '.' && end + 1 < len && is_digit(s[end + 1]))))
+			return 0;
+		if (is_alpha(last) && is_alnum(next))
+			return 0;
+	}
+	return 1;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+		    unsigned int flags, void *ctx)
+{
+	struct scanner *sc = ctx;
+	(void)flags;
+	if (to <= from || !scan_is_token(sc->p, sc->len, (size_t)from, (size_t)to))
+		return 0;
+	if (sc->n == sc->cap)
+		xgrow((void **)&sc->v, &sc->cap, sc->n + 1, sizeof *sc->v);
+	sc->v[sc->n++] = (struct match){ .rule = id, .start = (uint32_t)from, .end = (uint32_t)to };
+	return 0;
+}
+
+struct scanner *scanner_new(const struct hsdb *db)
+{
+	struct scanner *sc = xcalloc(1, sizeof *sc);
+	sc->db = db;
+	sc->rs = hsdb_ruleset(db);
+	if (hs_alloc_scratch(hsdb_database(db), &sc->scratch) != HS_SUCCESS) {
+		free(sc);
+		return NULL;
+	}
+	sc->cap = 1024;
+	sc->v = xmalloc(sc->cap * sizeof *sc->v);
+	return sc;
+}
+
+void scanner_free(struct scanner *sc)
+{
+	if (!sc)
+		return;
+	hs_free_scratch(sc->scratch);
+	free(sc->v);
+	free(sc);
+}
+
+static int cmp_rule_start(const void *a, const void *b)
+{
+	const struct match *x = a, *y = b;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	const struct match *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+int scanner_scan(struct scanner *sc, const char *p, size_t len,
+		 const struct match **out, size_t *n)
+{
+	sc->n = 0;
+	sc->p = p;
+	sc->len = len;
+	*out = sc->v;
+	*n = 0;
+	if (len == 0)
+		return 0;
+	if (hs_scan(hsdb_database(sc->db), p, (unsigned)len, 0, sc->scratch, on_match, sc) != HS_SUCCESS)
+		return PIISCAN_ERR_SCAN;
+
+	/* Validate, dropping failures in place. */
+	size_t kept = 0;
+	for (size_t i = 0; i < sc->n; i++) {
+		struct match m = sc->v[i];
+		const struct validator *val = sc->rs->rules[m.rule].validator;
+		m.verdict = val ? val->check(p + m.start, m.end - m.start) : VERDICT_PASS;
+		if (m.verdict != VERDICT_FAIL)
+			sc->v[kept++] = m;
+	}
+	sc->n = kept;
+
+	/* One rule's overlapping matches are one written value (a "+86 138…"
+	 * and its "138…", the several ends of an email): keep their union. */
+	qsort(sc->v, sc->n, sizeof *sc->v, cmp_rule_start);
+	kept = 0;
+	for (size_t i = 0; i < sc->n; i++) {
+		struct match *last = kept ? &sc->v[kept - 1] : NULL;
+		struct match m = sc->v[i];
+		if (last && last->rule == m.rule && m.start < last->end) {
+			if (m.end > last->end)
+				last->end = m.end;
+			if (m.verdict == VERDICT_PASS)
+				last->verdict = VERDICT_PASS;
+			continue;
+		}
+		sc->v[kept++] = m;
+	}
+	sc->n = kept;
+	qsort(sc->v, sc->n, sizeof *sc->v, cmp_start);
+	*n = sc->n;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* The scan stage and the engine's one narrow interface: a compiled rule set
+ * in, validated matches out. A scanner runs the Hyperscan database over a
+ * block of bytes, keeps the candidates that stand as whole tokens, runs
+ * each rule's validator on them and merges the overlapping matches of one
+ * rule into one. Everything after this (fields, context, confidence) is
+ * the attribute stage's business. */
+#ifndef PIISCAN_SCAN_H
+#define PIISCAN_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hsdb.h"
+#include "validate.h"
+
+/* A validated match in a scanned block: bytes [start, end) fit rule. */
+struct match {
+	uint32_t rule;           /* index into the rule set */
+	uint32_t start;
+	uint32_t end;
+	enum verdict verdict;    /* VERDICT_PASS or VERDICT_WEAK */
+};
+
+struct scanner;
+
+/* A scanner for one worker thread: it owns its Hyperscan scratch and its
+ * match buffer. db must outlive it. Returns NULL if Hyperscan cannot
+ * allocate scratch. */
+struct scanner *scanner_new(const struct hsdb *db);
+void scanner_free(struct scanner *sc);
+
+/* Scan p[0..len) (len < 4 GiB). On success *out points at *n matches
+ * sorted by start (ties: longer first), owned by the scanner and valid
+ * until its next call. Bytes outside the block count as token
+ * boundaries. Returns 0 or PIISCAN_ERR_SCAN. Not thread-safe per scanner. */
+int scanner_scan(struct scanner *sc, const char *p, size_t len,
+		 const struct match **out, size_t *n);
+
+/* The token boundary test applied to every candidate, exposed for tests. */
+int scan_is_token(const char *p, size_t len, size_t start, size_t end);
+
+#endif

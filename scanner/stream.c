@@ -1,0 +1,175 @@
+/* Reading sources: plain bytes or LZ4 frames, hashed as stored. */
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lz4frame.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "error.h"
+#include "util.h"
+
+#define RAW_CAP (1u << 20)
+
+struct stream {
+	struct source *src;
+	int fd;
+	XXH3_state_t *hash;
+	char *raw;              /* stored bytes read but not yet decoded */
+	size_t raw_len, raw_pos;
+	bool raw_eof;
+	bool done;
+	LZ4F_dctx *lz4;
+	size_t lz4_hint;        /* 0 once a frame is complete */
+};
+
+static int fill(struct stream *st, char *errbuf, size_t errbuf_len)
+{
+	if (st->raw_pos < st->raw_len || st->raw_eof)
+		return 0;
+	st->raw_pos = st->raw_len = 0;
+	for (;;) {
+		ssize_t r = read(st->fd, st->raw, RAW_CAP);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(errbuf, errbuf_len, "read failed: %s", strerror(errno));
+			st->raw_eof = true;
+			return PIISCAN_ERR_IO;
+		}
+		if (r == 0) {
+			st->raw_eof = true;
+			return 0;
+		}
+		st->raw_len = (size_t)r;
+		st->src->bytes_stored += (uint64_t)r;
+		XXH3_128bits_update(st->hash, st->raw, (size_t)r);
+		return 0;
+	}
+}
+
+int stream_open(struct source *src, struct stream **out, char *errbuf, size_t errbuf_len)
+{
+	int fd = strcmp(src->path, "-") ? open(src->path, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0) {
+		snprintf(errbuf, errbuf_len, "cannot open: %s", strerror(errno));
+		return PIISCAN_ERR_OPEN;
+	}
+	struct stream *st = xcalloc(1, sizeof *st);
+	st->src = src;
+	st->fd = fd;
+	st->raw = xmalloc(RAW_CAP);
+	st->hash = XXH3_createState();
+	XXH3_128bits_reset(st->hash);
+	int rc = fill(st, errbuf, errbuf_len);
+	if (rc) {
+		stream_close(st, false);
+		return rc;
+	}
+	/* The LZ4 frame magic number, little-endian 0x184D2204. */
+	if (st->raw_len >= 4 && !memcmp(st->raw, "\x04\x22\x4D\x18", 4)) {
+		if (LZ4F_isError(LZ4F_createDecompressionContext(&st->lz4, LZ4F_VERSION))) {
+			snprintf(errbuf, errbuf_len, "cannot create an LZ4 decoder");
+			stream_close(st, false);
+			return PIISCAN_ERR_NOMEM;
+		}
+		src->compression = COMPRESSION_LZ4;
+	}
+	*out = st;
+	return 0;
+}
+
+static int read_lz4(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
+{
+	size_t o = 0;
+	while (o < cap) {
+		int rc = fill(st, errbuf, errbuf_len);
+		if (rc)
+			return rc;
+		if (st->raw_pos == st->raw_len) {
+			if (st->lz4_hint != 0) {
+				snprintf(errbuf, errbuf_len,
+					 "truncated LZ4 frame: input ends inside a frame");
+				st->done = true;
+				*n = o;
+				return PIISCAN_ERR_TRUNCATED;
+			}
+			break;
+		}
+		size_t in = st->raw_len - st->raw_pos, outsz = cap - o;
+		size_t hint = LZ4F_decompress(st->lz4, dst + o, &outsz, st->raw + st->raw_pos, &in, NULL);
+		if (LZ4F_isError(hint)) {
+			snprintf(errbuf, errbuf_len, "corrupt LZ4 data near stored byte %llu: %s",
+				 (unsigned long long)(st->src->bytes_stored - (st->raw_len - st->raw_pos)),
+				 LZ4F_getErrorName(hint));
+			st->done = true;
+			*n = o;
+			return PIISCAN_ERR_CORRUPT;
+		}
+		st->raw_pos += in;
+		o += outsz;
+		st->lz4_hint = hint;
+		if (in == 0 && outsz == 0)
+			break;
+	}
+	*n = o;
+	return 0;
+}
+
+int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
+{
+	*n = 0;
+	if (st->done)
+		return 0;
+	if (st->lz4) {
+		int rc = read_lz4(st, dst, cap, n, errbuf, errbuf_len);
+		if (rc || *n == 0)
+			st->done = true;
+		return rc;
+	}
+	int rc = fill(st, errbuf, errbuf_len);
+	if (rc) {
+		st->done = true;
+		return rc;
+	}
+	size_t avail = st->raw_len - st->raw_pos;
+	if (!avail) {
+		st->done = true;
+		return 0;
+	}
+	size_t take = MIN(avail, cap);
+	memcpy(dst, st->raw + st->raw_pos, take);
+	st->raw_pos += take;
+	*n = take;
+	return 0;
+}
+
+void stream_close(struct stream *st, bool finish_hash)
+{
+	if (!st)
+		return;
+	/* Hash what is left unread too: the hash proves which stored file this
+	 * was, whatever part of it could be decoded. */
+	if (finish_hash) {
+		char errbuf[8];
+		st->raw_pos = st->raw_len;
+		while (!st->raw_eof && fill(st, errbuf, sizeof errbuf) == 0)
+			st->raw_pos = st->raw_len;
+	}
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st->hash));
+	memcpy(st->src->hash, c.digest, sizeof st->src->hash);
+	st->src->hashed = finish_hash;
+	if (st->fd > 0)
+		close(st->fd);
+	if (st->lz4)
+		LZ4F_freeDecompressionContext(st->lz4);
+	XXH3_freeState(st->hash);
+	free(st->raw);
+	free(st);
+}

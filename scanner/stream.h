@@ -1,0 +1,31 @@
+/* The decompressing reader: the bytes of one source as the scanner sees
+ * them (LZ4 frames decoded on the fly, streaming), while it hashes and
+ * counts the bytes as stored. This is the only user of liblz4 (and, with
+ * the dumps issue, of zlib and libzstd). */
+#ifndef PIISCAN_STREAM_H
+#define PIISCAN_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "source.h"
+
+struct stream;
+
+/* Open src->path ("-" is stdin) and detect its compression from its first
+ * bytes (the LZ4 frame magic), setting src->compression. Returns 0, or a
+ * negative code with errbuf holding the cause. */
+int stream_open(struct source *src, struct stream **out, char *errbuf, size_t errbuf_len);
+
+/* Read up to cap decompressed bytes into dst; *n = 0 at the end. Returns 0,
+ * or a negative code (PIISCAN_ERR_IO, _CORRUPT, _TRUNCATED) with errbuf
+ * set; after an error the stream is at its end. Everything decoded before
+ * the damage has been returned by earlier calls. */
+int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len);
+
+/* Close the stream. With finish_hash, the rest of the stored bytes is read
+ * and hashed (an interrupted run skips this) and the hash goes to src. */
+void stream_close(struct stream *st, bool finish_hash);
+
+#endif

@@ -1,0 +1,80 @@
+/* Tally shards. */
+#include "tally.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static const struct tally_field empty;
+
+void tally_init(struct tally *t, size_t nrules)
+{
+	memset(t, 0, sizeof *t);
+	t->nrules = nrules;
+}
+
+void tally_release(struct tally *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->f[i].by_rule);
+	free(t->f);
+	memset(t, 0, sizeof *t);
+}
+
+static struct tally_field *slot(struct tally *t, uint32_t field)
+{
+	if (field >= t->cap) {
+		size_t old = t->cap, ncap = old ? old : 64;
+		while (ncap <= field)
+			ncap *= 2;
+		t->f = xrealloc(t->f, ncap * sizeof *t->f);
+		memset(t->f + old, 0, (ncap - old) * sizeof *t->f);
+		t->cap = ncap;
+	}
+	return &t->f[field];
+}
+
+void tally_value(struct tally *t, uint32_t field, uint64_t record)
+{
+	struct tally_field *f = slot(t, field);
+	if (f->last_total != record) {
+		f->last_total = record;
+		f->records_total++;
+	}
+}
+
+void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule, enum confidence c)
+{
+	struct tally_field *f = slot(t, field);
+	if (!f->by_rule)
+		f->by_rule = xcalloc(t->nrules * 4, sizeof *f->by_rule);
+	f->by_rule[rule * 4 + c]++;
+	if (f->last_matched != record) {
+		f->last_matched = record;
+		f->records_matched++;
+	}
+}
+
+void tally_merge(struct tally *dst, const struct tally *src)
+{
+	for (size_t i = 0; i < src->cap; i++) {
+		const struct tally_field *s = &src->f[i];
+		if (!s->records_total && !s->records_matched && !s->by_rule)
+			continue;
+		struct tally_field *d = slot(dst, (uint32_t)i);
+		d->records_total += s->records_total;
+		d->records_matched += s->records_matched;
+		if (s->by_rule) {
+			if (!d->by_rule)
+				d->by_rule = xcalloc(dst->nrules * 4, sizeof *d->by_rule);
+			for (size_t k = 0; k < dst->nrules * 4; k++)
+				d->by_rule[k] += s->by_rule[k];
+		}
+	}
+}
+
+const struct tally_field *tally_get(const struct tally *t, uint32_t field)
+{
+	return field < t->cap ? &t->f[field] : &empty;
+}

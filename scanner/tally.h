@@ -1,0 +1,40 @@
+/* The aggregate stage: per field, how many records have a value, how many
+ * hold a finding, and how many findings each rule made at each confidence.
+ * Each worker owns a shard; shards merge once at the end. A shard is not
+ * thread-safe. */
+#ifndef PIISCAN_TALLY_H
+#define PIISCAN_TALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+
+struct tally_field {
+	uint64_t records_total;
+	uint64_t records_matched;
+	uint64_t last_total;      /* record last counted, so a record counts once */
+	uint64_t last_matched;
+	uint64_t *by_rule;        /* nrules x 4 confidences, NULL until a finding */
+};
+
+struct tally {
+	size_t nrules;
+	struct tally_field *f;    /* indexed by field id */
+	size_t cap;
+};
+
+void tally_init(struct tally *t, size_t nrules);
+void tally_release(struct tally *t);
+
+/* The field has a non-empty value in record. */
+void tally_value(struct tally *t, uint32_t field, uint64_t record);
+/* A finding of rule at confidence c in field, record. */
+void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule, enum confidence c);
+/* Add src into dst. */
+void tally_merge(struct tally *dst, const struct tally *src);
+
+/* The counts of field (zeroes if it never got any). */
+const struct tally_field *tally_get(const struct tally *t, uint32_t field);
+
+#endif

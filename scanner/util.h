@@ -1,0 +1,30 @@
+/* Allocation that cannot fail (out of memory aborts, as git's xmalloc does:
+ * there is nothing sensible to record in a manifest without memory) and a
+ * few small helpers every module uses. Knows nothing of the pipeline. */
+#ifndef PIISCAN_UTIL_H
+#define PIISCAN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Grow *p (an array of elem-sized items with capacity *cap) to hold at
+ * least need items, doubling. */
+void xgrow(void **p, size_t *cap, size_t need, size_t elem);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Monotonic clock in seconds. */
+double util_now(void);
+
+/* Write hex of src[0..len) to dst (2*len chars + NUL). */
+void util_hex(char *dst, const void *src, size_t len);
+
+#endif

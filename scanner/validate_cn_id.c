@@ -1,0 +1,72 @@
+/* cn_resident_id: the PRC citizen identity number of GB 11643-1999, in the
+ * 18-character form with its MOD 11-2 check character and in the 15-digit
+ * form issued before 1999. Part of the validate stage. */
+#include "validate_impl.h"
+
+/* Province-level prefixes of GB/T 2260, plus 71 (Taiwan), 81 and 82 (Hong
+ * Kong, Macau), 83 (residence permits for Taiwan residents) and 91 (the
+ * 2023 permanent residence cards for foreigners), which all share the
+ * 18-character layout and check character. */
+static int cn_id_province_ok(int p)
+{
+	return (p >= 11 && p <= 15) || (p >= 21 && p <= 23) ||
+	       (p >= 31 && p <= 37) || (p >= 41 && p <= 46) ||
+	       (p >= 50 && p <= 54) || (p >= 61 && p <= 65) ||
+	       p == 71 || (p >= 81 && p <= 83) || p == 91;
+}
+
+static int cn_id_num(const char *d, int n)
+{
+	int v = 0;
+
+	while (n--)
+		v = v * 10 + (*d++ - '0');
+	return v;
+}
+
+static int cn_id_date_ok(int y, int m, int d)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+enum verdict validate_cn_resident_id_check(const char *s, size_t len)
+{
+	/* ISO 7064 MOD 11-2: weight i is 2^(17-i) mod 11; the check character
+	 * is the one that makes the weighted sum 1 mod 11. */
+	static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	static const char check[] = "10X98765432";
+	char d[18];
+	size_t n = validate_compact(s, len, d, sizeof d);
+	int sum = 0;
+
+	if (n != 18 && n != 15)
+		return VERDICT_FAIL;
+	/* All digits but the 18-character form's check character. */
+	for (size_t i = 0; i < 15 || (n == 18 && i < 17); i++)
+		if (!validate_is_digit(d[i]))
+			return VERDICT_FAIL;
+	if (!cn_id_province_ok(cn_id_num(d, 2)))
+		return VERDICT_FAIL;
+
+	if (n == 15) {
+		/* Legacy form: two-digit birth year in the 1900s, no check digit. */
+		if (!cn_id_date_ok(1900 + cn_id_num(d + 6, 2), cn_id_num(d + 8, 2),
+				   cn_id_num(d + 10, 2)))
+			return VERDICT_FAIL;
+		return VERDICT_PASS;
+	}
+
+	int year = cn_id_num(d + 6, 4);
+
+	if (year < 1900 || year > 2100 ||
+	    !cn_id_date_ok(year, cn_id_num(d + 10, 2), cn_id_num(d + 12, 2)))
+		return VERDICT_FAIL;
+	for (int i = 0; i < 17; i++)
+		sum += (d[i] - '0') * weights[i];
+	return validate_to_upper(d[17]) == check[sum % 11] ? VERDICT_PASS : VERDICT_FAIL;
+}

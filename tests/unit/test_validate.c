@@ -1,0 +1,668 @@
+/* Unit tests for the validators (scanner/validate*.c): a table of written
+ * values with the verdict and normal form each must get, plus properties
+ * that hold for every row (no reads past len, dst_cap respected) and for
+ * every check-digit scheme (no single substitution passes). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "validate.h"
+#include "validate_impl.h"
+
+struct validate_case {
+	const char *name;
+	const char *in;
+	enum verdict want;
+	const char *norm; /* expected normal form; NULL: not checked */
+};
+
+#define P VERDICT_PASS
+#define F VERDICT_FAIL
+#define W VERDICT_WEAK
+
+static const struct validate_case cases[] = {
+	/* cn_resident_id: MOD 11-2, birth date, province. */
+	{ "cn_resident_id", "11010519491231002X", P, "11010519491231002X" },
+	{ "cn_resident_id", "11010519491231002x", P, "11010519491231002X" },
+	{ "cn_resident_id", "44011320141005001x", P, "44011320141005001X" },
+	{ "cn_resident_id", "360426199101010071", P, "360426199101010071" },
+	{ "cn_resident_id", "440300200002291230", P, NULL },   /* 29 Feb 2000 */
+	{ "cn_resident_id", "110101190001010014", P, NULL },   /* year 1900 */
+	{ "cn_resident_id", "710000199001010015", P, NULL },   /* Taiwan */
+	{ "cn_resident_id", "810000199001010027", P, NULL },   /* Hong Kong */
+	{ "cn_resident_id", "910000199001010039", P, NULL },   /* foreigner */
+	{ "cn_resident_id", "110105 19491231 002X", P, "11010519491231002X" },
+	{ "cn_resident_id", "110105-19491231-002x", P, "11010519491231002X" },
+	{ "cn_resident_id", "110105491231002", P, "110105491231002" }, /* 15-digit */
+	{ "cn_resident_id", "110105490229002", F, NULL },      /* 1949 not leap */
+	{ "cn_resident_id", "110105480229002", P, NULL },      /* 1948 leap */
+	{ "cn_resident_id", "11010549123100X", F, NULL },      /* 15 has no X */
+	{ "cn_resident_id", "110105194912310021", F, NULL },   /* check digit */
+	{ "cn_resident_id", "360426199113010079", F, NULL },   /* month 13 */
+	{ "cn_resident_id", "36042619910102009X", F, NULL },
+	{ "cn_resident_id", "T60426199101010078", F, NULL },
+	{ "cn_resident_id", "110101210002280011", P, NULL },   /* year 2100 */
+	{ "cn_resident_id", "11010118991231001X", F, NULL },   /* year 1899 */
+	{ "cn_resident_id", "160426199101010075", F, NULL },   /* no province 16 */
+	{ "cn_resident_id", "060426199101010071", F, NULL },
+	{ "cn_resident_id", "11010519491231002", F, NULL },    /* 17 chars */
+	{ "cn_resident_id", "11010519491231002XX", F, NULL },
+	{ "cn_resident_id", "110105 19491231-002X", F, NULL }, /* mixed seps */
+	{ "cn_resident_id", "110105  19491231002X", F, NULL },
+	{ "cn_resident_id", " 11010519491231002X", F, NULL },
+	{ "cn_resident_id", "", F, NULL },
+
+	/* bank_card: network prefix and length, Luhn; UnionPay may be weak. */
+	{ "bank_card", "4111111111111111", P, "4111111111111111" },
+	{ "bank_card", "4111 1111 1111 1111", P, "4111111111111111" },
+	{ "bank_card", "4111-1111-1111-1111", P, "4111111111111111" },
+	{ "bank_card", "4222222222222", P, NULL },           /* Visa 13 */
+	{ "bank_card", "4000000000000000006", P, NULL },     /* Visa 19 */
+	{ "bank_card", "40000000000000006", F, NULL },       /* Visa 17 */
+	{ "bank_card", "5555555555554444", P, NULL },
+	{ "bank_card", "5105105105105100", P, NULL },
+	{ "bank_card", "2223003122003222", P, NULL },        /* Mastercard 2-series */
+	{ "bank_card", "2720999999999996", P, NULL },
+	{ "bank_card", "2730000000000003", F, NULL },        /* past 2720 */
+	{ "bank_card", "2220000000000000", F, NULL },        /* before 2221 */
+	{ "bank_card", "5600000000000003", F, NULL },        /* not 51-55 */
+	{ "bank_card", "6200000000000005", P, NULL },
+	{ "bank_card", "6222021234567894", P, NULL },        /* UnionPay 16 */
+	{ "bank_card", "622202123456789012", P, NULL },      /* UnionPay 18 */
+	{ "bank_card", "6222021234567890128", P, NULL },     /* UnionPay 19 */
+	{ "bank_card", "6222 0212 3456 7890 128", P, "6222021234567890128" },
+	{ "bank_card", "6222 0212 3456 7890 123", W, "6222021234567890123" },
+	{ "bank_card", "6222021234567895", W, NULL },
+	{ "bank_card", "622202123456789", F, NULL },         /* UnionPay 15 */
+	{ "bank_card", "378282246310005", P, NULL },         /* Amex */
+	{ "bank_card", "3782 822463 10005", P, "378282246310005" },
+	{ "bank_card", "3530111333300000", P, NULL },        /* JCB */
+	{ "bank_card", "6011111111111117", P, NULL },        /* Discover */
+	{ "bank_card", "6500000000000002", P, NULL },
+	{ "bank_card", "6440000000000005", P, NULL },
+	{ "bank_card", "3620000000000004", F, NULL },        /* Diners: not listed */
+	{ "bank_card", "4111111111111112", F, NULL },        /* Luhn */
+	{ "bank_card", "5555555555554445", F, NULL },
+	{ "bank_card", "4444444444444444", F, NULL },
+	{ "bank_card", "4111 1111-1111 1111", F, NULL },
+	{ "bank_card", "4111  1111 1111 1111", F, NULL },
+	{ "bank_card", "4111 1111 1111 1111 ", F, NULL },
+	{ "bank_card", "411111111111", F, NULL },
+	{ "bank_card", "41111111111111111111", F, NULL },
+	{ "bank_card", "4111a11111111111", F, NULL },
+
+	/* imei */
+	{ "imei", "490154203237518", P, "490154203237518" },
+	{ "imei", "35-209900-176148-1", P, "352099001761481" },
+	{ "imei", "350077-52-323751-3", P, "350077523237513" },
+	{ "imei", "35 209900 176148 1", P, "352099001761481" },
+	{ "imei", "354178036859789", P, NULL },
+	{ "imei", "490154203237519", F, NULL },
+	{ "imei", "000000000000000", F, NULL },
+	{ "imei", "49015420323751", F, NULL },               /* no check digit */
+	{ "imei", "4901542032375180", F, NULL },             /* IMEISV */
+	{ "imei", "35-209900 176148-1", F, NULL },
+
+	/* cn_mobile */
+	{ "cn_mobile", "13812345678", P, "13812345678" },
+	{ "cn_mobile", "138 1234 5678", P, "13812345678" },
+	{ "cn_mobile", "138-1234-5678", P, "13812345678" },
+	{ "cn_mobile", "+8613812345678", P, "13812345678" },
+	{ "cn_mobile", "+86 13812345678", P, "13812345678" },
+	{ "cn_mobile", "+86-138-1234-5678", P, "13812345678" },
+	{ "cn_mobile", "+86 138-1234-5678", P, "13812345678" },
+	{ "cn_mobile", "008613812345678", P, "13812345678" },
+	{ "cn_mobile", "0086 138 1234 5678", P, "13812345678" },
+	{ "cn_mobile", "0086-13812345678", P, "13812345678" },
+	{ "cn_mobile", "14512345678", P, NULL },
+	{ "cn_mobile", "14912345678", F, NULL },             /* not in libphonenumber 8.12 */
+	{ "cn_mobile", "16212345678", P, NULL },
+	{ "cn_mobile", "16112345678", F, NULL },
+	{ "cn_mobile", "17012345678", P, NULL },
+	{ "cn_mobile", "17912345678", F, NULL },
+	{ "cn_mobile", "17400123456", P, NULL },             /* satellite block */
+	{ "cn_mobile", "17405999999", P, NULL },
+	{ "cn_mobile", "17406123456", F, NULL },
+	{ "cn_mobile", "17412345678", F, NULL },
+	{ "cn_mobile", "19212345678", P, NULL },
+	{ "cn_mobile", "19412345678", F, NULL },
+	{ "cn_mobile", "15412345678", F, NULL },
+	{ "cn_mobile", "15712345678", P, NULL },             /* once missed */
+	{ "cn_mobile", "19912345678", P, NULL },
+	{ "cn_mobile", "13012345678", P, NULL },
+	{ "cn_mobile", "18912345678", P, NULL },
+	{ "cn_mobile", "12345678901", F, NULL },
+	{ "cn_mobile", "23812345678", F, NULL },
+	{ "cn_mobile", "1381234567", F, NULL },
+	{ "cn_mobile", "138123456789", F, NULL },
+	{ "cn_mobile", "138 1234-5678", F, NULL },
+	{ "cn_mobile", "1381 234 5678", F, NULL },
+	{ "cn_mobile", "138  1234 5678", F, NULL },
+	{ "cn_mobile", "+86  13812345678", F, NULL },
+	{ "cn_mobile", "8613812345678", F, NULL },
+	{ "cn_mobile", "+85213812345678", F, NULL },
+	{ "cn_mobile", "+86", F, NULL },
+
+	/* cn_landline */
+	{ "cn_landline", "010-23456789", P, "01023456789" },
+	{ "cn_landline", "010 23456789", P, "01023456789" },
+	{ "cn_landline", "01023456789", P, "01023456789" },
+	{ "cn_landline", "(010)23456789", P, "01023456789" },
+	{ "cn_landline", "(010) 23456789", P, "01023456789" },
+	{ "cn_landline", "(010)2345-6789", P, "01023456789" },
+	{ "cn_landline", "010-2345-6789", P, "01023456789" },
+	{ "cn_landline", "010 2345 6789", P, "01023456789" },
+	{ "cn_landline", "0755-2345678", P, "07552345678" },
+	{ "cn_landline", "0755-23456789", P, "075523456789" },
+	{ "cn_landline", "0755 234 5678", P, "07552345678" },
+	{ "cn_landline", "0311-2345678", P, NULL },
+	{ "cn_landline", "0898-66123456", P, NULL },
+	{ "cn_landline", "021-62345678", P, NULL },
+	{ "cn_landline", "+86-10-23456789", P, "01023456789" },
+	{ "cn_landline", "+86 755 23456789", P, "075523456789" },
+	{ "cn_landline", "0086 21 62345678", P, "02162345678" },
+	{ "cn_landline", "+861023456789", P, "01023456789" },
+	{ "cn_landline", "010-12345678", F, NULL },          /* subscriber 1 */
+	{ "cn_landline", "010-02345678", F, NULL },          /* subscriber 0 */
+	{ "cn_landline", "026-23456789", F, NULL },          /* 026 unassigned */
+	{ "cn_landline", "011-23456789", F, NULL },
+	{ "cn_landline", "0300-2345678", F, NULL },
+	{ "cn_landline", "0807-82345678", F, NULL },         /* not in the area table */
+	{ "cn_landline", "0000-2345678", F, NULL },
+	{ "cn_landline", "010-234567", F, NULL },
+	{ "cn_landline", "010-234567890", F, NULL },
+	{ "cn_landline", "010--23456789", F, NULL },
+	{ "cn_landline", "010-2345 6789", P, "01023456789" },
+	{ "cn_landline", "010-23-456789", F, NULL },
+	{ "cn_landline", "010-23456789-", F, NULL },
+	{ "cn_landline", "(010-23456789", F, NULL },
+	{ "cn_landline", "(10)23456789", F, NULL },
+	{ "cn_landline", "+86 010 23456789", F, NULL },
+	{ "cn_landline", "13812345678", F, NULL },
+	{ "cn_landline", "010", F, NULL },
+	{ "cn_landline", "(", F, NULL },
+
+	/* cn_uscc */
+	{ "cn_uscc", "91110000600037341L", P, "91110000600037341L" },
+	{ "cn_uscc", "91110000600037341l", P, "91110000600037341L" },
+	{ "cn_uscc", "91 110000 600037341L", P, "91110000600037341L" },
+	{ "cn_uscc", "91440300ma5examp1f", P, "91440300MA5EXAMP1F" },
+	{ "cn_uscc", "12100000400000624D", P, NULL },
+	{ "cn_uscc", "Y1110000MA01ABCDE8", P, NULL },
+	{ "cn_uscc", "A1440300MA5D7XY319", P, NULL },
+	{ "cn_uscc", "N2110000MA01ABCDED", P, NULL },
+	{ "cn_uscc", "91110000600037341N", F, NULL },
+	{ "cn_uscc", "A1110000600037341L", F, NULL },
+	{ "cn_uscc", "9111000060003IOZSV", F, NULL },
+	{ "cn_uscc", "90110000600037341P", F, NULL },        /* type 0 */
+	{ "cn_uscc", "01110000600037341X", F, NULL },        /* authority 0 */
+	{ "cn_uscc", "911100006000373410", F, NULL },
+	{ "cn_uscc", "9111000060003734", F, NULL },
+	{ "cn_uscc", "12345", F, NULL },
+
+	/* email */
+	{ "email", "alice@example.com", P, "alice@example.com" },
+	{ "email", "Alice.Smith+tag@Mail.Example.CO.UK", P, "alice.smith+tag@mail.example.co.uk" },
+	{ "email", "a_b%c-d@sub-domain.example.org", P, NULL },
+	{ "email", "x@y.zz", P, NULL },
+	{ "email", "a@b.c", F, NULL },                       /* one-letter TLD */
+	{ "email", "a@localhost", F, NULL },
+	{ "email", ".a@example.com", F, NULL },
+	{ "email", "a.@example.com", F, NULL },
+	{ "email", "a..b@example.com", F, NULL },
+	{ "email", "@example.com", F, NULL },
+	{ "email", "a@", F, NULL },
+	{ "email", "a@@example.com", F, NULL },
+	{ "email", "a@example..com", F, NULL },
+	{ "email", "a@-example.com", F, NULL },
+	{ "email", "a@example-.com", F, NULL },
+	{ "email", "a@example.c0m", F, NULL },
+	{ "email", "a@example.com.", F, NULL },
+	{ "email", "a b@example.com", F, NULL },
+	{ "email", "a@exa_mple.com", F, NULL },
+	{ "email", "a@example.abcdefghijklmnopqrstuvwxy", F, NULL }, /* TLD 25 */
+	{ "email", "a@example.abcdefghijklmnopqrstuvwx", P, NULL },  /* TLD 24 */
+	{ "email", "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234@example.com", P, NULL },
+	{ "email", "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12345@example.com", F, NULL },
+
+	/* ipv4 */
+	{ "ipv4", "192.168.1.10", P, "192.168.1.10" },
+	{ "ipv4", "0.0.0.0", P, NULL },                      /* the engine's call */
+	{ "ipv4", "255.255.255.255", P, NULL },
+	{ "ipv4", "256.1.1.1", F, NULL },
+	{ "ipv4", "1.2.3.04", F, NULL },
+	{ "ipv4", "01.2.3.4", F, NULL },
+	{ "ipv4", "1.2.3", F, NULL },
+	{ "ipv4", "1.2.3.4.5", F, NULL },
+	{ "ipv4", "1.2.3.", F, NULL },
+	{ "ipv4", ".1.2.3", F, NULL },
+	{ "ipv4", "1..2.3", F, NULL },
+	{ "ipv4", "1.2.3.1000", F, NULL },
+	{ "ipv4", "1.2.3.4 ", F, NULL },
+
+	/* ipv6 */
+	{ "ipv6", "2001:DB8::1", P, "2001:db8::1" },
+	{ "ipv6", "2001:0db8:85a3:0000:0000:8a2e:0370:7334", P, NULL },
+	{ "ipv6", "fe80::1", P, NULL },
+	{ "ipv6", "::ffff:192.168.1.10", P, "::ffff:192.168.1.10" },
+	{ "ipv6", "1:2:3:4:5:6:7:8", P, NULL },
+	{ "ipv6", "0000:0000:0000:0000:0000:ffff:255.255.255.255", P, NULL }, /* 45 */
+	{ "ipv6", "::", F, NULL },
+	{ "ipv6", "::1", F, NULL },
+	{ "ipv6", "0:0:0:0:0:0:0:1", F, NULL },
+	{ "ipv6", "0:0:0:0:0:0:0:0", F, NULL },
+	{ "ipv6", "1:2:3:4:5:6:7", F, NULL },
+	{ "ipv6", "1::2::3", F, NULL },
+	{ "ipv6", "12345::1", F, NULL },
+	{ "ipv6", "fe80::1%eth0", F, NULL },
+	{ "ipv6", "g::1", F, NULL },
+	{ "ipv6", "00000:0000:0000:0000:0000:ffff:255.255.255.255", F, NULL }, /* 46 */
+
+	/* mac */
+	{ "mac", "00:1A:2B:3C:4D:5E", P, "001a2b3c4d5e" },
+	{ "mac", "00-1a-2b-3c-4d-5e", P, "001a2b3c4d5e" },
+	{ "mac", "001a.2b3c.4d5e", P, "001a2b3c4d5e" },
+	{ "mac", "00:00:00:00:00:00", F, NULL },
+	{ "mac", "FF:FF:FF:FF:FF:FF", F, NULL },
+	{ "mac", "ff-ff-ff-ff-ff-ff", F, NULL },
+	{ "mac", "00:1a-2b:3c:4d:5e", F, NULL },
+	{ "mac", "00:1a:2b:3c:4d:5g", F, NULL },
+	{ "mac", "00:1a:2b:3c:4d", F, NULL },
+	{ "mac", "001a2b3c4d5e", F, NULL },
+	{ "mac", "001a:2b3c:4d5e", F, NULL },
+	{ "mac", "0:1a:2b:3c:4d:5e:", F, NULL },
+
+	/* cn_passport */
+	{ "cn_passport", "E12345678", P, "E12345678" },
+	{ "cn_passport", "G12345678", P, NULL },
+	{ "cn_passport", "EA1234567", P, NULL },
+	{ "cn_passport", "D1234567", P, NULL },
+	{ "cn_passport", "S1234567", P, NULL },
+	{ "cn_passport", "P1234567", P, NULL },
+	{ "cn_passport", "DE1234567", P, NULL },
+	{ "cn_passport", "EI1234567", F, NULL },
+	{ "cn_passport", "EO1234567", F, NULL },
+	{ "cn_passport", "e12345678", F, NULL },
+	{ "cn_passport", "G1234567", F, NULL },
+	{ "cn_passport", "D12345678", F, NULL },
+	{ "cn_passport", "GA1234567", F, NULL },
+	{ "cn_passport", "DA1234567", F, NULL },
+	{ "cn_passport", "E00000000", F, NULL },
+	{ "cn_passport", "K12345678", F, NULL },
+
+	/* cn_plate */
+	{ "cn_plate", "京A12345", P, "京A12345" },
+	{ "cn_plate", "粤B·12345", P, "粤B12345" },
+	{ "cn_plate", "粤B 1234X", P, "粤B1234X" },
+	{ "cn_plate", "沪AB1234", P, NULL },
+	{ "cn_plate", "沪A1B2C3", P, NULL },
+	{ "cn_plate", "沪AB1C2D", F, NULL },                /* three letters */
+	{ "cn_plate", "粤BD12345", P, NULL },               /* new energy, small */
+	{ "cn_plate", "粤BDF1234", P, NULL },
+	{ "cn_plate", "粤B12345F", P, NULL },               /* new energy, large */
+	{ "cn_plate", "粤B·D12345", P, "粤BD12345" },
+	{ "cn_plate", "粤BA12345", F, NULL },               /* 6 chars, not D/F */
+	{ "cn_plate", "粤BD1234A", F, NULL },
+	{ "cn_plate", "粤B1234学", P, NULL },
+	{ "cn_plate", "粤Z1234港", P, NULL },
+	{ "cn_plate", "京A1234警", P, NULL },
+	{ "cn_plate", "京A1234挂", P, NULL },
+	{ "cn_plate", "京A12345学", F, NULL },
+	{ "cn_plate", "京I12345", F, NULL },
+	{ "cn_plate", "京a12345", F, NULL },
+	{ "cn_plate", "京A1234O", F, NULL },
+	{ "cn_plate", "京A1234", F, NULL },
+	{ "cn_plate", "京A1234567", F, NULL },
+	{ "cn_plate", "中A12345", F, NULL },
+	{ "cn_plate", "京A  12345", F, NULL },
+	{ "cn_plate", "京", F, NULL },
+
+	/* hk_id */
+	{ "hk_id", "A123456(3)", P, "A1234563" },
+	{ "hk_id", "A1234563", P, "A1234563" },
+	{ "hk_id", "a123456(3)", P, "A1234563" },
+	{ "hk_id", "AB987654(3)", P, "AB9876543" },
+	{ "hk_id", "G123456(A)", P, "G123456A" },
+	{ "hk_id", "G123456(a)", P, "G123456A" },
+	{ "hk_id", "K123456(0)", P, NULL },
+	{ "hk_id", "XA000001(6)", P, NULL },
+	{ "hk_id", "A123456(4)", F, NULL },
+	{ "hk_id", "A123456(", F, NULL },
+	{ "hk_id", "A123456()", F, NULL },
+	{ "hk_id", "A123456(33)", F, NULL },
+	{ "hk_id", "ABC123456(3)", F, NULL },
+	{ "hk_id", "1234567(3)", F, NULL },
+	{ "hk_id", "A12345(3)", F, NULL },
+
+	/* tw_id */
+	{ "tw_id", "A123456789", P, "A123456789" },
+	{ "tw_id", "a123456789", P, "A123456789" },
+	{ "tw_id", "B223456782", P, NULL },
+	{ "tw_id", "A800000014", P, NULL },                 /* new resident cert */
+	{ "tw_id", "Z298765438", P, NULL },
+	{ "tw_id", "I111111115", P, NULL },
+	{ "tw_id", "O912345676", P, NULL },
+	{ "tw_id", "A123456788", F, NULL },
+	{ "tw_id", "A323456789", F, NULL },
+	{ "tw_id", "1123456789", F, NULL },
+	{ "tw_id", "A12345678", F, NULL },
+
+	/* aws_access_key */
+	{ "aws_access_key", "AKIAIOSFODNN7EXAMPLE", P, "AKIAIOSFODNN7EXAMPLE" },
+	{ "aws_access_key", "ASIAY34FZKBOKMUTVV7A", P, NULL },
+	{ "aws_access_key", "AROA2345672345672345", P, NULL },
+	{ "aws_access_key", "AKIAIOSFODNN7EXAMPL", F, NULL },
+	{ "aws_access_key", "AKIAIOSFODNN7EXAMPLE1", F, NULL },
+	{ "aws_access_key", "AKIAIOSFODNN8EXAMPLE", F, NULL }, /* 8: not base32 */
+	{ "aws_access_key", "akiaiosfodnn7example", F, NULL },
+	{ "aws_access_key", "ABIAIOSFODNN7EXAMPLE", F, NULL },
+
+	/* iban */
+	{ "iban", "DE89370400440532013000", P, "DE89370400440532013000" },
+	{ "iban", "DE89 3704 0044 0532 0130 00", P, "DE89370400440532013000" },
+	{ "iban", "de89 3704 0044 0532 0130 00", P, "DE89370400440532013000" },
+	{ "iban", "GB82WEST12345698765432", P, NULL },
+	{ "iban", "FR1420041010050500013M02606", P, NULL },
+	{ "iban", "NL91ABNA0417164300", P, NULL },
+	{ "iban", "ES9121000418450200051332", P, NULL },
+	{ "iban", "IT60X0542811101000000123456", P, NULL },
+	{ "iban", "BE68539007547034", P, NULL },
+	{ "iban", "CH9300762011623852957", P, NULL },
+	{ "iban", "AT611904300234573201", P, NULL },
+	{ "iban", "PL61109010140000071219812874", P, NULL },
+	{ "iban", "NO9386011117947", P, NULL },
+	{ "iban", "MT84MALT011000012345MTLCAST001S", P, NULL },
+	{ "iban", "DE88370400440532013000", F, NULL },
+	{ "iban", "DE8937040044053201300", F, NULL },        /* 21 chars */
+	{ "iban", "DE893704004405320130000", F, NULL },
+	{ "iban", "GB82WEST1234569876543X", F, NULL },       /* layout */
+	{ "iban", "XX89370400440532013000", F, NULL },
+	{ "iban", "DE89 37040044 0532 0130 00", F, NULL },
+	{ "iban", "DE89  3704 0044 0532 0130 00", F, NULL },
+	{ "iban", "DE89-3704-0044-0532-0130-00", F, NULL },
+	{ "iban", "DE89", F, NULL },
+};
+
+#undef P
+#undef F
+#undef W
+
+static const char *verdict_name(enum verdict v)
+{
+	return v == VERDICT_PASS ? "pass" : v == VERDICT_WEAK ? "weak" : "fail";
+}
+
+/* A heap copy of s without its NUL, so that ASan flags any read past len. */
+static char *exact_copy(const char *s, size_t len)
+{
+	char *p = malloc(len ? len : 1);
+
+	if (!p)
+		abort();
+	memcpy(p, s, len);
+	return p;
+}
+
+static void test_cases(void)
+{
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct validate_case *c = &cases[i];
+		const struct validator *v = validator_find(c->name);
+		size_t len = strlen(c->in);
+		char *in, norm[VALIDATE_NORM_MAX + 1];
+		enum verdict got;
+		size_t n;
+
+		CHECK_MSG(v != NULL, "no validator '%s'", c->name);
+		if (!v)
+			continue;
+		in = exact_copy(c->in, len);
+		got = v->check(in, len);
+		CHECK_MSG(got == c->want, "%s \"%s\": %s, want %s", c->name, c->in,
+			  verdict_name(got), verdict_name(c->want));
+		n = v->normalize(in, len, norm, VALIDATE_NORM_MAX);
+		CHECK_MSG(n <= VALIDATE_NORM_MAX, "%s \"%s\": normal form %zu bytes",
+			  c->name, c->in, n);
+		if (c->norm && n <= VALIDATE_NORM_MAX) {
+			norm[n] = '\0';
+			CHECK_MSG(strcmp(norm, c->norm) == 0, "%s \"%s\": normal form \"%s\", want \"%s\"",
+				  c->name, c->in, norm, c->norm);
+		}
+		free(in);
+	}
+}
+
+/* Normalisers must stop at dst_cap, whatever they are given. */
+static void test_normalize_cap(void)
+{
+	size_t count;
+	const struct validator *all = validator_all(&count);
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct validator *v = validator_find(cases[i].name);
+		size_t len = strlen(cases[i].in);
+
+		if (!v)
+			continue;
+		for (size_t cap = 1; cap <= 4; cap++) {
+			char *dst = malloc(cap);
+
+			if (!dst)
+				abort();
+			size_t n = v->normalize(cases[i].in, len, dst, cap);
+
+			CHECK_MSG(n <= cap, "%s \"%s\" cap %zu: wrote %zu",
+				  cases[i].name, cases[i].in, cap, n);
+			free(dst);
+		}
+	}
+	/* And every validator copes with an empty and an oversized value. */
+	static char big[4 * VALIDATE_NORM_MAX];
+
+	memset(big, '9', sizeof big);
+	for (size_t i = 0; i < count; i++) {
+		char norm[VALIDATE_NORM_MAX];
+
+		CHECK_MSG(all[i].check(big, 0) == VERDICT_FAIL, "%s: empty passes", all[i].name);
+		CHECK_MSG(all[i].check(big, sizeof big) == VERDICT_FAIL, "%s: 1 KiB of 9s passes",
+			  all[i].name);
+		CHECK(all[i].normalize(big, sizeof big, norm, sizeof norm) <= sizeof norm);
+	}
+}
+
+static void test_registry(void)
+{
+	static const char *const names[] = {
+		"cn_resident_id", "bank_card", "imei", "cn_mobile", "cn_landline",
+		"cn_uscc", "email", "ipv4", "ipv6", "mac", "cn_passport", "cn_plate",
+		"hk_id", "tw_id", "aws_access_key", "iban",
+	};
+	size_t count;
+	const struct validator *all = validator_all(&count);
+
+	CHECK_INT(count, sizeof names / sizeof names[0]);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const struct validator *v = validator_find(names[i]);
+
+		CHECK_MSG(v != NULL, "validator '%s' missing", names[i]);
+		if (v)
+			CHECK_STR(v->name, names[i]);
+	}
+	for (size_t i = 0; i < count; i++) {
+		CHECK(all[i].check != NULL && all[i].normalize != NULL);
+		CHECK(validator_find(all[i].name) == &all[i]);
+	}
+	CHECK(validator_find("no_such_validator") == NULL);
+	CHECK(validator_find("") == NULL);
+	CHECK(validator_find("cn_mobil") == NULL);
+}
+
+static void test_identity(void)
+{
+	char dst[8];
+
+	CHECK_INT(validate_normalize_identity("abc", 3, dst, sizeof dst), 3);
+	CHECK(memcmp(dst, "abc", 3) == 0);
+	CHECK_INT(validate_normalize_identity("abcdefghijk", 11, dst, sizeof dst), 8);
+	CHECK(memcmp(dst, "abcdefgh", 8) == 0);
+	CHECK_INT(validate_normalize_identity("", 0, dst, sizeof dst), 0);
+}
+
+static void test_luhn(void)
+{
+	CHECK(validate_luhn_ok("0", 1));
+	CHECK(validate_luhn_ok("18", 2));
+	CHECK(!validate_luhn_ok("19", 2));
+	CHECK(validate_luhn_ok("79927398713", 11));
+	CHECK(!validate_luhn_ok("79927398710", 11));
+	CHECK(!validate_luhn_ok("", 0));
+}
+
+/* Every scheme below detects any single substituted character, so no
+ * one-character change of a valid value may pass. The alphabet is what
+ * each position may hold when written; for IBANs it is digits only,
+ * because MOD 97-10 reads a letter as two digits and so misses some
+ * substitutions of a letter: FR1420041010050500013M02606 and
+ * FR1420041010050Q00013M02606 both pass. */
+static void test_single_substitution(void)
+{
+	static const struct {
+		const char *name, *valid, *alphabet;
+	} seeds[] = {
+		{ "cn_resident_id", "11010519491231002X", "0123456789X" },
+		{ "cn_resident_id", "440300200002291230", "0123456789X" },
+		{ "cn_uscc", "91110000600037341L", "0123456789ABCDEFGHJKLMNPQRTUWXY" },
+		{ "cn_uscc", "A1440300MA5D7XY319", "0123456789ABCDEFGHJKLMNPQRTUWXY" },
+		{ "imei", "490154203237518", "0123456789" },
+		{ "bank_card", "4111111111111111", "0123456789" },
+		{ "bank_card", "6222021234567890128", "0123456789" },
+		{ "bank_card", "378282246310005", "0123456789" },
+		{ "iban", "GB82WEST12345698765432", "0123456789" },
+		{ "iban", "FR1420041010050500013M02606", "0123456789" },
+		{ "hk_id", "AB9876543", "0123456789A" },
+	};
+
+	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+		const struct validator *v = validator_find(seeds[i].name);
+		char buf[64];
+		size_t len = strlen(seeds[i].valid);
+
+		if (!v)
+			continue;
+		CHECK_MSG(v->check(seeds[i].valid, len) == VERDICT_PASS, "seed %s", seeds[i].valid);
+		for (size_t pos = 0; pos < len; pos++) {
+			for (const char *a = seeds[i].alphabet; *a; a++) {
+				if (*a == seeds[i].valid[pos])
+					continue;
+				memcpy(buf, seeds[i].valid, len);
+				buf[pos] = *a;
+				CHECK_MSG(v->check(buf, len) != VERDICT_PASS, "%s \"%.*s\" passes",
+					  seeds[i].name, (int)len, buf);
+			}
+		}
+	}
+}
+
+/* Adjacent transpositions are the other common typing error; MOD 11-2,
+ * MOD 31 and MOD 97 catch all of them (Luhn misses 09 <-> 90). */
+static void test_transposition(void)
+{
+	static const struct {
+		const char *name, *valid;
+	} seeds[] = {
+		{ "cn_resident_id", "11010519491231002X" },
+		{ "cn_uscc", "91110000600037341L" },
+		{ "iban", "DE89370400440532013000" },
+	};
+
+	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+		const struct validator *v = validator_find(seeds[i].name);
+		char buf[64];
+		size_t len = strlen(seeds[i].valid);
+
+		if (!v)
+			continue;
+		for (size_t pos = 0; pos + 1 < len; pos++) {
+			if (seeds[i].valid[pos] == seeds[i].valid[pos + 1])
+				continue;
+			memcpy(buf, seeds[i].valid, len);
+			buf[pos] = seeds[i].valid[pos + 1];
+			buf[pos + 1] = seeds[i].valid[pos];
+			CHECK_MSG(v->check(buf, len) != VERDICT_PASS, "%s \"%.*s\" passes",
+				  seeds[i].name, (int)len, buf);
+		}
+	}
+}
+
+/* Every calendar day of 1900-2100 is a valid birth date, and no other
+ * month/day combination is; checked against a day counter. */
+static void test_resident_id_dates(void)
+{
+	static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	const struct validator *v = validator_find("cn_resident_id");
+	int bad = 0, good = 0;
+
+	if (!v)
+		return;
+	for (int y = 1899; y <= 2101; y++) {
+		int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+		for (int m = 0; m <= 13; m++) {
+			for (int d = 0; d <= 32; d++) {
+				static const int mdays[13] = { 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+				int real = y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 &&
+					   d <= mdays[m] + (m == 2 && leap);
+				char id[48]; /* room for any int, to keep -Wformat-truncation quiet */
+				int sum = 0;
+
+				snprintf(id, sizeof id, "110105%04d%02d%02d002", y, m, d);
+				for (int i = 0; i < 17; i++)
+					sum += (id[i] - '0') * weights[i];
+				id[17] = "10X98765432"[sum % 11];
+				if ((v->check(id, 18) == VERDICT_PASS) != real) {
+					bad++;
+					CHECK_MSG(0, "%.18s: want %s", id, real ? "pass" : "fail");
+				}
+				good += real;
+			}
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(good, 73414); /* days from 1900-01-01 to 2100-12-31 */
+}
+
+/* Random bytes drawn mostly from the characters validators care about,
+ * through every validator, each value in a heap block of its exact size:
+ * ASan and UBSan do the checking. A fixed LCG keeps runs reproducible. */
+static void test_random_bytes(void)
+{
+	static const char alphabet[] = "0123456789+-() .:@xX(AEGDKZaez\xc2\xb7\xe4\xba\xac";
+	unsigned long long state = 12345;
+	size_t count;
+	const struct validator *all = validator_all(&count);
+
+	for (int round = 0; round < 20000; round++) {
+		char buf[64], norm[VALIDATE_NORM_MAX];
+		size_t len;
+
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = (size_t)(state >> 33) % sizeof buf;
+		for (size_t i = 0; i < len; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[i] = (state >> 60) == 0 ? (char)(state >> 40) :
+				 alphabet[(state >> 33) % (sizeof alphabet - 1)];
+		}
+		for (size_t v = 0; v < count; v++) {
+			char *in = exact_copy(buf, len);
+			enum verdict got = all[v].check(in, len);
+
+			CHECK(got == VERDICT_FAIL || got == VERDICT_PASS || got == VERDICT_WEAK);
+			CHECK(all[v].normalize(in, len, norm, sizeof norm) <= sizeof norm);
+			free(in);
+		}
+	}
+}
+
+TEST_MAIN(test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+	  test_single_substitution, test_transposition, test_resident_id_dates,
+	  test_random_bytes)
