@@ -39,52 +39,71 @@ static uint64_t name_hash(uint32_t source, const char *name, size_t len)
 	return h ^ ((uint64_t)source * 0xff51afd7ed558ccdULL);
 }
 
-bool field_name_has_word(const char *name, size_t len, const char *word)
+static bool is_word_byte(unsigned char c)
 {
-	size_t wl = strlen(word);
-	bool ascii = true;
-	for (size_t i = 0; i < wl; i++)
-		if ((unsigned char)word[i] >= 0x80)
-			ascii = false;
-	if (!wl || wl > len)
-		return false;
-	if (!ascii) {
-		for (size_t i = 0; i + wl <= len; i++)
-			if (!memcmp(name + i, word, wl))
-				return true;
-		return false;
-	}
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = (unsigned char)name[i];
-		int alnum = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-		alnum |= c >= '0' && c <= '9';
-		if (!alnum) {
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* Split s[0..len) into lower-cased words (at non-alphanumeric ASCII bytes
+ * and at lower-to-upper case changes), written back to back into dst;
+ * ends[k] is where word k ends. Returns the number of words. */
+static size_t split_words(const char *s, size_t len, char *dst, size_t *ends, size_t max)
+{
+	size_t nw = 0, o = 0, i = 0;
+	while (i < len && nw < max) {
+		if (!is_word_byte((unsigned char)s[i])) {
 			i++;
 			continue;
 		}
-		size_t j = i + 1;
-		while (j < len) {
-			unsigned char d = (unsigned char)name[j], p = (unsigned char)name[j - 1];
-			int dal = ((d | 0x20) >= 'a' && (d | 0x20) <= 'z') || (d >= '0' && d <= '9');
-			if (!dal || (d >= 'A' && d <= 'Z' && p >= 'a' && p <= 'z'))
-				break;
+		size_t j = i;
+		do {
+			unsigned char c = (unsigned char)s[j];
+			dst[o++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 			j++;
+		} while (j < len && is_word_byte((unsigned char)s[j]) &&
+			 !(s[j] >= 'A' && s[j] <= 'Z' && s[j - 1] >= 'a' && s[j - 1] <= 'z'));
+		ends[nw++] = o;
+		i = j;
+	}
+	return nw;
+}
+
+bool field_name_has_word(const char *name, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+	for (size_t i = 0; i < wl; i++) {
+		if ((unsigned char)word[i] >= 0x80) {
+			/* CJK hints (手机, 身份证) match anywhere in the name. */
+			for (size_t k = 0; wl <= len && k + wl <= len; k++)
+				if (!memcmp(name + k, word, wl))
+					return true;
+			return false;
 		}
-		if (j - i == wl) {
-			size_t k = 0;
-			while (k < wl) {
-				unsigned char a = (unsigned char)name[i + k];
-				if (a >= 'A' && a <= 'Z')
-					a = (unsigned char)(a - 'A' + 'a');
-				if (a != (unsigned char)word[k])
-					break;
-				k++;
-			}
-			if (k == wl)
+	}
+	/* ASCII hints match whole words: the hint's words, joined, must equal
+	 * a run of consecutive words of the name, joined, so "id_card" and
+	 * "idcard" both match "idCard" and "user_id_card", while "name" does
+	 * not match "nickname". */
+	char nbuf[FIELD_NAME_MAX], hbuf[FIELD_NAME_MAX];
+	size_t nends[64], hends[64];
+	if (len > FIELD_NAME_MAX)
+		len = FIELD_NAME_MAX;
+	if (wl > FIELD_NAME_MAX)
+		return false;
+	size_t nn = split_words(name, len, nbuf, nends, 64);
+	size_t hn = split_words(word, wl, hbuf, hends, 64);
+	if (!hn)
+		return false;
+	size_t hlen = hends[hn - 1];
+	for (size_t i = 0; i < nn; i++) {
+		size_t start = i ? nends[i - 1] : 0;
+		for (size_t j = i; j < nn; j++) {
+			size_t l = nends[j] - start;
+			if (l > hlen)
+				break;
+			if (l == hlen && !memcmp(nbuf + start, hbuf, hlen))
 				return true;
 		}
-		i = j;
 	}
 	return false;
 }

@@ -84,6 +84,28 @@ def _load_regions():
 REGIONS = _load_regions()
 
 
+# stdnum looks the region up in its numdb on every call (milliseconds); the
+# answer depends on the first six digits only, so remember it.
+_birth_place = std_ric.get_birth_place
+_birth_place_cache = {}
+
+
+def _cached_birth_place(number):
+    key = std_ric.compact(number)[:6]
+    if key not in _birth_place_cache:
+        try:
+            _birth_place_cache[key] = _birth_place(number)
+        except Exception as e:  # InvalidComponent: remember the failure too
+            _birth_place_cache[key] = e
+    r = _birth_place_cache[key]
+    if isinstance(r, Exception):
+        raise r
+    return r
+
+
+std_ric.get_birth_place = _cached_birth_place
+
+
 def _date_ok(y, m, d):
     try:
         datetime.date(y, m, d)
@@ -942,7 +964,7 @@ def gen_jsonl(name, n, r):
             v, form = V.value(rule)
             pre, suf = r.choice(TEXT_CTX[rule])
             # in an ASCII-only line the hotword itself is written as \uXXXX
-            form = 'note_escaped_hotword' if ascii_only and not pre.isascii() else 'note'
+            form = 'note_escaped_hotword' if ascii_only and not (pre + suf).isascii() else 'note'
             o['note'] = [pre, Plant(rule, v, form), suf + (' 客户说"好"' if r.random() < 0.2 else '')]
         elif k < 0.5:
             o['note'] = V.noise() + (' path C:\\tmp' if r.random() < 0.05 else '')
@@ -1055,7 +1077,8 @@ def self_check(out, data, fmt):
         a, b = lab['offset'], lab['offset'] + lab['length']
         before, after = data[a - 1:a], data[b:b + 2]
         if re.match(rb'[0-9A-Za-z_.+@-]', before) or re.match(rb'[0-9A-Za-z_@]|[ .-]\d', after):
-            if not (fmt == 'jsonl' and lab['form'] == 'escaped_hotword'):
+            # ensure_ascii JSON: '手机号13812345678' becomes '\\u53f713812345678'
+            if not (fmt == 'jsonl' and lab['form'] == 'note_escaped_hotword'):
                 errors.append('label glued to neighbour: %s record %d %r %r' % (lab['rule'], lab['record'],
                                                                                 before, after))
     # record / field attribution by independent parsers

@@ -218,7 +218,7 @@ do_up() {
     fi
     rm -f "$PIDF"
     if port_open "$PORT" || port_open "$CPORT"; then
-        die "port $PORT or $CPORT on 127.0.0.1 is already in use by another process (not $PIDF); stop it or set KAFKA_PORT/KAFKA_CONTROLLER_PORT"
+        die "port $PORT or $CPORT on 127.0.0.1 is already in use, but not by the broker recorded in $PIDF; stop that process or set KAFKA_PORT/KAFKA_CONTROLLER_PORT"
     fi
     check_java
     fetch_jars
