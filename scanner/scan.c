@@ -114,6 +114,7 @@ int scanner_scan(struct scanner *sc, const char *p, size_t len,
 	*n = 0;
 	if (len == 0)
 		return 0;
+	/* The callback may grow sc->v: *out is set again below. */
 	if (hs_scan(hsdb_database(sc->db), p, (unsigned)len, 0, sc->scratch, on_match, sc) != HS_SUCCESS)
 		return PIISCAN_ERR_SCAN;
 
@@ -146,6 +147,7 @@ int scanner_scan(struct scanner *sc, const char *p, size_t len,
 	}
 	sc->n = kept;
 	qsort(sc->v, sc->n, sizeof *sc->v, cmp_start);
+	*out = sc->v;
 	*n = sc->n;
 	return 0;
 }

@@ -72,13 +72,16 @@ PROVINCES = set('11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 '
 
 
 def _load_regions():
+    """A fixed sample of county codes from stdnum's own region table (every
+    province represented): looking a region up in stdnum costs milliseconds,
+    so the generator keeps to a few hundred of them."""
     codes = []
     with open(_LOC_DAT, encoding='utf-8') as f:
         for line in f:
             m = re.match(r'(\d{6}) ', line)
             if m and m.group(1)[:2] in PROVINCES and not m.group(1).endswith('00'):
                 codes.append(m.group(1))
-    return codes
+    return codes[::12]
 
 
 REGIONS = _load_regions()
@@ -210,6 +213,23 @@ def strict_ok(rule, value):
     raise KeyError(rule)
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def luhn_ok(s):
+    """The Luhn check (same answer as stdnum.luhn.is_valid on digit strings,
+    which --self-check confirms on every value), fast enough for the loops."""
+    return (sum(map(int, s[-1::-2])) + sum(_DOUBLED[int(c)] for c in s[-2::-2])) % 10 == 0
+
+
+def luhn_ok_std(s):
+    return std_luhn.is_valid(s)
+
+
+def uscc_digits_ok(s):
+    return std_uscc.calc_check_digit(s) == s[17]
+
+
 def loose_ric18(s):
     """An 18-character id under the loosest reading: check digit and date."""
     s = s.upper()
@@ -223,18 +243,18 @@ def loose_ric15(s):
             and _date_ok(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12])))
 
 
-def digit_hazards(s):
+def digit_hazards(s, luhn=luhn_ok, uscc=uscc_digits_ok):
     """The rules a standalone run of digits could plausibly be taken for."""
     n, out = len(s), set()
     if n == 11 and s[0] == '1' and s[1] in '3456789':
         out.add('mobile')
-    if 13 <= n <= 19 and std_luhn.is_valid(s):
+    if 13 <= n <= 19 and luhn(s):
         out.add('luhn')
     if n == 15 and loose_ric15(s):
         out.add('ric15')
     if n == 18 and loose_ric18(s):
         out.add('ric18')
-    if n == 18 and std_uscc.is_valid(s):
+    if n == 18 and uscc(s):
         out.add('uscc')
     if 10 <= n <= 12 and s[0] == '0':
         out.add('landline')
@@ -286,14 +306,19 @@ NOISE_COMMA = ['已核实, 无异常', 'red, size L', '周一, 周三可收货']
 NOISE_MULTILINE = ['第一行备注\n第二行备注', 'line one\nline two']
 
 
+def luhn_check_digit(body):
+    return str((10 - (sum(_DOUBLED[int(c)] for c in body[-1::-2]) + sum(map(int, body[-2::-2])))) % 10)
+
+
 def luhn_complete(r, prefix, length):
-    body = prefix + ''.join(r.choice('0123456789') for _ in range(length - len(prefix) - 1))
-    return body + std_luhn.calc_check_digit(body)
+    n = length - len(prefix) - 1
+    body = prefix + '%0*d' % (n, r.randrange(10 ** n))
+    return body + luhn_check_digit(body)
 
 
 def luhn_break(s):
     """s with its last digit changed so that the Luhn check fails."""
-    good = std_luhn.calc_check_digit(s[:-1])
+    good = luhn_check_digit(s[:-1])
     bad = str((int(good) + 1 + int(s[-2]) % 8) % 10)
     return s[:-1] + bad
 
@@ -340,7 +365,6 @@ class Values:
                 v = '%s %s %s' % (d[:3], d[3:7], d[7:])
             else:
                 v = '+86 %s %s %s' % (d[:3], d[3:7], d[7:])
-            assert strict_ok('cn_mobile', v)
             return v, form
 
     def landline(self):
@@ -360,7 +384,6 @@ class Values:
                 v = '0%s %s' % (area, sub)
             else:
                 v = '(0%s)%s' % (area, sub)
-            assert strict_ok('cn_landline', v)
             return v, form
 
     def birth(self, lo=1940, hi=2012):
@@ -374,7 +397,7 @@ class Values:
         if r.random() < 0.1:  # legacy 15-digit form
             while True:
                 v = r.choice(REGIONS) + self.birth(1940, 1999)[2:] + self.digits(3)
-                if ok_ric(v) and not (digit_hazards(v) - {'ric15'}):
+                if digit_hazards(v) == {'ric15'}:
                     return v, 'legacy15'
         want_x = r.random() < 0.12
         while True:
@@ -382,11 +405,10 @@ class Values:
             v = body + std_ric.calc_check_digit(body + '0')
             if want_x != v.endswith('X'):
                 continue
-            if std_luhn.is_valid(v) if v[-1] != 'X' else False:
+            if v[-1] != 'X' and luhn_ok(v):
                 continue  # would also be a Luhn-valid 18-digit card number
-            if v[-1] != 'X' and std_uscc.is_valid(v):
+            if v[-1] != 'X' and uscc_digits_ok(v):
                 continue
-            assert ok_ric(v)
             if want_x and r.random() < 0.5:
                 return v[:-1] + 'x', 'lower_x'
             return v, 'upper_x' if want_x else 'plain'
@@ -401,7 +423,7 @@ class Values:
                 d = luhn_complete(r, r.choice(VISA_BINS), 16)
             else:
                 d = luhn_complete(r, r.choice(MC_BINS), 16)
-            if ok_card(d) and not (digit_hazards(d) - {'luhn'}):
+            if digit_hazards(d) == {'luhn'}:
                 return d, kind
 
     def card(self):
@@ -413,7 +435,7 @@ class Values:
     def imei(self):
         while True:
             v = luhn_complete(self.r, self.r.choice(IMEI_TACS), 15)
-            if ok_imei(v) and digit_hazards(v) == {'luhn'}:
+            if digit_hazards(v) == {'luhn'}:
                 return v, 'plain'
 
     def uscc(self):
@@ -481,7 +503,6 @@ class Values:
             v = 'G' + self.digits(8)
         else:
             v = 'E' + r.choice('ABCDEFGHJKLMNPQRSTUVWXYZ') + self.digits(7)
-        assert strict_ok('cn_passport', v)
         return v, v[0] if v[1].isdigit() else 'E_letter'
 
     def plate(self):
@@ -499,12 +520,10 @@ class Values:
         else:
             tail, form = self.digits(5) + r.choice('DF'), 'new_energy_large'
         v = head + tail
-        assert strict_ok('cn_plate', v)
         return v, form
 
     def aws(self):
         v = 'AKIA' + ''.join(self.r.choice(B32) for _ in range(16))
-        assert strict_ok('aws_access_key', v)
         return v, 'plain'
 
     def value(self, rule):
@@ -577,7 +596,7 @@ class Values:
         if k < 0.06:  # a Luhn-valid 15-digit number: an IMEI by shape, no context
             while True:
                 v = luhn_complete(r, r.choice(IMEI_TACS), 15)
-                if digit_hazards(v) == {'luhn'} and ok_imei(v):
+                if digit_hazards(v) == {'luhn'}:
                     return v, 'imei_no_context'
         if k < 0.10:  # UnionPay-shaped, fails Luhn: at most 'possible'
             while True:

@@ -226,6 +226,11 @@ do_up() {
     format_storage
     local -a cmd
     mapfile -d '' cmd < <(java_cmd)
+    # Keep the log across restarts (handy when a test restarts mid-stream),
+    # but rotate once it passes ~20 MB.
+    if [[ -f "$LOGF" ]] && (( $(stat -c %s "$LOGF") > 20000000 )); then
+        mv -f "$LOGF" "$LOGF.1"
+    fi
     printf '\n===== %s broker start =====\n' "$(date -Is)" >>"$LOGF"
     t0=$(now_ms)
     # New session so that ^C in the calling terminal / make does not hit it;
