@@ -265,7 +265,8 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 	const struct span *sp = &at->spans.v[c->span];
 	const struct rule *r = &at->rs->rules[c->rule];
 	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
-	uint64_t record = ck->first_record + sp->record;
+	uint64_t record = record_number(ck, sp->record);
+	uint64_t offset = ck->record_relative ? c->start - ck->recs[sp->record] : ck->base_offset + c->start;
 	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
 
 	tally_finding(t, sp->field, record, c->rule, c->conf);
@@ -282,16 +283,22 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 		.record = record,
 		.field_json = fieldtab_get(at->cfg.fields, sp->field)->json,
 		.rule_id = r->id,
-		.offset = ck->base_offset + c->start,
+		.offset = offset,
 		.length = c->end - c->start,
 		.confidence = c->conf,
 		.masked = masked,
 		.fingerprint = fp,
+		.extra = ck->src->findings_extra,
 	};
 	if (at->cfg.format_findings)
 		finding_format(&ck->out, &f);
 	if (at->cfg.on_finding)
 		at->cfg.on_finding(at->cfg.on_finding_arg, &f, c->rule);
+}
+
+static uint64_t record_number(const struct chunk *ck, size_t i)
+{
+	return ck->rec_ids ? ck->rec_ids[i] : ck->first_record + i;
 }
 
 /* Frame the chunk's records into at->spans, counting the values. */
@@ -317,13 +324,13 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 			while (e > a && (ck->data.data[e - 1] == '\n' || ck->data.data[e - 1] == '\r'))
 				e--;
 			span_vec_push(&at->spans, a, e, src->unnamed_field, (uint32_t)i, 0);
-			source_error(src, ck->base_offset + a + err_at, ck->first_record + i, true,
+			source_error(src, ck->base_offset + a + err_at, record_number(ck, i), true,
 				     src->format == FORMAT_JSONL ? "malformed JSON; the record is scanned as text"
 				     : "unbalanced quote; the record is scanned as text");
 		}
 		for (size_t s = first; s < at->spans.n; s++)
 			if (!(at->spans.v[s].flags & SPAN_KEY))
-				tally_value(t, at->spans.v[s].field, ck->first_record + i);
+				tally_value(t, at->spans.v[s].field, record_number(ck, i));
 	}
 }
 

@@ -26,6 +26,12 @@ struct chunk {
 	bool piece;
 	bool piece_first;        /* the piece that counts the record */
 	uint32_t keep_lo, keep_hi;
+	/* Streams whose records are numbered by something other than their
+	 * position (Kafka offsets): record i is rec_ids[i]; NULL otherwise. */
+	uint64_t *rec_ids;
+	/* Findings' offsets count from the start of their record (a Kafka
+	 * message value) rather than from base_offset. */
+	bool record_relative;
 	struct buf out;          /* findings lines, for the writer */
 	uint64_t nfindings;
 };

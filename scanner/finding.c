@@ -42,7 +42,10 @@ void finding_format(struct buf *out, const struct finding *f)
 	jsonw_quote(out, f->masked, strlen(f->masked));
 	PUT_LIT(out, ",\"fingerprint\":\"");
 	buf_puts(out, f->fingerprint);
-	PUT_LIT(out, "\"}\n");
+	buf_putc(out, '"');
+	if (f->extra)
+		buf_puts(out, f->extra);
+	PUT_LIT(out, "}\n");
 }
 
 /* Byte length of the UTF-8 sequence that starts with c (1 for stray bytes). */

@@ -31,6 +31,7 @@ struct finding {
 	enum confidence confidence;
 	const char *masked;        /* NUL-terminated preview, never the raw value */
 	const char *fingerprint;   /* 32 hex */
+	const char *extra;         /* more members, formatted (",\"topic\":..."), or NULL */
 };
 
 /* Append f as one JSON line (with its newline) to out, without printf. */

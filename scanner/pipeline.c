@@ -182,13 +182,12 @@ struct reader {
 	bool giant_first;
 };
 
-/* One whole record at pend[0..len). */
-static void on_record(struct pipe *pl, struct reader *rd, size_t len)
+/* One whole record p[0..len), at input offset off. */
+static void on_record(struct pipe *pl, struct reader *rd, const char *p, size_t len, uint64_t off)
 {
-	const char *p = pl->pend.data;
 	if (rd->giant) {
 		/* The last piece of a giant record. */
-		add_piece(pl, rd->src, p, len, rd->base, rd->records, false, OVERLAP, (uint32_t)len);
+		add_piece(pl, rd->src, p, len, off, rd->records, false, OVERLAP, (uint32_t)len);
 		rd->giant = false;
 		return;
 	}
@@ -199,7 +198,7 @@ static void on_record(struct pipe *pl, struct reader *rd, size_t len)
 	}
 	rd->records++;
 	rd->src->records++;
-	add_record(pl, rd->src, p, len, rd->base, rd->records);
+	add_record(pl, rd->src, p, len, off, rd->records);
 }
 
 static void consume(struct pipe *pl, struct reader *rd, size_t n)
@@ -255,9 +254,13 @@ static void read_source(struct pipe *pl, struct source *src)
 			if (!formatted)
 				continue;
 		}
-		size_t len;
-		while (pl->pend.len && (len = rd.fr->record_end(&rd.cur, pl->pend.data, pl->pend.len, false)))
-			on_record(pl, &rd, len), consume(pl, &rd, len);
+		size_t len, pos = 0;
+		while (pos < pl->pend.len &&
+		       (len = rd.fr->record_end(&rd.cur, pl->pend.data + pos, pl->pend.len - pos, false))) {
+			on_record(pl, &rd, pl->pend.data + pos, len, rd.base + pos);
+			pos += len;
+		}
+		consume(pl, &rd, pos);
 		if (!pl->pend.len)
 			continue;
 		if (eof || pl->pend.len > RECORD_MAX) {
@@ -271,14 +274,14 @@ static void read_source(struct pipe *pl, struct source *src)
 					source_error(src, rd.base, rd.records + 1, false,
 						     "unbalanced quote: a quoted field does not close %s",
 						     eof ? "before the end of the input" : "within 8 MiB");
-					on_record(pl, &rd, len);
+					on_record(pl, &rd, pl->pend.data, len, rd.base);
 					consume(pl, &rd, len);
 					rd.cur = (struct frame_cursor){ 0 };
 					continue;
 				}
 			}
 			if (eof) {
-				on_record(pl, &rd, pl->pend.len);
+				on_record(pl, &rd, pl->pend.data, pl->pend.len, rd.base);
 				consume(pl, &rd, pl->pend.len);
 				continue;
 			}

@@ -44,6 +44,7 @@ void source_free(struct source *src)
 	free(src->colfield);
 	free(src->path);
 	free(src->path_json);
+	free(src->findings_extra);
 	pthread_mutex_destroy(&src->lock);
 	free(src);
 }

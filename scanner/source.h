@@ -41,6 +41,9 @@ struct source {
 	uint32_t id;
 	char *path;             /* as given, or as found under a given directory */
 	char *path_json;        /* path as a JSON literal */
+	/* Extra members for this source's findings lines, already formatted
+	 * (`,"topic":"t","partition":3`), or NULL. */
+	char *findings_extra;
 	enum frame_format format;
 	enum compression compression;
 	uint64_t bytes_read;    /* decompressed bytes scanned */

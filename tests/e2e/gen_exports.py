@@ -734,7 +734,7 @@ class Out:
             self.labels.append({'file': self.name, 'record': self.record, 'field': field, 'rule': p.rule,
                                 'offset': start, 'length': n, 'value': p.value, 'form': p.form})
         else:
-            self.noise_spans.append((start, n))
+            self.noise_spans.append((start, n, p.kind))
             if p.report:
                 self.silent.append({'file': self.name, 'record': self.record, 'field': field, 'kind': p.kind,
                                     'offset': start, 'length': n, 'value': p.value})
@@ -1129,8 +1129,20 @@ def self_check(out, data, fmt):
     buf = bytearray(data)
     for lab in out.labels:
         buf[lab['offset']:lab['offset'] + lab['length']] = b'#' * lab['length']
-    for off, n in out.noise_spans:
+    for off, n, kind in out.noise_spans:
         buf[off:off + n] = b'#' * n
+    # look-alikes: invalid per the oracles (weak ones: valid shape, no context)
+    expect = {'imei_no_context': {'luhn'}}
+    for off, n, kind in out.noise_spans:
+        v = data[off:off + n].decode('ascii')
+        if v.isdigit():
+            got = digit_hazards(v, luhn_ok_std, std_uscc.is_valid)
+            if got != expect.get(kind, set()) or (kind == 'imei_no_context' and not ok_imei(v)):
+                errors.append('look-alike %s at byte %d is %s per the oracles' % (kind, off, sorted(got)))
+            if kind != 'imei_no_context' and (ok_ric(v) or std_imei.is_valid(v) or std_luhn.is_valid(v)):
+                errors.append('look-alike %s at byte %d passes an oracle' % (kind, off))
+        elif kind == 'passport_no_context' and not RE_PASSPORT.match(v):
+            errors.append('look-alike %s at byte %d is not passport-shaped' % (kind, off))
     for what, rx in HAZARDS:
         for m in rx.finditer(bytes(buf)):
             errors.append('filler hazard (%s) at byte %d: %r' % (what, m.start(), bytes(buf[m.start() - 20:

@@ -1,0 +1,603 @@
+/* Unit tests for the frame stage (scanner/frame*.c) through framer_for():
+ * record ends for CSV, JSONL and text, whole or arriving in pieces; the CSV
+ * header; the value spans of CSV and JSON records; format detection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "field.h"
+#include "frame.h"
+#include "harness.h"
+#include "rules.h"
+#include "source.h"
+
+/* What split needs: a rule set (for the field table), fields, a source. */
+static struct ruleset *rs;
+static struct fieldtab *ft;
+static struct fieldcache *fc;
+
+static void env_init(void)
+{
+	char eb[256];
+	int rc = ruleset_load("rules", &rs, eb, sizeof eb);
+	CHECK_MSG(rc == 0, "ruleset_load: %s", eb);
+	if (rc)
+		exit(1);
+	ft = fieldtab_new(rs);
+	fc = fieldcache_new(ft);
+}
+
+static void env_release(void)
+{
+	fieldcache_free(fc);
+	fieldtab_free(ft);
+	ruleset_free(rs);
+}
+
+/* A CSV/TSV source whose columns are the names of header. */
+static struct source *csv_source(uint32_t id, const char *header, char delim)
+{
+	struct source *src = source_new(id, "t.csv");
+	char **names;
+	size_t n;
+	src->format = delim == '\t' ? FORMAT_TSV : FORMAT_CSV;
+	src->unnamed_field = fieldtab_intern(ft, id, NULL, 0);
+	frame_csv_header(header, strlen(header), delim, &names, &n);
+	src->colfield = calloc(n ? n : 1, sizeof *src->colfield);
+	src->ncols = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		src->colfield[i] = fieldtab_intern(ft, id, names[i], strlen(names[i]));
+		free(names[i]);
+	}
+	free(names);
+	return src;
+}
+
+static const char *field_name(uint32_t id)
+{
+	const struct field *f = fieldtab_get(ft, id);
+	return f->name ? f->name : "(unnamed)";
+}
+
+/* ---- record_end ---- */
+
+struct end_case {
+	enum frame_format fmt;
+	const char *in;
+	size_t want;        /* record length at eof=false; 0: incomplete */
+	bool in_quotes;     /* cursor state after an incomplete call */
+};
+
+static const struct end_case end_cases[] = {
+	{ FORMAT_CSV, "a,b\n", 4, false },
+	{ FORMAT_CSV, "a,b\nc,d\n", 4, false },
+	{ FORMAT_CSV, "\n", 1, false },
+	{ FORMAT_CSV, "a,b\r\nc\n", 5, false },
+	{ FORMAT_CSV, "\"a,b\",c\n", 8, false },
+	{ FORMAT_CSV, "\"a\"\"b\",c\nx\n", 9, false },
+	{ FORMAT_CSV, "\"a\nb\",c\nx\n", 8, false },
+	{ FORMAT_CSV, "\"a\r\nb\"\"\n\"\"c\",d\r\nx\n", 16, false },
+	{ FORMAT_CSV, "x,\"\"\"\",y\n", 9, false },           /* field is one quote */
+	{ FORMAT_CSV, "x,\"\"\n", 5, false },                 /* empty quoted field */
+	{ FORMAT_CSV, "a,b", 0, false },
+	{ FORMAT_CSV, "a,\"b\nc", 0, true },
+	{ FORMAT_CSV, "a,\"b\"\"\nc", 0, true },
+	{ FORMAT_CSV, "\"", 0, true },
+	{ FORMAT_CSV, "", 0, false },
+	{ FORMAT_TSV, "a\t\"b\nc\"\td\n", 10, false },
+	{ FORMAT_JSONL, "{\"a\":1}\n{}\n", 8, false },
+	{ FORMAT_JSONL, "{\"a\":\"x\\ny\"}\r\n", 14, false },
+	{ FORMAT_JSONL, "{\"a\":1}", 0, false },
+	{ FORMAT_TEXT, "hello\nworld\n", 6, false },
+	{ FORMAT_TEXT, "a \"quote\nb\n", 9, false },      /* quotes mean nothing */
+	{ FORMAT_TEXT, "no end", 0, false },
+};
+
+static void test_record_end_whole(void)
+{
+	for (size_t i = 0; i < sizeof end_cases / sizeof *end_cases; i++) {
+		const struct end_case *c = &end_cases[i];
+		const struct framer *fr = framer_for(c->fmt);
+		struct frame_cursor cur = { 0 };
+		size_t len = strlen(c->in);
+		size_t got = fr->record_end(&cur, c->in, len, false);
+		CHECK_MSG(got == c->want, "case %zu (%s): %zu != %zu", i, frame_format_name(c->fmt), got, c->want);
+		if (!got)
+			CHECK_MSG(cur.in_quotes == c->in_quotes, "case %zu: in_quotes %d", i, cur.in_quotes);
+		else
+			CHECK_MSG(cur.scanned == 0 && !cur.in_quotes, "case %zu: cursor not reset", i);
+		/* At eof the record is what a complete one would be, or all of it. */
+		struct frame_cursor cur2 = { 0 };
+		got = fr->record_end(&cur2, c->in, len, true);
+		CHECK_MSG(got == (c->want ? c->want : len), "case %zu at eof: %zu", i, got);
+		CHECK_MSG(cur2.scanned == 0 && !cur2.in_quotes, "case %zu at eof: cursor not reset", i);
+	}
+}
+
+/* The reader keeps the cursor and calls again with more bytes: every
+ * prefix shorter than the record gives 0, and the first one long enough
+ * gives the same length as a one-shot call. Steps of 1..7 bytes. */
+static void test_record_end_pieces(void)
+{
+	for (size_t i = 0; i < sizeof end_cases / sizeof *end_cases; i++) {
+		const struct end_case *c = &end_cases[i];
+		const struct framer *fr = framer_for(c->fmt);
+		size_t len = strlen(c->in);
+		for (size_t step = 1; step <= 7; step++) {
+			struct frame_cursor cur = { 0 };
+			size_t got = 0, k = 0;
+			while (k < len) {
+				k = k + step < len ? k + step : len;
+				got = fr->record_end(&cur, c->in, k, false);
+				if (got)
+					break;
+			}
+			CHECK_MSG(got == c->want, "case %zu step %zu: %zu != %zu (at prefix %zu)", i, step,
+				  got, c->want, k);
+			if (c->want)
+				CHECK_MSG(k >= c->want, "case %zu step %zu: ended before its bytes arrived", i, step);
+			if (!got)
+				CHECK_MSG(cur.in_quotes == c->in_quotes, "case %zu step %zu: in_quotes %d", i,
+					  step, cur.in_quotes);
+		}
+	}
+}
+
+/* A stream of several CSV records, fed in pieces and consumed as the reader
+ * does: the records come out whole and in order. */
+static void test_record_end_stream(void)
+{
+	static const char in[] = "id,\"note\"\n1,\"a,\"\"b\"\"\r\nc\"\r\n2,x\n\"3\",\"\"\n4";
+	static const size_t want[] = { 10, 16, 4, 7, 1 };
+	const struct framer *fr = framer_for(FORMAT_CSV);
+	for (size_t step = 1; step <= 5; step++) {
+		struct frame_cursor cur = { 0 };
+		size_t fed = 0, pos = 0, nrec = 0, total = sizeof in - 1;
+		bool ok = true;
+		while (pos < total) {
+			if (fed < total)
+				fed = fed + step < total ? fed + step : total;
+			size_t got;
+			while (pos < fed && (got = fr->record_end(&cur, in + pos, fed - pos, false))) {
+				ok &= nrec < 5 && got == want[nrec];
+				nrec++;
+				pos += got;
+			}
+			if (fed == total && pos < total) {
+				got = fr->record_end(&cur, in + pos, fed - pos, true);
+				ok &= nrec < 5 && got == want[nrec];
+				nrec++;
+				pos += got;
+			}
+		}
+		CHECK_MSG(ok && nrec == 5, "step %zu: %zu records", step, nrec);
+	}
+}
+
+/* ---- the CSV header ---- */
+
+struct header_case {
+	const char *in;
+	char delim;
+	const char *want[6];   /* NULL-terminated */
+};
+
+static const struct header_case header_cases[] = {
+	{ "name,phone,email\n", ',', { "name", "phone", "email" } },
+	{ "name,phone\r\n", ',', { "name", "phone" } },
+	{ "\"name\",\"phone, mobile\",\"a\"\"b\"\n", ',', { "name", "phone, mobile", "a\"b" } },
+	{ "\xEF\xBB\xBFid,name\r\n", ',', { "id", "name" } },
+	{ " id ,\tname\t \n", ',', { "id", "name" } },
+	{ "a,,c\n", ',', { "a", "col2", "c" } },
+	{ "a,\n", ',', { "a", "col2" } },
+	{ ",\n", ',', { "col1", "col2" } },
+	{ "a, ,c", ',', { "a", "col2", "c" } },
+	{ "\"\",b\n", ',', { "col1", "b" } },
+	{ "phone,phone,phone\n", ',', { "phone", "phone#2", "phone#3" } },
+	{ "phone,mobile,phone,mobile\n", ',', { "phone", "mobile", "phone#2", "mobile#2" } },
+	{ "a\tb c\t\"d\te\"\n", '\t', { "a", "b c", "d\te" } },
+	{ "手机,电话\n", ',', { "手机", "电话" } },
+	{ "a,\"b\n", ',', { "a", "b" } },          /* unbalanced: the rest is the name */
+};
+
+static void check_header(const char *in, char delim, const char *const *want, size_t row)
+{
+	char **names;
+	size_t n, nwant = 0;
+	frame_csv_header(in, strlen(in), delim, &names, &n);
+	while (want[nwant])
+		nwant++;
+	CHECK_MSG(n == nwant, "header %zu: %zu names, want %zu", row, n, nwant);
+	for (size_t k = 0; k < n; k++) {
+		if (k < nwant)
+			CHECK_MSG(!strcmp(names[k], want[k]), "header %zu name %zu: \"%s\" != \"%s\"", row, k,
+				  names[k], want[k]);
+		free(names[k]);
+	}
+	free(names);
+}
+
+static void test_csv_header(void)
+{
+	for (size_t i = 0; i < sizeof header_cases / sizeof *header_cases; i++)
+		check_header(header_cases[i].in, header_cases[i].delim, header_cases[i].want, i);
+}
+
+/* BUG (scanner/frame_csv.c, frame_csv_header): see the final report. The
+ * "#N" renaming counts an earlier name "x#..." as a copy of "x", so a column
+ * that is not repeated is renamed, and two columns can end up with the same
+ * name (one field); a BOM before a quoted first name leaves its quotes in. */
+static void test_csv_header_BUG(void)
+{
+	/* "x#2,x,x" gives "x#2", "x#2", "x#3": columns 1 and 2 share a field. */
+	static const char *const dup[] = { "x#2", "x", "x#3", NULL };
+	/* The names wanted may differ in the suffix chosen; what must hold is
+	 * that they are distinct and that an unrepeated name stays. */
+	char **names;
+	size_t n;
+	frame_csv_header("x#2,x,x\n", 8, ',', &names, &n);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_MSG(strcmp(names[0], names[1]) && strcmp(names[0], names[2]) && strcmp(names[1], names[2]),
+			  "BUG frame_csv_header: duplicate names \"%s\" \"%s\" \"%s\"", names[0], names[1], names[2]);
+		CHECK_STR(names[0], dup[0]);
+		CHECK_STR(names[1], dup[1]);
+	}
+	for (size_t k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+
+	/* "price#usd,price": price is not repeated and must keep its name. */
+	static const char *const hash[] = { "price#usd", "price", NULL };
+	check_header("price#usd,price\n", ',', hash, 100);
+
+	/* Spreadsheet "CSV UTF-8" exports: BOM, then quoted names. */
+	static const char *const bom[] = { "id", "name", NULL };
+	check_header("\xEF\xBB\xBF\"id\",\"name\"\r\n", ',', bom, 101);
+}
+
+/* ---- CSV split ---- */
+
+struct want_span {
+	const char *text;     /* the span's bytes */
+	const char *field;    /* its field name */
+};
+
+static void check_spans(const char *rec, const struct span_vec *sv, size_t first, uint32_t base,
+			uint32_t recno, const struct want_span *want, size_t nwant, const char *label)
+{
+	CHECK_MSG(sv->n - first == nwant, "%s: %zu spans, want %zu", label, sv->n - first, nwant);
+	for (size_t k = 0; k < nwant && first + k < sv->n; k++) {
+		const struct span *sp = &sv->v[first + k];
+		size_t l = sp->end - sp->start, wl = strlen(want[k].text);
+		CHECK_MSG(l == wl && !memcmp(rec + sp->start - base, want[k].text, wl),
+			  "%s span %zu: \"%.*s\" != \"%s\"", label, k, (int)l, rec + sp->start - base, want[k].text);
+		CHECK_MSG(!strcmp(field_name(sp->field), want[k].field), "%s span %zu: field \"%s\" != \"%s\"",
+			  label, k, field_name(sp->field), want[k].field);
+		CHECK_MSG(sp->record == recno, "%s span %zu: record %u", label, k, sp->record);
+	}
+}
+
+static void test_csv_split(void)
+{
+	struct source *src = csv_source(1, "name,phone,\"addr, full\"\r\n", ',');
+	struct frame_ctx ctx = { .src = src, .fc = fc, .delim = ',' };
+	const struct framer *fr = framer_for(FORMAT_CSV);
+	struct span_vec sv = { 0 };
+	size_t err_at = 0;
+
+	CHECK_INT(src->ncols, 3);
+	CHECK_STR(field_name(src->colfield[2]), "addr, full");
+
+	static const struct {
+		const char *rec;
+		struct want_span want[5];
+		size_t nwant;
+	} rows[] = {
+		{ "Zhang,13812345678,\"Beijing, \"\"Chaoyang\"\"\"\r\n",
+		  { { "Zhang", "name" }, { "13812345678", "phone" }, { "Beijing, \"\"Chaoyang\"\"", "addr, full" } }, 3 },
+		{ "a,,c\n", { { "a", "name" }, { "c", "addr, full" } }, 2 },
+		{ "\"multi\nline\",\"\",x\n", { { "multi\nline", "name" }, { "x", "addr, full" } }, 2 },
+		{ "a,b,c,d,e\n", { { "a", "name" }, { "b", "phone" }, { "c", "addr, full" }, { "d", "col4" }, { "e", "col5" } }, 5 },
+		{ "\n", { { 0 } }, 0 },
+		{ "\r\n", { { 0 } }, 0 },
+		{ "only", { { "only", "name" } }, 1 },
+		{ "\"q\" junk,p\n", { { "q", "name" }, { "p", "phone" } }, 2 },
+	};
+	uint32_t base = 1000;
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		char label[32];
+		size_t first = sv.n;
+		snprintf(label, sizeof label, "csv row %zu", i);
+		int rc = fr->split(&ctx, rows[i].rec, strlen(rows[i].rec), base, (uint32_t)i, &sv, &err_at);
+		CHECK_MSG(rc == 0, "%s: rc %d", label, rc);
+		check_spans(rows[i].rec, &sv, first, base, (uint32_t)i, rows[i].want, rows[i].nwant, label);
+		base += (uint32_t)strlen(rows[i].rec);
+	}
+
+	/* An unbalanced quote is an error at the quote; what split pushed is
+	 * for the caller to drop. */
+	static const char bad[] = "a,\"bc\n";
+	sv.n = 0;
+	int rc = fr->split(&ctx, bad, sizeof bad - 1, 0, 0, &sv, &err_at);
+	CHECK(rc < 0);
+	CHECK_INT(err_at, 2);
+
+	/* TSV: tabs delimit, commas do not. */
+	struct source *tsv = csv_source(2, "phone\tnote\n", '\t');
+	struct frame_ctx tctx = { .src = tsv, .fc = fc, .delim = '\t' };
+	static const char trec[] = "138 1234 5678\ta, b\n";
+	static const struct want_span tw[] = { { "138 1234 5678", "phone" }, { "a, b", "note" } };
+	sv.n = 0;
+	rc = framer_for(FORMAT_TSV)->split(&tctx, trec, sizeof trec - 1, 0, 7, &sv, &err_at);
+	CHECK_INT(rc, 0);
+	check_spans(trec, &sv, 0, 0, 7, tw, 2, "tsv");
+	/* Fields are per source: source 2's "phone" is not source 1's. */
+	CHECK(tsv->colfield[0] != src->colfield[1]);
+
+	free(sv.v);
+	source_free(tsv);
+	source_free(src);
+}
+
+/* ---- JSON split ---- */
+
+struct json_want {
+	const char *text;
+	const char *field;
+	uint32_t flags;
+};
+
+static void check_json(const char *rec, const struct json_want *want, size_t nwant, const char *label)
+{
+	struct source *src = source_new(3, "t.jsonl");
+	struct frame_ctx ctx = { .src = src, .fc = fc };
+	struct span_vec sv = { 0 };
+	size_t err_at = 0;
+	src->format = FORMAT_JSONL;
+	src->unnamed_field = fieldtab_intern(ft, 3, NULL, 0);
+	int rc = framer_for(FORMAT_JSONL)->split(&ctx, rec, strlen(rec), 50, 4, &sv, &err_at);
+	CHECK_MSG(rc == 0, "%s: rc %d at %zu", label, rc, err_at);
+	CHECK_MSG(sv.n == nwant, "%s: %zu spans, want %zu", label, sv.n, nwant);
+	for (size_t k = 0; k < nwant && k < sv.n; k++) {
+		const struct span *sp = &sv.v[k];
+		size_t l = sp->end - sp->start, wl = strlen(want[k].text);
+		CHECK_MSG(l == wl && !memcmp(rec + sp->start - 50, want[k].text, wl), "%s span %zu: \"%.*s\" != \"%s\"",
+			  label, k, (int)l, rec + sp->start - 50, want[k].text);
+		CHECK_MSG(!strcmp(field_name(sp->field), want[k].field), "%s span %zu: field \"%s\" != \"%s\"",
+			  label, k, field_name(sp->field), want[k].field);
+		CHECK_MSG(sp->flags == want[k].flags, "%s span %zu: flags %u != %u", label, k, sp->flags,
+			  want[k].flags);
+		CHECK_MSG(sp->record == 4, "%s span %zu: record %u", label, k, sp->record);
+	}
+	free(sv.v);
+	source_free(src);
+}
+
+#define K SPAN_KEY
+#define E SPAN_ESCAPED
+
+static void test_json_split(void)
+{
+	static const struct json_want order[] = {
+		{ "buyer", "buyer", K }, { "mobile", "buyer.mobile", K }, { "13812345678", "buyer.mobile", 0 },
+		{ "name", "buyer.name", K }, { "Li", "buyer.name", 0 },
+		{ "items", "items", K }, { "sku", "items.sku", K }, { "A1", "items.sku", 0 },
+		{ "sku", "items.sku", K }, { "B2", "items.sku", 0 },
+		{ "n", "n", K }, { "1", "n", 0 }, { "-2", "n", 0 }, { "3e5", "n", 0 },
+		{ "amount", "amount", K }, { "12.5", "amount", 0 },
+		{ "ok", "ok", K }, { "x", "x", K }, { "e", "e", K },
+	};
+	check_json("{\"buyer\":{\"mobile\":\"13812345678\",\"name\":\"Li\"},"
+		   "\"items\":[{\"sku\":\"A1\"},{\"sku\":\"B2\"}],\"n\":[[1,-2],[3e5]],"
+		   "\"amount\":12.5,\"ok\":true,\"x\":null,\"e\":\"\"}\n",
+		   order, sizeof order / sizeof *order, "order");
+
+	static const struct json_want ws[] = {
+		{ "a", "a", K }, { "1", "a", 0 }, { "b", "b", K }, { "c", "b.c", K }, { "x y", "b.c", 0 },
+	};
+	check_json(" \t{ \"a\" : 1 , \"b\" : { \"c\" : [ \"x y\" ] } } \r\n", ws, 5, "whitespace");
+
+	static const struct json_want esc[] = {
+		{ "a\\\"b", "a\\\"b", K | E }, { "x\\u0031y", "a\\\"b", E }, { "k", "k", K }, { "\\\\", "k", E },
+		{ "\\/", "\\/", K | E },
+	};
+	check_json("{\"a\\\"b\":\"x\\u0031y\",\"k\":\"\\\\\",\"\\/\":{}}", esc, 5, "escaped");
+
+	/* A top-level scalar is a value of the unnamed field. */
+	static const struct json_want top[] = { { "13812345678", "(unnamed)", 0 } };
+	check_json("\"13812345678\"\n", top, 1, "top string");
+	static const struct json_want num[] = { { "42", "(unnamed)", 0 } };
+	check_json("42", num, 1, "top number");
+	check_json("", NULL, 0, "empty");
+	check_json("  \r\n", NULL, 0, "blank");
+	check_json("{}\n", NULL, 0, "empty object");
+	check_json("[]", NULL, 0, "empty array");
+
+	/* Nesting up to the limit parses; one deeper is malformed (below). */
+	char deep[200];
+	size_t o = 0;
+	for (int i = 0; i < 64; i++)
+		deep[o++] = '[';
+	for (int i = 0; i < 64; i++)
+		deep[o++] = ']';
+	deep[o] = '\0';
+	check_json(deep, NULL, 0, "depth 64");
+}
+
+static void test_json_malformed(void)
+{
+	static const struct {
+		const char *rec;
+		size_t err_at;
+	} bad[] = {
+		{ "{\"a\":1,\n", 8 },
+		{ "{\"a\" 1}", 5 },
+		{ "{\"a\":\"13812345678}", 5 },
+		{ "[1,2", 4 },
+		{ "{\"a\":1}x", 7 },
+		{ "{\"a\":1}}", 7 },
+		{ "{1:2}", 1 },
+		{ "{\"a\":}", 5 },
+		{ "{\"a\":1]", 6 },
+		{ "[1,]", 3 },
+		{ "\"abc\\", 0 },
+		{ "\"abc\\\"", 0 },
+		{ "{\"a\":\"x\" \"y\"}", 9 },
+		{ ",", 0 },
+		{ "{\"a\":[1,{\"b\":\"c\"]}", 16 },
+	};
+	struct source *src = source_new(4, "m.jsonl");
+	struct frame_ctx ctx = { .src = src, .fc = fc };
+	struct span_vec sv = { 0 };
+	src->unnamed_field = fieldtab_intern(ft, 4, NULL, 0);
+	span_vec_push(&sv, 1, 2, 0, 0, 0);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		size_t err_at = 999;
+		int rc = framer_for(FORMAT_JSONL)->split(&ctx, bad[i].rec, strlen(bad[i].rec), 0, 0, &sv, &err_at);
+		CHECK_MSG(rc == PIISCAN_ERR_JSON, "bad %zu (%s): rc %d", i, bad[i].rec, rc);
+		CHECK_MSG(sv.n == 1, "bad %zu (%s): %zu spans left", i, bad[i].rec, sv.n);
+		CHECK_MSG(err_at == bad[i].err_at, "bad %zu (%s): err_at %zu != %zu", i, bad[i].rec, err_at,
+			  bad[i].err_at);
+		sv.n = 1;
+	}
+	/* 65 levels: one over the limit. */
+	char deep[200];
+	size_t o = 0, err_at = 0;
+	for (int i = 0; i < 65; i++)
+		deep[o++] = '[';
+	for (int i = 0; i < 65; i++)
+		deep[o++] = ']';
+	CHECK_INT(framer_for(FORMAT_JSONL)->split(&ctx, deep, o, 0, 0, &sv, &err_at), PIISCAN_ERR_JSON);
+	CHECK_INT(sv.n, 1);
+	free(sv.v);
+	source_free(src);
+}
+
+/* A JSON path longer than a field name may be is cut at FIELD_NAME_MAX. */
+static void test_json_long_path(void)
+{
+	char rec[2 * FIELD_NAME_MAX + 64], key[FIELD_NAME_MAX + 20];
+	memset(key, 'k', sizeof key - 1);
+	key[sizeof key - 1] = '\0';
+	snprintf(rec, sizeof rec, "{\"%s\":{\"%s\":\"v\"}}", key, key);
+	struct source *src = source_new(5, "l.jsonl");
+	struct frame_ctx ctx = { .src = src, .fc = fc };
+	struct span_vec sv = { 0 };
+	size_t err_at;
+	CHECK_INT(framer_for(FORMAT_JSONL)->split(&ctx, rec, strlen(rec), 0, 0, &sv, &err_at), 0);
+	CHECK_INT(sv.n, 3);
+	if (sv.n == 3) {
+		CHECK_INT(strlen(field_name(sv.v[0].field)), FIELD_NAME_MAX);
+		CHECK_INT(strlen(field_name(sv.v[2].field)), FIELD_NAME_MAX);
+	}
+	free(sv.v);
+	source_free(src);
+}
+
+/* ---- text split ---- */
+
+static void test_text_split(void)
+{
+	struct source *src = source_new(6, "t.log");
+	struct frame_ctx ctx = { .src = src, .fc = fc };
+	struct span_vec sv = { 0 };
+	size_t err_at;
+	src->unnamed_field = fieldtab_intern(ft, 6, NULL, 0);
+	static const struct {
+		const char *rec;
+		uint32_t len;
+	} rows[] = { { "hello world\r\n", 11 }, { "x\n", 1 }, { "\n", 0 }, { "", 0 }, { "no newline", 10 } };
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		sv.n = 0;
+		CHECK_INT(framer_for(FORMAT_TEXT)->split(&ctx, rows[i].rec, strlen(rows[i].rec), 10, 2, &sv, &err_at), 0);
+		CHECK_MSG(sv.n == (rows[i].len ? 1u : 0u), "text %zu: %zu spans", i, sv.n);
+		if (sv.n) {
+			CHECK_INT(sv.v[0].start, 10);
+			CHECK_INT(sv.v[0].end, 10 + rows[i].len);
+			CHECK_INT(sv.v[0].field, src->unnamed_field);
+			CHECK_INT(sv.v[0].record, 2);
+		}
+	}
+	free(sv.v);
+	source_free(src);
+}
+
+/* ---- formats ---- */
+
+static void test_format_names(void)
+{
+	for (int f = 0; f < FORMAT_COUNT_; f++)
+		CHECK_INT(frame_format_parse(frame_format_name((enum frame_format)f)), f);
+	CHECK_INT(frame_format_parse("xml"), -1);
+	CHECK_STR(frame_format_name(FORMAT_COUNT_), "unknown");
+	CHECK(framer_for(FORMAT_CSV)->format == FORMAT_CSV);
+	CHECK(framer_for(FORMAT_TSV)->format == FORMAT_TSV);
+	CHECK(framer_for(FORMAT_JSONL)->format == FORMAT_JSONL);
+	CHECK(framer_for(FORMAT_TEXT)->format == FORMAT_TEXT);
+}
+
+static void test_format_from_path(void)
+{
+	static const struct {
+		const char *path;
+		enum frame_format want;
+	} rows[] = {
+		{ "a.csv", FORMAT_CSV }, { "dir/A.CSV", FORMAT_CSV }, { "x.tsv", FORMAT_TSV },
+		{ "x.jsonl", FORMAT_JSONL }, { "x.ndjson", FORMAT_JSONL }, { "x.json", FORMAT_JSONL },
+		{ "x.log", FORMAT_TEXT }, { "x.txt", FORMAT_TEXT }, { "x.csv.bak", FORMAT_AUTO },
+		{ "noext", FORMAT_AUTO }, { "dir.csv/file", FORMAT_AUTO }, { "", FORMAT_AUTO },
+		{ "x.", FORMAT_AUTO }, { "./rel/x.tsv", FORMAT_TSV }, { "x.csvx", FORMAT_AUTO },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+		CHECK_MSG(frame_format_from_path(rows[i].path) == rows[i].want, "\"%s\": %d != %d", rows[i].path,
+			  frame_format_from_path(rows[i].path), rows[i].want);
+}
+
+static void test_format_sniff(void)
+{
+	static const struct {
+		const char *head;
+		enum frame_format want;
+	} rows[] = {
+		{ "{\"a\":1}\n{\"a\":2}\n", FORMAT_JSONL },
+		{ "\xEF\xBB\xBF{\"a\":1}", FORMAT_JSONL },
+		{ "\n\n  {\"a\":1}", FORMAT_JSONL },
+		{ "a,b,c\n1,2,3\n", FORMAT_CSV },
+		{ "\xEF\xBB\xBF" "a,b\r\n1,2\r\n", FORMAT_CSV },
+		{ "a\tb\n1\t2\n", FORMAT_TSV },
+		{ "a\tb,c\n1\t2\n", FORMAT_TSV },
+		{ "a,b,c\n1,2\n", FORMAT_TEXT },           /* counts differ */
+		{ "a,b\n1,2", FORMAT_TEXT },               /* one whole line only */
+		{ "plain text line\nanother\n", FORMAT_TEXT },
+		{ "", FORMAT_TEXT },
+		{ "2024-01-01 INFO user 13812345678\n", FORMAT_TEXT },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+		CHECK_MSG(frame_format_sniff(rows[i].head, strlen(rows[i].head)) == rows[i].want, "sniff %zu: %d != %d",
+			  i, frame_format_sniff(rows[i].head, strlen(rows[i].head)), rows[i].want);
+}
+
+static void test_span_vec(void)
+{
+	struct span_vec sv = { 0 };
+	for (uint32_t i = 0; i < 1000; i++)
+		span_vec_push(&sv, i, i + 1, i % 7, i / 10, i & 3);
+	CHECK_INT(sv.n, 1000);
+	CHECK(sv.cap >= 1000);
+	CHECK_INT(sv.v[999].start, 999);
+	CHECK_INT(sv.v[999].field, 999 % 7);
+	CHECK_INT(sv.v[999].record, 99);
+	CHECK_INT(sv.v[999].flags, 3);
+	free(sv.v);
+}
+
+static void test_env_release(void)
+{
+	env_release();
+}
+
+TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_end_stream, test_csv_header,
+	  test_csv_header_BUG, test_csv_split, test_json_split, test_json_malformed, test_json_long_path,
+	  test_text_split, test_format_names, test_format_from_path, test_format_sniff, test_span_vec,
+	  test_env_release)
