@@ -260,6 +260,11 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 	return a->rule < b->rule;
 }
 
+static uint64_t record_number(const struct chunk *ck, size_t i)
+{
+	return ck->rec_ids ? ck->rec_ids[i] : ck->first_record + i;
+}
+
 static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const struct cand *c)
 {
 	const struct span *sp = &at->spans.v[c->span];
@@ -294,11 +299,6 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 		finding_format(&ck->out, &f);
 	if (at->cfg.on_finding)
 		at->cfg.on_finding(at->cfg.on_finding_arg, &f, c->rule);
-}
-
-static uint64_t record_number(const struct chunk *ck, size_t i)
-{
-	return ck->rec_ids ? ck->rec_ids[i] : ck->first_record + i;
 }
 
 /* Frame the chunk's records into at->spans, counting the values. */
