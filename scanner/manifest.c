@@ -64,8 +64,8 @@ int manifest_classify(const struct scan_report *r, uint32_t field, enum confiden
 	return best;
 }
 
-static void format_field(const struct scan_report *r, struct jsonw *w, const struct field *f,
-			 const struct source *src)
+void manifest_format_field(const struct scan_report *r, struct jsonw *w, const struct field *f,
+			   const struct source *src)
 {
 	const struct tally_field *tf = tally_get(r->tally, f->id);
 	enum confidence conf;
@@ -232,7 +232,7 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 			 * that could not be split; list it only if it was used. */
 			if (!f->name && src->format != FORMAT_TEXT && !tf->records_total && !tf->by_rule)
 				continue;
-			format_field(r, &w, f, src);
+			manifest_format_field(r, &w, f, src);
 		}
 	}
 	jsonw_array_end(&w);

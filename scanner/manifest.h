@@ -45,6 +45,13 @@ struct scan_report {
  * priority), or -1 when the field is not tagged; *conf is its confidence. */
 int manifest_classify(const struct scan_report *r, uint32_t field, enum confidence *conf);
 
+struct jsonw;
+/* Write one object of the manifest's "fields" list (source, field,
+ * records_total, records_matched, rules, classification, category,
+ * sensitive, confidence) for field f of src, from r->tally. */
+void manifest_format_field(const struct scan_report *r, struct jsonw *w, const struct field *f,
+			   const struct source *src);
+
 /* Append the manifest JSON of r to out. */
 void manifest_format(const struct scan_report *r, struct buf *out);
 
