@@ -150,8 +150,12 @@ static enum frame_format choose_format(const struct scan_options *opt, struct so
 		return opt->format;
 	char *name = xstrdup(src->path);
 	size_t l = strlen(name);
-	if (l > 4 && !strcmp(name + l - 4, ".lz4"))
-		name[l - 4] = '\0';
+	static const char *const suffixes[] = { ".lz4", ".gz", ".zst" };
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		size_t sl = strlen(suffixes[i]);
+		if (l > sl && !strcmp(name + l - sl, suffixes[i]))
+			name[l - sl] = '\0';
+	}
 	enum frame_format f = frame_format_from_path(name);
 	free(name);
 	return f != FORMAT_AUTO ? f : frame_format_sniff(head, len);

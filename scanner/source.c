@@ -16,7 +16,8 @@
 
 const char *compression_name(enum compression c)
 {
-	return c == COMPRESSION_LZ4 ? "lz4" : "none";
+	static const char *const names[] = { "none", "lz4", "gzip", "zstd" };
+	return (unsigned)c < ARRAY_SIZE(names) ? names[c] : "none";
 }
 
 struct source *source_new(uint32_t id, const char *path)

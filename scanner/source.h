@@ -17,6 +17,8 @@
 enum compression {
 	COMPRESSION_NONE,
 	COMPRESSION_LZ4,
+	COMPRESSION_GZIP,
+	COMPRESSION_ZSTD,
 };
 
 const char *compression_name(enum compression c);
