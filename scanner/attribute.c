@@ -318,6 +318,7 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 	for (size_t i = 0; i < ck->nrec; i++) {
 		uint32_t a = ck->recs[i], b = ck->recs[i + 1];
 		size_t first = at->spans.n, err_at = 0;
+		ctx.layout = ck->layouts ? ck->layouts[i] : 0;
 		if (fr->split(&ctx, ck->data.data + a, b - a, a, (uint32_t)i, &at->spans, &err_at)) {
 			at->spans.n = first;
 			uint32_t e = b;
@@ -326,6 +327,7 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 			span_vec_push(&at->spans, a, e, src->unnamed_field, (uint32_t)i, 0);
 			source_error(src, ck->base_offset + a + err_at, record_number(ck, i), true,
 				     src->format == FORMAT_JSONL ? "malformed JSON; the record is scanned as text"
+				     : src->format == FORMAT_SQL ? "malformed SQL row; the record is scanned as text"
 				     : "unbalanced quote; the record is scanned as text");
 		}
 		for (size_t s = first; s < at->spans.n; s++)

@@ -19,6 +19,8 @@ struct chunk {
 	uint64_t base_offset;    /* input offset of data.data[0] */
 	uint64_t first_record;   /* 1-based number of the first record */
 	uint32_t *recs;          /* record i is [recs[i], recs[i+1]); recs[nrec] = data.len */
+	uint32_t *layouts;       /* record i's layout (frame_cursor.layout) */
+	size_t layouts_cap;
 	size_t nrec, rec_cap;
 	/* A piece of a giant record: scanned as unnamed text, and only matches
 	 * that start in [keep_lo, keep_hi) are kept (the rest is overlap with

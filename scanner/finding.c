@@ -71,7 +71,8 @@ size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t 
 	size_t keep_head, keep_tail;
 	const char *at = is_email ? memchr(v, '@', len) : NULL;
 	if (at) {
-		keep_head = 1;
+		/* A one-character local part would be shown whole. */
+		keep_head = at - v >= 2 ? 1 : 0;
 		keep_tail = 0;
 	} else if (nch >= 11) {
 		keep_head = 3;
@@ -93,7 +94,7 @@ size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t 
 		if (c < keep_head || c >= nch - keep_tail) {
 			memcpy(dst + o, v + a, b - a);
 			o += b - a;
-		} else if (!at || c < keep_head + 3) {
+		} else if (!at || c < keep_head + 3 || c == 0) {
 			dst[o++] = '*';
 		}
 	}

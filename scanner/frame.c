@@ -6,9 +6,9 @@
 
 #include "util.h"
 
-extern const struct framer frame_csv, frame_tsv, frame_jsonl, frame_text;
+extern const struct framer frame_csv, frame_tsv, frame_jsonl, frame_text, frame_sql;
 
-static const char *const format_names[] = { "auto", "csv", "tsv", "jsonl", "text" };
+static const char *const format_names[] = { "auto", "csv", "tsv", "jsonl", "text", "sql" };
 
 const char *frame_format_name(enum frame_format f)
 {
@@ -28,7 +28,7 @@ enum frame_format frame_format_from_path(const char *path)
 	static const struct { const char *ext; enum frame_format f; } map[] = {
 		{ ".csv", FORMAT_CSV }, { ".tsv", FORMAT_TSV }, { ".jsonl", FORMAT_JSONL },
 		{ ".ndjson", FORMAT_JSONL }, { ".json", FORMAT_JSONL }, { ".log", FORMAT_TEXT },
-		{ ".txt", FORMAT_TEXT },
+		{ ".txt", FORMAT_TEXT }, { ".sql", FORMAT_SQL },
 	};
 	const char *dot = strrchr(path, '.');
 	const char *slash = strrchr(path, '/');
@@ -49,6 +49,15 @@ enum frame_format frame_format_sniff(const char *p, size_t len)
 		i++;
 	if (i < len && p[i] == '{')
 		return FORMAT_JSONL;
+	/* A dump starts with comments or statements that name themselves. */
+	static const char *const sql_marks[] = { "-- MySQL dump", "-- PostgreSQL database dump",
+		"INSERT INTO", "CREATE TABLE", "SET NAMES", "/*!40101" };
+	for (size_t k = 0; k < ARRAY_SIZE(sql_marks); k++) {
+		size_t ml = strlen(sql_marks[k]);
+		for (size_t j = i; j + ml <= len && j < i + 4096; j++)
+			if (!memcmp(p + j, sql_marks[k], ml))
+				return FORMAT_SQL;
+	}
 	/* Delimited text: the first line has delimiters, and so does the
 	 * second, the same number of them. */
 	const char *nl = memchr(p + i, '\n', len - i);
@@ -78,6 +87,7 @@ const struct framer *framer_for(enum frame_format f)
 	case FORMAT_TSV: return &frame_tsv;
 	case FORMAT_JSONL: return &frame_jsonl;
 	case FORMAT_TEXT: return &frame_text;
+	case FORMAT_SQL: return &frame_sql;
 	default: return &frame_text;
 	}
 }

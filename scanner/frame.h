@@ -16,6 +16,7 @@ enum frame_format {
 	FORMAT_TSV,
 	FORMAT_JSONL,
 	FORMAT_TEXT,
+	FORMAT_SQL,
 	FORMAT_COUNT_
 };
 
@@ -54,7 +55,10 @@ struct frame_ctx {
 	const struct source *src;
 	struct fieldcache *fc;
 	char delim;           /* CSV/TSV field delimiter */
+	uint32_t layout;      /* the record's layout (SQL: its table's columns) */
 };
+
+struct fieldtab;
 
 /* Reader-side state of one source, carried from one record_end call to the
  * next (a record may arrive in pieces). */
@@ -62,6 +66,16 @@ struct frame_cursor {
 	size_t scanned;       /* bytes of the pending record already looked at */
 	bool in_quotes;
 	char delim;
+	/* Set by record_end for the span it returns: skip means the bytes are
+	 * not a record (SQL statements that carry no rows); layout is the
+	 * record's entry in src->layouts. */
+	bool skip;
+	uint32_t layout;
+	/* For framers that keep more state (SQL): the source being read,
+	 * where its fields are interned, and the framer's own state. */
+	struct source *src;
+	struct fieldtab *fields;
+	void *state;
 };
 
 struct framer {
@@ -78,6 +92,8 @@ struct framer {
 	 * the source's unnamed field, and *err_at says where it broke). */
 	int (*split)(const struct frame_ctx *ctx, const char *rec, size_t len, uint32_t base,
 		     uint32_t recno, struct span_vec *out, size_t *err_at);
+	/* Free cur->state, if the framer keeps any (may be NULL). */
+	void (*release)(struct frame_cursor *cur);
 };
 
 /* The framer for a format (never FORMAT_AUTO). */

@@ -195,5 +195,5 @@ void frame_csv_header(const char *rec, size_t len, char delim, char ***names, si
 	*n = h.n;
 }
 
-const struct framer frame_csv = { FORMAT_CSV, csv_record_end, csv_split };
-const struct framer frame_tsv = { FORMAT_TSV, csv_record_end, csv_split };
+const struct framer frame_csv = { FORMAT_CSV, csv_record_end, csv_split, NULL };
+const struct framer frame_tsv = { FORMAT_TSV, csv_record_end, csv_split, NULL };

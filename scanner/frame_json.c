@@ -187,4 +187,4 @@ bad:
 	return PIISCAN_ERR_JSON;
 }
 
-const struct framer frame_jsonl = { FORMAT_JSONL, jsonl_record_end, json_split };
+const struct framer frame_jsonl = { FORMAT_JSONL, jsonl_record_end, json_split, NULL };

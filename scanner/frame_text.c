@@ -33,4 +33,4 @@ static int text_split(const struct frame_ctx *ctx, const char *rec, size_t len, 
 	return 0;
 }
 
-const struct framer frame_text = { FORMAT_TEXT, text_record_end, text_split };
+const struct framer frame_text = { FORMAT_TEXT, text_record_end, text_split, NULL };

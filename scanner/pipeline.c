@@ -114,7 +114,7 @@ static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t of
 }
 
 static void add_record(struct pipe *pl, struct source *src, const char *p, size_t len,
-		       uint64_t offset, uint64_t record)
+		       uint64_t offset, uint64_t record, uint32_t layout)
 {
 	if (pl->ck && pl->ck->data.len + len > CHUNK_CAP)
 		dispatch(pl);
@@ -122,6 +122,8 @@ static void add_record(struct pipe *pl, struct source *src, const char *p, size_
 		pl->ck = take_chunk(pl, src, offset, record);
 	struct chunk *ck = pl->ck;
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 2, sizeof *ck->recs);
+	xgrow((void **)&ck->layouts, &ck->layouts_cap, ck->nrec + 1, sizeof *ck->layouts);
+	ck->layouts[ck->nrec] = layout;
 	ck->recs[ck->nrec++] = (uint32_t)ck->data.len;
 	buf_append(&ck->data, p, len);
 }
@@ -136,6 +138,8 @@ static void add_piece(struct pipe *pl, struct source *src, const char *p, size_t
 	ck->keep_lo = keep_lo;
 	ck->keep_hi = keep_hi;
 	xgrow((void **)&ck->recs, &ck->rec_cap, 2, sizeof *ck->recs);
+	xgrow((void **)&ck->layouts, &ck->layouts_cap, 1, sizeof *ck->layouts);
+	ck->layouts[0] = 0;
 	ck->recs[0] = 0;
 	ck->nrec = 1;
 	buf_append(&ck->data, p, len);
@@ -195,6 +199,8 @@ static void on_record(struct pipe *pl, struct reader *rd, const char *p, size_t 
 		rd->giant = false;
 		return;
 	}
+	if (rd->cur.skip)
+		return; /* bytes that are not a record: SQL statements without rows */
 	if (rd->need_header) {
 		rd->need_header = false;
 		set_header(pl, rd->src, p, len);
@@ -202,7 +208,7 @@ static void on_record(struct pipe *pl, struct reader *rd, const char *p, size_t 
 	}
 	rd->records++;
 	rd->src->records++;
-	add_record(pl, rd->src, p, len, off, rd->records);
+	add_record(pl, rd->src, p, len, off, rd->records, rd->cur.layout);
 }
 
 static void consume(struct pipe *pl, struct reader *rd, size_t n)
@@ -225,6 +231,8 @@ static void read_source(struct pipe *pl, struct source *src)
 	}
 	buf_reset(&pl->pend);
 	src->unnamed_field = fieldtab_intern(pl->fields, src->id, NULL, 0);
+	rd.cur.src = src;
+	rd.cur.fields = pl->fields;
 	bool formatted = false;
 
 	while (!eof || pl->pend.len) {
@@ -268,7 +276,7 @@ static void read_source(struct pipe *pl, struct source *src)
 		if (!pl->pend.len)
 			continue;
 		if (eof || pl->pend.len > RECORD_MAX) {
-			if (rd.cur.in_quotes) {
+			if (rd.cur.in_quotes && (src->format == FORMAT_CSV || src->format == FORMAT_TSV)) {
 				/* A quote that never closes would swallow the rest of
 				 * the input into one field: read that line as unquoted
 				 * text and frame on from the next. */
@@ -280,7 +288,8 @@ static void read_source(struct pipe *pl, struct source *src)
 						     eof ? "before the end of the input" : "within 8 MiB");
 					on_record(pl, &rd, pl->pend.data, len, rd.base);
 					consume(pl, &rd, len);
-					rd.cur = (struct frame_cursor){ 0 };
+					rd.cur.scanned = 0;
+					rd.cur.in_quotes = false;
 					continue;
 				}
 			}
@@ -309,6 +318,8 @@ static void read_source(struct pipe *pl, struct source *src)
 		}
 	}
 	dispatch(pl);
+	if (rd.fr && rd.fr->release)
+		rd.fr->release(&rd.cur);
 	stream_close(st, !pl->interrupted);
 }
 
@@ -509,6 +520,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		buf_release(&pl.pool[i].data);
 		buf_release(&pl.pool[i].out);
 		free(pl.pool[i].recs);
+		free(pl.pool[i].layouts);
 	}
 	free(pl.pool);
 	buf_release(&pl.pend);

@@ -43,6 +43,12 @@ void source_free(struct source *src)
 		free(src->errors[i].message);
 	free(src->errors);
 	free(src->colfield);
+	for (uint32_t i = 0; i < src->nlayouts; i++) {
+		free(src->layouts[i]->table);
+		free(src->layouts[i]->fields);
+		free(src->layouts[i]);
+	}
+	free(src->layouts);
 	free(src->path);
 	free(src->path_json);
 	free(src->findings_extra);

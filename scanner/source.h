@@ -32,6 +32,14 @@ enum source_status {
 /* Errors stop being kept after this many per source (they are counted). */
 #define SOURCE_ERRORS_MAX 100
 
+#define SOURCE_LAYOUTS_MAX 65536
+
+struct layout {
+	char *table;            /* bare table name */
+	uint32_t *fields;       /* field id of each column ("table.column") */
+	uint32_t n;
+};
+
 struct source_error {
 	uint64_t offset;      /* byte offset in the decompressed input */
 	uint64_t record;      /* 0 when not known */
@@ -61,6 +69,12 @@ struct source {
 	uint32_t *colfield;
 	uint32_t ncols;
 	uint32_t unnamed_field; /* the field of records without fields */
+
+	/* Record layouts (SQL: a table and its columns), added by the reader
+	 * before the first record that uses one is queued; the array never
+	 * moves, so workers read it without a lock. */
+	struct layout **layouts;
+	uint32_t nlayouts;
 
 	pthread_mutex_t lock;   /* guards the error list */
 	struct source_error *errors;

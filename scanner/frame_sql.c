@@ -1,0 +1,790 @@
+/* SQL dump framing: mysqldump and pg_dump plain output. A record is a row:
+ * one parenthesised tuple of an INSERT ... VALUES statement (MySQL or
+ * PostgreSQL), or one line of a PostgreSQL COPY ... FROM stdin block.
+ * Everything else (SET, LOCK TABLES, CREATE TABLE, comments, psql
+ * meta-commands such as \restrict) is skipped; CREATE TABLE is read for its
+ * column names, so INSERTs without a column list still get named fields.
+ * Fields are "table.column" with the bare table name (schema or database
+ * prefix and quoting removed). Rows stream: a statement may be any length,
+ * only one row at a time is held. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "field.h"
+#include "frame.h"
+#include "source.h"
+#include "util.h"
+
+#define SQL_NAME_MAX 128
+#define SQL_COLS_MAX 4096
+/* A statement that carries no rows and is longer than this is skipped in
+ * parts rather than held whole. */
+#define SQL_STATEMENT_MAX (1u << 20)
+
+enum sql_mode { SQL_TOP, SQL_VALUES, SQL_COPY };
+
+struct sql_table {
+	char *name;
+	char **cols;
+	size_t ncols;
+};
+
+struct sql_state {
+	enum sql_mode mode;
+	bool pg;                  /* PostgreSQL: backslashes are literal in strings */
+	uint32_t layout;          /* of the current INSERT or COPY */
+	struct sql_table *tables; /* column names from CREATE TABLE */
+	size_t ntables, tables_cap;
+	bool skipping;            /* inside a long row-less statement */
+	bool skip_in_str;
+	char skip_q;
+};
+
+static void sql_release(struct frame_cursor *cur)
+{
+	struct sql_state *st = cur->state;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->ntables; i++) {
+		for (size_t k = 0; k < st->tables[i].ncols; k++)
+			free(st->tables[i].cols[k]);
+		free(st->tables[i].cols);
+		free(st->tables[i].name);
+	}
+	free(st->tables);
+	free(st);
+	cur->state = NULL;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static bool is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '$' || (unsigned char)c >= 0x80;
+}
+
+static bool word_at(const char *p, size_t len, size_t i, const char *w)
+{
+	size_t wl = strlen(w);
+	return i + wl <= len && !strncasecmp(p + i, w, wl) && (i + wl == len || !is_ident(p[i + wl]));
+}
+
+/* Skip blanks and comments from i. Returns the new position, or (size_t)-1
+ * when a comment is not complete in p[0..len). */
+static size_t skip_blank(const char *p, size_t len, size_t i, bool eof)
+{
+	for (;;) {
+		while (i < len && is_space(p[i]))
+			i++;
+		if (i + 1 < len && p[i] == '-' && p[i + 1] == '-') {
+			const char *nl = memchr(p + i, '\n', len - i);
+			if (!nl)
+				return eof ? len : (size_t)-1;
+			i = (size_t)(nl - p) + 1;
+		} else if (i < len && p[i] == '#') {
+			const char *nl = memchr(p + i, '\n', len - i);
+			if (!nl)
+				return eof ? len : (size_t)-1;
+			i = (size_t)(nl - p) + 1;
+		} else if (i + 1 < len && p[i] == '/' && p[i + 1] == '*') {
+			/* MySQL's executable comments, / *!40101 SET ... * /, are
+			 * statements without rows: skipping them whole is right. */
+			size_t j = i + 2;
+			for (;;) {
+				const char *star = memchr(p + j, '*', len - j);
+				if (!star || (size_t)(star - p) + 1 >= len)
+					return eof ? len : (size_t)-1;
+				j = (size_t)(star - p) + 1;
+				if (p[j] == '/')
+					break;
+			}
+			i = j + 1;
+		} else if (i + 1 >= len && i < len && (p[i] == '-' || p[i] == '/') && !eof) {
+			return (size_t)-1; /* might start a comment */
+		} else {
+			return i;
+		}
+	}
+}
+
+/* Scan a quoted string or identifier starting at p[i] (the quote). Returns
+ * the position after the closing quote, or (size_t)-1 if it does not close
+ * in p[0..len). Doubled quotes are escapes; so are backslashes, in MySQL
+ * strings. */
+static size_t skip_quoted(const char *p, size_t len, size_t i, bool backslash)
+{
+	char q = p[i++];
+	while (i < len) {
+		char c = p[i];
+		if (c == '\\' && backslash && q != '`') {
+			i += 2;
+			continue;
+		}
+		if (c == q) {
+			if (i + 1 < len && p[i + 1] == q) {
+				i += 2;
+				continue;
+			}
+			if (i + 1 == len)
+				return i + 1; /* may be a doubled quote cut by the block end: caller decides */
+			return i + 1;
+		}
+		i++;
+	}
+	return (size_t)-1;
+}
+
+/* The end of the statement that starts at i: just after its ';' outside
+ * quotes, or (size_t)-1 if not in p[0..len). */
+static size_t statement_end(const struct sql_state *st, const char *p, size_t len, size_t i)
+{
+	while (i < len) {
+		char c = p[i];
+		if (c == '\'' || c == '"' || c == '`') {
+			i = skip_quoted(p, len, i, !st->pg);
+			if (i == (size_t)-1)
+				return i;
+			continue;
+		}
+		if (c == ';')
+			return i + 1;
+		i++;
+	}
+	return (size_t)-1;
+}
+
+/* Read a possibly qualified, possibly quoted name at p[i]; the bare last
+ * component goes to out. Returns the position after it, or (size_t)-1. */
+static size_t read_name(const char *p, size_t len, size_t i, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (;;) {
+		o = 0;
+		if (i < len && (p[i] == '`' || p[i] == '"' || p[i] == '[')) {
+			char close = p[i] == '[' ? ']' : p[i];
+			i++;
+			while (i < len && p[i] != close) {
+				if (o + 1 < cap)
+					out[o++] = p[i];
+				i++;
+			}
+			if (i >= len)
+				return (size_t)-1;
+			i++;
+		} else {
+			while (i < len && is_ident(p[i])) {
+				if (o + 1 < cap)
+					out[o++] = p[i];
+				i++;
+			}
+			if (o == 0)
+				return (size_t)-1;
+		}
+		out[o] = '\0';
+		if (i < len && p[i] == '.') {
+			i++;
+			continue;
+		}
+		return i;
+	}
+}
+
+/* Read "(a, `b`, "c")" at p[i] into names. Returns the position after the
+ * ')' or (size_t)-1. */
+static size_t read_name_list(const char *p, size_t len, size_t i, char ***names, size_t *n)
+{
+	char name[SQL_NAME_MAX];
+	size_t cap = 0;
+	*names = NULL;
+	*n = 0;
+	if (i >= len || p[i] != '(')
+		return (size_t)-1;
+	i++;
+	for (;;) {
+		while (i < len && is_space(p[i]))
+			i++;
+		if (i < len && p[i] == ')')
+			return i + 1;
+		size_t j = read_name(p, len, i, name, sizeof name);
+		if (j == (size_t)-1)
+			return j;
+		if (*n < SQL_COLS_MAX) {
+			xgrow((void **)names, &cap, *n + 1, sizeof **names);
+			(*names)[(*n)++] = xstrdup(name);
+		}
+		i = j;
+		while (i < len && is_space(p[i]))
+			i++;
+		if (i < len && p[i] == ',')
+			i++;
+		else if (i < len && p[i] == ')')
+			return i + 1;
+		else
+			return (size_t)-1;
+	}
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static struct sql_table *find_table(struct sql_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->ntables; i++)
+		if (!strcmp(st->tables[i].name, name))
+			return &st->tables[i];
+	return NULL;
+}
+
+/* A layout for table with cols (or the CREATE TABLE columns, or none). */
+static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **cols, size_t ncols)
+{
+	struct source *src = cur->src;
+	struct sql_state *st = cur->state;
+	struct sql_table *t = NULL;
+	if (!cols && (t = find_table(st, table))) {
+		cols = t->cols;
+		ncols = t->ncols;
+	}
+	/* Reuse the previous layout when it is the same table and columns:
+	 * mysqldump writes many INSERTs per table. */
+	for (uint32_t k = src->nlayouts; k-- > 0 && k + 8 >= src->nlayouts;) {
+		struct layout *l = src->layouts[k];
+		if (strcmp(l->table, table) || l->n != ncols)
+			continue;
+		bool same = true;
+		for (size_t c = 0; c < ncols && same; c++) {
+			const struct field *f = fieldtab_get(cur->fields, l->fields[c]);
+			same = !strcmp(f->name + strlen(table) + 1, cols[c]);
+		}
+		if (same)
+			return k;
+	}
+	if (!src->layouts)
+		src->layouts = xcalloc(SOURCE_LAYOUTS_MAX, sizeof *src->layouts);
+	if (src->nlayouts == SOURCE_LAYOUTS_MAX)
+		return src->nlayouts - 1; /* pathological: share the last layout */
+	struct layout *l = xcalloc(1, sizeof *l);
+	l->table = xstrdup(table);
+	l->n = (uint32_t)ncols;
+	l->fields = xcalloc(ncols ? ncols : 1, sizeof *l->fields);
+	for (size_t c = 0; c < ncols; c++) {
+		char name[2 * SQL_NAME_MAX + 2];
+		int n = snprintf(name, sizeof name, "%s.%s", table, cols[c]);
+		l->fields[c] = fieldtab_intern(cur->fields, src->id, name, (size_t)n);
+	}
+	src->layouts[src->nlayouts] = l;
+	return src->nlayouts++;
+}
+
+/* CREATE TABLE name ( col type ..., PRIMARY KEY (...), ... ): the names of
+ * the items that are columns, not constraints. */
+static void read_create_table(struct sql_state *st, const char *p, size_t len)
+{
+	static const char *const not_columns[] = { "PRIMARY", "KEY", "UNIQUE", "CONSTRAINT", "INDEX",
+		"FOREIGN", "CHECK", "FULLTEXT", "SPATIAL", "EXCLUDE", "LIKE", "PERIOD" };
+	char table[SQL_NAME_MAX], col[SQL_NAME_MAX];
+	size_t i = 0;
+	while (i < len && !word_at(p, len, i, "TABLE"))
+		i++;
+	i += 5;
+	while (i < len && is_space(p[i]))
+		i++;
+	if (word_at(p, len, i, "IF")) {
+		while (i < len && !word_at(p, len, i, "EXISTS"))
+			i++;
+		i += 6;
+		while (i < len && is_space(p[i]))
+			i++;
+	}
+	if ((i = read_name(p, len, i, table, sizeof table)) == (size_t)-1)
+		return;
+	while (i < len && is_space(p[i]))
+		i++;
+	if (i >= len || p[i] != '(')
+		return;
+	i++;
+	struct sql_table t = { .name = xstrdup(table) };
+	size_t cap = 0;
+	int depth = 0;
+	bool item_start = true;
+	while (i < len) {
+		char c = p[i];
+		if (item_start) {
+			while (i < len && is_space(p[i]))
+				i++;
+			item_start = false;
+			size_t j = read_name(p, len, i, col, sizeof col);
+			bool constraint = false;
+			for (size_t k = 0; k < ARRAY_SIZE(not_columns); k++)
+				constraint |= word_at(p, len, i, not_columns[k]);
+			if (j != (size_t)-1 && !constraint && t.ncols < SQL_COLS_MAX) {
+				xgrow((void **)&t.cols, &cap, t.ncols + 1, sizeof *t.cols);
+				t.cols[t.ncols++] = xstrdup(col);
+			}
+			if (j != (size_t)-1)
+				i = j;
+			continue;
+		}
+		if (c == '\'' || c == '"' || c == '`') {
+			size_t j = skip_quoted(p, len, i, !st->pg);
+			if (j == (size_t)-1)
+				break;
+			i = j;
+			continue;
+		}
+		if (c == '(')
+			depth++;
+		else if (c == ')' && depth-- == 0)
+			break;
+		else if (c == ',' && depth == 0)
+			item_start = true;
+		i++;
+	}
+	struct sql_table *old = find_table(st, table);
+	if (old) {
+		free_names(old->cols, old->ncols);
+		free(old->name);
+		*old = t;
+	} else {
+		xgrow((void **)&st->tables, &st->tables_cap, st->ntables + 1, sizeof *st->tables);
+		st->tables[st->ntables++] = t;
+	}
+}
+
+/* INSERT [IGNORE] INTO name [(cols)] VALUES: returns the offset just after
+ * VALUES and sets the layout, or 0 if p[0..len) is not all there yet, or
+ * (size_t)-1 if this is not an INSERT with VALUES. */
+static size_t read_insert_head(struct frame_cursor *cur, const char *p, size_t len)
+{
+	struct sql_state *st = cur->state;
+	char table[SQL_NAME_MAX];
+	char **cols = NULL;
+	size_t ncols = 0, i = 0;
+	while (i < len && !word_at(p, len, i, "INTO")) {
+		if (p[i] == ';')
+			return (size_t)-1;
+		i++;
+	}
+	if (i >= len)
+		return len > SQL_STATEMENT_MAX ? (size_t)-1 : 0;
+	i += 4;
+	while (i < len && is_space(p[i]))
+		i++;
+	size_t j = read_name(p, len, i, table, sizeof table);
+	if (j == (size_t)-1 || j >= len)
+		return len > SQL_STATEMENT_MAX ? (size_t)-1 : 0;
+	i = j;
+	while (i < len && is_space(p[i]))
+		i++;
+	if (i < len && p[i] == '(') {
+		j = read_name_list(p, len, i, &cols, &ncols);
+		if (j == (size_t)-1) {
+			free_names(cols, ncols);
+			return len > SQL_STATEMENT_MAX ? (size_t)-1 : 0;
+		}
+		i = j;
+		while (i < len && is_space(p[i]))
+			i++;
+	}
+	if (i + 6 >= len) {
+		free_names(cols, ncols);
+		return 0;
+	}
+	if (!word_at(p, len, i, "VALUES") && !word_at(p, len, i, "VALUE")) {
+		free_names(cols, ncols);
+		return (size_t)-1; /* INSERT ... SELECT and the like carry no literal rows */
+	}
+	i += word_at(p, len, i, "VALUES") ? 6 : 5;
+	st->layout = add_layout(cur, table, cols, ncols);
+	free_names(cols, ncols);
+	return i;
+}
+
+/* COPY name [(cols)] FROM stdin; up to and including its line end. */
+static size_t read_copy_head(struct frame_cursor *cur, const char *p, size_t len, bool eof)
+{
+	struct sql_state *st = cur->state;
+	char table[SQL_NAME_MAX];
+	char **cols = NULL;
+	size_t ncols = 0;
+	const char *nl = memchr(p, '\n', len);
+	if (!nl)
+		return eof ? (size_t)-1 : 0;
+	size_t end = (size_t)(nl - p) + 1, i = 4;
+	while (i < end && is_space(p[i]))
+		i++;
+	size_t j = read_name(p, end, i, table, sizeof table);
+	if (j == (size_t)-1)
+		return (size_t)-1;
+	i = j;
+	while (i < end && is_space(p[i]))
+		i++;
+	if (i < end && p[i] == '(') {
+		j = read_name_list(p, end, i, &cols, &ncols);
+		if (j != (size_t)-1)
+			i = j;
+	}
+	bool from_stdin = false;
+	for (size_t k = i; k < end; k++)
+		if (word_at(p, end, k, "STDIN"))
+			from_stdin = true;
+	if (from_stdin) {
+		st->layout = add_layout(cur, table, cols, ncols);
+		st->mode = SQL_COPY;
+		st->pg = true;
+	}
+	free_names(cols, ncols);
+	return end;
+}
+
+/* A tuple "( ... )" starting at p[0]: its length, resuming at
+ * cur->scanned with the string state in cur->in_quotes/cur->delim; 0 when
+ * it does not end in p[0..len). */
+static size_t tuple_end(struct frame_cursor *cur, const char *p, size_t len)
+{
+	struct sql_state *st = cur->state;
+	size_t i = cur->scanned ? cur->scanned : 1;
+	int depth = 0;
+	bool in = cur->in_quotes;
+	char q = cur->delim;
+	/* Parenthesis depth inside a tuple (function calls) is recomputed
+	 * from the start when resuming inside one: rare and short. */
+	if (cur->scanned && !in) {
+		size_t k = 1;
+		bool kin = false;
+		char kq = 0;
+		while (k < i) {
+			char c = p[k];
+			if (kin) {
+				if (c == '\\' && !st->pg) {
+					k += 2;
+					continue;
+				}
+				if (c == kq)
+					kin = false;
+			} else if (c == '\'' || c == '"') {
+				kin = true;
+				kq = c;
+			} else if (c == '(') {
+				depth++;
+			} else if (c == ')') {
+				depth--;
+			}
+			k++;
+		}
+	}
+	while (i < len) {
+		char c = p[i];
+		if (in) {
+			if (c == '\\' && !st->pg) {
+				if (i + 1 >= len)
+					break;
+				i += 2;
+				continue;
+			}
+			if (c == q) {
+				if (i + 1 >= len)
+					break; /* a doubled quote may follow */
+				if (p[i + 1] == q) {
+					i += 2;
+					continue;
+				}
+				in = false;
+			}
+			i++;
+			continue;
+		}
+		if (c == '\'' || c == '"') {
+			in = true;
+			q = c;
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (depth == 0) {
+				cur->scanned = 0;
+				cur->in_quotes = false;
+				return i + 1;
+			}
+			depth--;
+		}
+		i++;
+	}
+	cur->scanned = i;
+	cur->in_quotes = in;
+	cur->delim = q;
+	return 0;
+}
+
+static size_t skip_span(struct frame_cursor *cur, size_t n)
+{
+	cur->skip = true;
+	return n;
+}
+
+static size_t sql_record_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
+{
+	struct sql_state *st = cur->state;
+	if (!st)
+		st = cur->state = xcalloc(1, sizeof *st);
+	cur->skip = false;
+	cur->layout = st->layout;
+	if (!len)
+		return 0;
+
+	if (st->mode == SQL_COPY) {
+		const char *nl = memchr(p + cur->scanned, '\n', len - cur->scanned);
+		if (!nl && !eof) {
+			cur->scanned = len;
+			return 0;
+		}
+		size_t end = nl ? (size_t)(nl - p) + 1 : len;
+		cur->scanned = 0;
+		if ((end == 3 || end == 2 || (end == 4 && p[2] == '\r')) && p[0] == '\\' && p[1] == '.') {
+			st->mode = SQL_TOP;
+			return skip_span(cur, end);
+		}
+		return end;
+	}
+
+	if (st->mode == SQL_VALUES) {
+		if (cur->scanned)
+			goto tuple;
+		size_t i = skip_blank(p, len, 0, eof);
+		if (i == (size_t)-1)
+			return 0;
+		if (i < len && p[i] == ',')
+			i++;
+		if (i > 0)
+			return skip_span(cur, i);
+		if (p[0] == ';') {
+			st->mode = SQL_TOP;
+			return skip_span(cur, 1);
+		}
+		if (p[0] != '(') {
+			/* Not a tuple: ON DUPLICATE KEY UPDATE ..., RETURNING, ...
+			 * The rest of the statement carries no rows. */
+			st->mode = SQL_TOP;
+			st->skipping = true;
+			goto top;
+		}
+tuple:;
+		size_t end = tuple_end(cur, p, len);
+		if (end)
+			return end;
+		if (eof) {
+			cur->scanned = 0;
+			cur->in_quotes = false;
+			return len;
+		}
+		return 0;
+	}
+
+top:
+	if (st->skipping) {
+		/* The rest of a long row-less statement, in parts. */
+		size_t i = 0;
+		bool in = st->skip_in_str;
+		while (i < len) {
+			char c = p[i];
+			if (in) {
+				if (c == '\\' && !st->pg)
+					i++;
+				else if (c == st->skip_q)
+					in = false;
+			} else if (c == '\'' || c == '"' || c == '`') {
+				in = true;
+				st->skip_q = c;
+			} else if (c == ';') {
+				st->skipping = false;
+				st->skip_in_str = false;
+				return skip_span(cur, i + 1);
+			}
+			i++;
+		}
+		st->skip_in_str = in;
+		return skip_span(cur, len);
+	}
+	size_t i = skip_blank(p, len, 0, eof);
+	if (i == (size_t)-1)
+		return len > SQL_STATEMENT_MAX ? skip_span(cur, len) : 0;
+	if (i > 0)
+		return skip_span(cur, i);
+	if (p[0] == '\\') {
+		/* psql meta-commands (\connect, \restrict) end at the line end. */
+		const char *nl = memchr(p, '\n', len);
+		if (!nl)
+			return eof ? skip_span(cur, len) : 0;
+		return skip_span(cur, (size_t)(nl - p) + 1);
+	}
+	if (word_at(p, len, 0, "INSERT") || word_at(p, len, 0, "REPLACE")) {
+		size_t h = read_insert_head(cur, p, len);
+		if (h == 0)
+			return eof ? skip_span(cur, len) : 0;
+		if (h != (size_t)-1) {
+			st->mode = SQL_VALUES;
+			cur->layout = st->layout;
+			return skip_span(cur, h);
+		}
+	} else if (word_at(p, len, 0, "COPY")) {
+		size_t h = read_copy_head(cur, p, len, eof);
+		if (h == 0)
+			return 0;
+		if (h != (size_t)-1)
+			return skip_span(cur, h);
+	} else if (len >= 15 && !strncasecmp(p, "-- PostgreSQL", 13)) {
+		st->pg = true;
+	}
+	size_t end = statement_end(st, p, len, 0);
+	if (end == (size_t)-1) {
+		if (eof)
+			return skip_span(cur, len);
+		if (len > SQL_STATEMENT_MAX) {
+			st->skipping = true;
+			goto top;
+		}
+		return 0;
+	}
+	if (word_at(p, end, 0, "CREATE")) {
+		size_t k = 6;
+		while (k < end && is_space(p[k]))
+			k++;
+		while (k < end && !is_space(p[k]) && !word_at(p, end, k, "TABLE"))
+			k++; /* CREATE TEMPORARY TABLE, CREATE UNLOGGED TABLE */
+		while (k < end && is_space(p[k]))
+			k++;
+		if (word_at(p, end, k, "TABLE"))
+			read_create_table(st, p, end);
+	} else if (word_at(p, end, 0, "SET")) {
+		for (size_t k = 3; k + 27 < end; k++)
+			if (!strncasecmp(p + k, "standard_conforming_strings", 27))
+				st->pg = true;
+	}
+	return skip_span(cur, end);
+}
+
+/* The value spans of one tuple: quoted strings (contents), numbers and
+ * other bare tokens; NULL and empty strings have none. */
+static int tuple_split(const struct frame_ctx *ctx, const struct layout *l, const char *rec,
+		       size_t len, uint32_t base, uint32_t recno, struct span_vec *out, size_t *err_at)
+{
+	size_t i = 1, col = 0;
+	if (len && rec[len - 1] == ')')
+		len--;
+	while (i <= len) {
+		while (i < len && is_space(rec[i]))
+			i++;
+		size_t a = i, b = i;
+		/* Introducers and prefixes: _binary'..', _utf8mb4'..', X'..', N'..', E'..' */
+		size_t k = i;
+		while (k < len && (is_ident(rec[k])))
+			k++;
+		if (k < len && rec[k] == '\'' && k > i)
+			i = k;
+		if (i < len && (rec[i] == '\'' || rec[i] == '"')) {
+			size_t j = skip_quoted(rec, len, i, true);
+			if (j == (size_t)-1) {
+				*err_at = i;
+				return -1;
+			}
+			a = i + 1;
+			b = j - 1;
+			i = j;
+		} else {
+			int depth = 0;
+			while (i < len && (depth > 0 || rec[i] != ',')) {
+				if (rec[i] == '(')
+					depth++;
+				else if (rec[i] == ')')
+					depth--;
+				else if (rec[i] == '\'' || rec[i] == '"') {
+					size_t j = skip_quoted(rec, len, i, true);
+					if (j == (size_t)-1)
+						break;
+					i = j;
+					continue;
+				}
+				i++;
+			}
+			b = i;
+			while (b > a && is_space(rec[b - 1]))
+				b--;
+			if (b - a == 4 && !strncasecmp(rec + a, "NULL", 4))
+				b = a;
+		}
+		if (b > a) {
+			uint32_t field = col < l->n ? l->fields[col] : 0;
+			if (col >= l->n) {
+				char name[SQL_NAME_MAX + 16];
+				int n = snprintf(name, sizeof name, "%s.col%zu", l->table, col + 1);
+				field = fieldcache_intern(ctx->fc, ctx->src->id, name, (size_t)n);
+			}
+			span_vec_push(out, base + (uint32_t)a, base + (uint32_t)b, field, recno, 0);
+		}
+		while (i < len && is_space(rec[i]))
+			i++;
+		if (i >= len)
+			break;
+		if (rec[i] != ',') {
+			*err_at = i;
+			return -1;
+		}
+		i++;
+		col++;
+	}
+	return 0;
+}
+
+/* A COPY line: tab-separated, \N for NULL, backslash escapes kept as written. */
+static void copy_split(const struct frame_ctx *ctx, const struct layout *l, const char *rec, size_t len,
+		       uint32_t base, uint32_t recno, struct span_vec *out)
+{
+	size_t i = 0, col = 0;
+	if (len && rec[len - 1] == '\n')
+		len--;
+	if (len && rec[len - 1] == '\r')
+		len--;
+	for (;;) {
+		const char *tab = memchr(rec + i, '\t', len - i);
+		size_t b = tab ? (size_t)(tab - rec) : len;
+		if (b > i && !(b - i == 2 && rec[i] == '\\' && rec[i + 1] == 'N')) {
+			uint32_t field;
+			if (col < l->n) {
+				field = l->fields[col];
+			} else {
+				char name[SQL_NAME_MAX + 16];
+				int n = snprintf(name, sizeof name, "%s.col%zu", l->table, col + 1);
+				field = fieldcache_intern(ctx->fc, ctx->src->id, name, (size_t)n);
+			}
+			span_vec_push(out, base + (uint32_t)i, base + (uint32_t)b, field, recno, 0);
+		}
+		if (!tab)
+			return;
+		i = b + 1;
+		col++;
+	}
+}
+
+static int sql_split(const struct frame_ctx *ctx, const char *rec, size_t len, uint32_t base,
+		     uint32_t recno, struct span_vec *out, size_t *err_at)
+{
+	const struct source *src = ctx->src;
+	if (ctx->layout >= src->nlayouts)
+		return -1;
+	const struct layout *l = src->layouts[ctx->layout];
+	if (len && rec[0] == '(')
+		return tuple_split(ctx, l, rec, len, base, recno, out, err_at);
+	copy_split(ctx, l, rec, len, base, recno, out);
+	return 0;
+}
+
+const struct framer frame_sql = { FORMAT_SQL, sql_record_end, sql_split, sql_release };
