@@ -390,6 +390,16 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 	int rc = collect(at, ck);
 	if (rc)
 		return rc;
+	/* Validator failures are evidence for the column, not findings. */
+	size_t kept = 0;
+	for (size_t i = 0; i < at->ncands; i++) {
+		struct cand *c = &at->cands[i];
+		if (c->verdict == VERDICT_FAIL)
+			tally_reject(t, at->spans.v[c->span].field, c->rule);
+		else
+			at->cands[kept++] = *c;
+	}
+	at->ncands = kept;
 	qsort(at->cands, at->ncands, sizeof *at->cands, cmp_cand);
 
 	for (size_t i = 0; i < at->ncands; i++) {

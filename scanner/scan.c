@@ -2,6 +2,7 @@
  * of one rule's overlapping matches. */
 #include "scan.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,32 +119,46 @@ int scanner_scan(struct scanner *sc, const char *p, size_t len,
 	if (hs_scan(hsdb_database(sc->db), p, (unsigned)len, 0, sc->scratch, on_match, sc) != HS_SUCCESS)
 		return PIISCAN_ERR_SCAN;
 
-	/* Validate, dropping failures in place. */
-	size_t kept = 0;
 	for (size_t i = 0; i < sc->n; i++) {
-		struct match m = sc->v[i];
-		const struct validator *val = sc->rs->rules[m.rule].validator;
-		m.verdict = val ? val->check(p + m.start, m.end - m.start) : VERDICT_PASS;
-		if (m.verdict != VERDICT_FAIL)
-			sc->v[kept++] = m;
+		struct match *m = &sc->v[i];
+		const struct validator *val = sc->rs->rules[m->rule].validator;
+		m->verdict = val ? val->check(p + m->start, m->end - m->start) : VERDICT_PASS;
 	}
-	sc->n = kept;
 
 	/* One rule's overlapping matches are one written value (a "+86 138…"
-	 * and its "138…", the several ends of an email): keep their union. */
+	 * and its "138…", the several ends of an email): keep the union of the
+	 * members that pass, or one failure if none does. */
 	qsort(sc->v, sc->n, sizeof *sc->v, cmp_rule_start);
-	kept = 0;
-	for (size_t i = 0; i < sc->n; i++) {
-		struct match *last = kept ? &sc->v[kept - 1] : NULL;
-		struct match m = sc->v[i];
-		if (last && last->rule == m.rule && m.start < last->end) {
-			if (m.end > last->end)
-				last->end = m.end;
-			if (m.verdict == VERDICT_PASS)
-				last->verdict = VERDICT_PASS;
-			continue;
+	size_t kept = 0, i = 0;
+	while (i < sc->n) {
+		struct match group = sc->v[i];
+		uint32_t end = group.end;
+		bool any = false;
+		size_t j = i;
+		for (; j < sc->n && sc->v[j].rule == group.rule && sc->v[j].start < end; j++) {
+			struct match *m = &sc->v[j];
+			if (m->end > end)
+				end = m->end;
+			if (m->verdict == VERDICT_FAIL)
+				continue;
+			if (!any) {
+				group = *m;
+				any = true;
+				continue;
+			}
+			if (m->start < group.start)
+				group.start = m->start;
+			if (m->end > group.end)
+				group.end = m->end;
+			if (m->verdict == VERDICT_PASS)
+				group.verdict = VERDICT_PASS;
 		}
-		sc->v[kept++] = m;
+		if (!any) {
+			group.end = end;
+			group.verdict = VERDICT_FAIL;
+		}
+		sc->v[kept++] = group;
+		i = j;
 	}
 	sc->n = kept;
 	qsort(sc->v, sc->n, sizeof *sc->v, cmp_start);

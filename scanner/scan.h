@@ -18,7 +18,9 @@ struct match {
 	uint32_t rule;           /* index into the rule set */
 	uint32_t start;
 	uint32_t end;
-	enum verdict verdict;    /* VERDICT_PASS or VERDICT_WEAK */
+	enum verdict verdict;    /* VERDICT_PASS, VERDICT_WEAK, or VERDICT_FAIL for a
+				  * value that fits the pattern but not the validator
+				  * (kept as evidence; never a finding) */
 };
 
 struct scanner;
@@ -31,7 +33,8 @@ void scanner_free(struct scanner *sc);
 
 /* Scan p[0..len) (len < 4 GiB). On success *out points at *n matches
  * sorted by start (ties: longer first), owned by the scanner and valid
- * until its next call. Bytes outside the block count as token
+ * until its next call. Overlapping matches of one rule are merged; a group
+ * with no member that passes the validator is one VERDICT_FAIL match. Bytes outside the block count as token
  * boundaries. Returns 0 or PIISCAN_ERR_SCAN. Not thread-safe per scanner. */
 int scanner_scan(struct scanner *sc, const char *p, size_t len,
 		 const struct match **out, size_t *n);

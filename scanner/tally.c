@@ -16,8 +16,12 @@ void tally_init(struct tally *t, size_t nrules)
 
 void tally_release(struct tally *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
+	for (size_t i = 0; i < t->cap; i++) {
 		free(t->f[i].by_rule);
+		free(t->f[i].rule_records);
+		free(t->f[i].rule_last);
+		free(t->f[i].rule_rejected);
+	}
 	free(t->f);
 	memset(t, 0, sizeof *t);
 }
@@ -44,12 +48,32 @@ void tally_value(struct tally *t, uint32_t field, uint64_t record)
 	}
 }
 
+static void rules_alloc(struct tally_field *f, size_t nrules)
+{
+	if (f->by_rule)
+		return;
+	f->by_rule = xcalloc(nrules * 4, sizeof *f->by_rule);
+	f->rule_records = xcalloc(nrules, sizeof *f->rule_records);
+	f->rule_last = xcalloc(nrules, sizeof *f->rule_last);
+	f->rule_rejected = xcalloc(nrules, sizeof *f->rule_rejected);
+}
+
+void tally_reject(struct tally *t, uint32_t field, uint32_t rule)
+{
+	struct tally_field *f = slot(t, field);
+	rules_alloc(f, t->nrules);
+	f->rule_rejected[rule]++;
+}
+
 void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule, enum confidence c)
 {
 	struct tally_field *f = slot(t, field);
-	if (!f->by_rule)
-		f->by_rule = xcalloc(t->nrules * 4, sizeof *f->by_rule);
+	rules_alloc(f, t->nrules);
 	f->by_rule[rule * 4 + c]++;
+	if (f->rule_last[rule] != record) {
+		f->rule_last[rule] = record;
+		f->rule_records[rule]++;
+	}
 	if (f->last_matched != record) {
 		f->last_matched = record;
 		f->records_matched++;
@@ -66,10 +90,14 @@ void tally_merge(struct tally *dst, const struct tally *src)
 		d->records_total += s->records_total;
 		d->records_matched += s->records_matched;
 		if (s->by_rule) {
-			if (!d->by_rule)
-				d->by_rule = xcalloc(dst->nrules * 4, sizeof *d->by_rule);
+			rules_alloc(d, dst->nrules);
 			for (size_t k = 0; k < dst->nrules * 4; k++)
 				d->by_rule[k] += s->by_rule[k];
+			/* A record lives in one chunk, so shards never share one. */
+			for (size_t k = 0; k < dst->nrules; k++) {
+				d->rule_records[k] += s->rule_records[k];
+				d->rule_rejected[k] += s->rule_rejected[k];
+			}
 		}
 	}
 }

@@ -16,6 +16,12 @@ struct tally_field {
 	uint64_t last_total;      /* record last counted, so a record counts once */
 	uint64_t last_matched;
 	uint64_t *by_rule;        /* nrules x 4 confidences, NULL until a finding */
+	/* Per rule, allocated with by_rule: records holding a finding of it,
+	 * the last such record (so each counts once), and candidates of it
+	 * that matched the pattern but failed its validator. */
+	uint64_t *rule_records;
+	uint64_t *rule_last;
+	uint64_t *rule_rejected;
 };
 
 struct tally {
@@ -31,6 +37,9 @@ void tally_release(struct tally *t);
 void tally_value(struct tally *t, uint32_t field, uint64_t record);
 /* A finding of rule at confidence c in field, record. */
 void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule, enum confidence c);
+/* A candidate of rule in field matched the pattern but failed the
+ * validator (evidence for the column's classification). */
+void tally_reject(struct tally *t, uint32_t field, uint32_t rule);
 /* Add src into dst. */
 void tally_merge(struct tally *dst, const struct tally *src);
 
