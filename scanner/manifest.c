@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "classify.h"
 #include "jsonw.h"
 #include "util.h"
 
@@ -29,47 +30,14 @@ static void put_time(struct jsonw *w, const struct timespec *ts)
 	jsonw_string(w, tmp);
 }
 
-int manifest_classify(const struct scan_report *r, uint32_t field, enum confidence *conf)
-{
-	const struct tally_field *tf = tally_get(r->tally, field);
-	int best = -1;
-	uint64_t best_n = 0;
-	*conf = CONFIDENCE_NONE;
-	if (!tf->by_rule)
-		return -1;
-	for (size_t k = 0; k < r->rs->n; k++) {
-		uint64_t n = 0;
-		for (int c = 1; c < 4; c++)
-			n += tf->by_rule[k * 4 + c];
-		if (!n)
-			continue;
-		if (best < 0 || n > best_n ||
-		    (n == best_n && r->rs->rules[k].priority > r->rs->rules[best].priority)) {
-			best = (int)k;
-			best_n = n;
-		}
-	}
-	if (best < 0)
-		return -1;
-	/* The field's confidence is the level that at least half of the
-	 * winning rule's findings reach. */
-	uint64_t at_least = 0;
-	for (int c = 3; c >= 1; c--) {
-		at_least += tf->by_rule[(size_t)best * 4 + (size_t)c];
-		if (at_least * 2 >= best_n) {
-			*conf = (enum confidence)c;
-			break;
-		}
-	}
-	return best;
-}
-
 void manifest_format_field(const struct scan_report *r, struct jsonw *w, const struct field *f,
 			   const struct source *src)
 {
 	const struct tally_field *tf = tally_get(r->tally, f->id);
-	enum confidence conf;
-	int win = manifest_classify(r, f->id, &conf);
+	struct classification cl;
+	classify_field(r->rs, f, tf, &cl);
+	int win = cl.rule;
+	enum confidence conf = cl.confidence;
 
 	jsonw_object_begin(w);
 	jsonw_key(w, "source");
@@ -112,6 +80,21 @@ void manifest_format_field(const struct scan_report *r, struct jsonw *w, const s
 		jsonw_key(w, "sensitive");
 		jsonw_null(w);
 		jsonw_key(w, "confidence");
+		jsonw_null(w);
+	}
+	jsonw_key(w, "evidence");
+	if (cl.candidate >= 0) {
+		jsonw_object_begin(w);
+		jsonw_key(w, "rule");
+		jsonw_string(w, r->rs->rules[cl.candidate].id);
+		jsonw_key(w, "share");
+		jsonw_double(w, cl.share);
+		jsonw_key(w, "validator_pass_rate");
+		jsonw_double(w, cl.pass_rate);
+		jsonw_key(w, "name_hint");
+		jsonw_bool(w, cl.name_hint);
+		jsonw_object_end(w);
+	} else {
 		jsonw_null(w);
 	}
 	jsonw_object_end(w);
@@ -269,8 +252,10 @@ void manifest_summary(const struct scan_report *r, FILE *out)
 			const struct field *f = fieldtab_get(r->fields, id);
 			if (f->source != src->id)
 				continue;
-			enum confidence conf;
-			int win = manifest_classify(r, id, &conf);
+			struct classification cl;
+			classify_field(r->rs, f, tally_get(r->tally, id), &cl);
+			int win = cl.rule;
+			enum confidence conf = cl.confidence;
 			if (win < 0) {
 				untagged++;
 				continue;

@@ -41,10 +41,6 @@ struct scan_report {
 	unsigned threads;
 };
 
-/* The field's classification: the winning rule index (most findings, then
- * priority), or -1 when the field is not tagged; *conf is its confidence. */
-int manifest_classify(const struct scan_report *r, uint32_t field, enum confidence *conf);
-
 struct jsonw;
 /* Write one object of the manifest's "fields" list (source, field,
  * records_total, records_matched, rules, classification, category,
