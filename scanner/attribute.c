@@ -33,6 +33,8 @@ struct attributor {
 	struct buf decoded;       /* decoded JSON strings, back to back */
 	uint32_t *map;
 	size_t map_cap;
+	uint32_t *field_rules;    /* rules with scope: field */
+	size_t nfield_rules;
 };
 
 struct attributor *attributor_new(const struct attribute_config *cfg)
@@ -47,6 +49,10 @@ struct attributor *attributor_new(const struct attribute_config *cfg)
 	}
 	at->fc = fieldcache_new(cfg->fields);
 	buf_init(&at->decoded);
+	at->field_rules = xcalloc(at->rs->n ? at->rs->n : 1, sizeof *at->field_rules);
+	for (size_t i = 0; i < at->rs->n; i++)
+		if (at->rs->rules[i].field_scope)
+			at->field_rules[at->nfield_rules++] = (uint32_t)i;
 	return at;
 }
 
@@ -59,6 +65,7 @@ void attributor_free(struct attributor *at)
 	free(at->spans.v);
 	free(at->cands);
 	free(at->map);
+	free(at->field_rules);
 	buf_release(&at->decoded);
 	free(at);
 }
@@ -356,6 +363,26 @@ static int collect(struct attributor *at, struct chunk *ck)
 		if (m[i].start < sp->start || m[i].end > sp->end || (sp->flags & SPAN_ESCAPED))
 			continue;
 		push_cand(at, &m[i], (uint32_t)s, m[i].start, m[i].end, m[i].start, false);
+	}
+	/* Rules judged on whole values, in the fields whose names call for them. */
+	for (size_t k = 0; at->nfield_rules && k < at->spans.n; k++) {
+		const struct span *sp = &at->spans.v[k];
+		if (sp->flags & (SPAN_KEY | SPAN_ESCAPED))
+			continue;
+		const struct field *f = fieldtab_get(at->cfg.fields, sp->field);
+		uint32_t a = sp->start, b = sp->end;
+		while (a < b && (ck->data.data[a] == ' ' || ck->data.data[a] == '\t'))
+			a++;
+		while (b > a && (ck->data.data[b - 1] == ' ' || ck->data.data[b - 1] == '\t'))
+			b--;
+		for (size_t r = 0; r < at->nfield_rules && b > a; r++) {
+			uint32_t rule = at->field_rules[r];
+			if (!f->context[rule])
+				continue;
+			struct match fm = { .rule = rule, .start = a, .end = b };
+			fm.verdict = at->rs->rules[rule].validator->check(ck->data.data + a, b - a);
+			push_cand(at, &fm, (uint32_t)k, a, b, a, false);
+		}
 	}
 	at->decoded.len = 0;
 	for (size_t k = 0; k < at->spans.n; k++) {

@@ -22,7 +22,7 @@ struct hsdb {
 };
 
 /* Bump when the way patterns are compiled changes (flags, ids). */
-#define HSDB_FORMAT 1
+#define HSDB_FORMAT 2
 
 static unsigned rule_flags(const struct rule *r)
 {
@@ -135,13 +135,16 @@ static int compile(const struct ruleset *rs, hs_database_t **out, char *errbuf, 
 	hs_compile_error_t *cerr = NULL;
 	int rc = 0;
 
+	unsigned n = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
 		hs_expr_info_t *info = NULL;
-		exprs[i] = r->pattern;
-		flags[i] = rule_flags(r);
-		ids[i] = (unsigned)i;
-		if (hs_expression_info(r->pattern, flags[i], &info, &cerr) != HS_SUCCESS) {
+		if (r->field_scope)
+			continue; /* judged on whole field values, not scanned for */
+		exprs[n] = r->pattern;
+		flags[n] = rule_flags(r);
+		ids[n] = (unsigned)i;
+		if (hs_expression_info(r->pattern, flags[n], &info, &cerr) != HS_SUCCESS) {
 			snprintf(errbuf, errbuf_len, "%s:%u: rule '%s': pattern does not compile: %s",
 				 r->file, r->line, r->id, cerr->message);
 			hs_free_compile_error(cerr);
@@ -158,10 +161,11 @@ static int compile(const struct ruleset *rs, hs_database_t **out, char *errbuf, 
 			rc = PIISCAN_ERR_COMPILE;
 			goto out;
 		}
+		n++;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)rs->n, HS_MODE_BLOCK, NULL, out, &cerr) != HS_SUCCESS) {
-		if (cerr->expression >= 0 && (size_t)cerr->expression < rs->n) {
-			const struct rule *r = &rs->rules[cerr->expression];
+	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, out, &cerr) != HS_SUCCESS) {
+		if (cerr->expression >= 0 && (unsigned)cerr->expression < n) {
+			const struct rule *r = &rs->rules[ids[cerr->expression]];
 			snprintf(errbuf, errbuf_len, "%s:%u: rule '%s': pattern does not compile: %s",
 				 r->file, r->line, r->id, cerr->message);
 		} else {

@@ -52,11 +52,19 @@ int rulecheck_run(const struct hsdb *db, FILE *out, FILE *err)
 	struct seen s = { xcalloc(rs->n ? rs->n : 1, 1), rs->n };
 	struct fieldtab *ft = fieldtab_new(rs);
 	struct source *src = source_new(0, "(example)");
+	/* Rules with scope: field are tried as the value of a field named by
+	 * their first field word. */
+	struct source *fsrc = source_new(1, "(field example)");
+	uint32_t col = 0;
 	int failures = 0, checks = 0;
 
 	fingerprint_key_load(&key, NULL, eb, sizeof eb);
 	src->format = FORMAT_TEXT;
 	src->unnamed_field = fieldtab_intern(ft, 0, NULL, 0);
+	fsrc->format = FORMAT_TSV;
+	fsrc->unnamed_field = fieldtab_intern(ft, 1, NULL, 0);
+	fsrc->colfield = &col;
+	fsrc->ncols = 1;
 	struct attribute_config cfg = {
 		.db = db, .fields = ft, .key = &key, .min_confidence = CONFIDENCE_POSSIBLE,
 		.on_finding = on_finding, .on_finding_arg = &s,
@@ -65,12 +73,17 @@ int rulecheck_run(const struct hsdb *db, FILE *out, FILE *err)
 
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
+		struct source *esrc = src;
+		if (r->field_scope) {
+			col = fieldtab_intern(ft, 1, r->field_words.v[0], strlen(r->field_words.v[0]));
+			esrc = fsrc;
+		}
 		if (!r->examples.n) {
 			fprintf(err, "%s:%u: rule '%s': has no examples\n", r->file, r->line, r->id);
 			failures++;
 		}
 		for (size_t k = 0; k < r->examples.n; k++) {
-			run_one(at, src, r->examples.v[k], &s);
+			run_one(at, esrc, r->examples.v[k], &s);
 			checks++;
 			if (!s.rules[i]) {
 				/* The example itself is rule data the author wrote, not
@@ -85,7 +98,7 @@ int rulecheck_run(const struct hsdb *db, FILE *out, FILE *err)
 			}
 		}
 		for (size_t k = 0; k < r->negative_examples.n; k++) {
-			run_one(at, src, r->negative_examples.v[k], &s);
+			run_one(at, esrc, r->negative_examples.v[k], &s);
 			checks++;
 			if (s.rules[i]) {
 				fprintf(err, "%s:%u: rule '%s': negative example %zu is reported: \"%s\"\n",
@@ -97,6 +110,8 @@ int rulecheck_run(const struct hsdb *db, FILE *out, FILE *err)
 	fprintf(out, "%zu rules, %d examples checked, %d failure(s)\n", rs->n, checks, failures);
 	attributor_free(at);
 	source_free(src);
+	fsrc->colfield = NULL;
+	source_free(fsrc);
 	fieldtab_free(ft);
 	free(s.rules);
 	return failures;

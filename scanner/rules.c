@@ -216,6 +216,10 @@ static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 			if (!v || *end || pr < -1000 || pr > 1000)
 				return fail(ld, vn, id, "'priority' must be an integer in -1000..1000");
 			r->priority = (int)pr;
+		} else if (!strcmp(k, "scope")) {
+			if (!v || (strcmp(v, "value") && strcmp(v, "field")))
+				return fail(ld, vn, id, "'scope' must be 'value' or 'field'");
+			r->field_scope = !strcmp(v, "field");
 		} else if (!strcmp(k, "pattern")) {
 			if (!v || !*v)
 				return fail(ld, vn, id, "'pattern' must be a non-empty string");
@@ -253,8 +257,12 @@ static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 	}
 	if (!r->name)
 		return fail(ld, map, id, "missing 'name'");
-	if (!r->pattern)
+	if (!r->pattern && !r->field_scope)
 		return fail(ld, map, id, "missing 'pattern'");
+	if (r->pattern && r->field_scope)
+		return fail(ld, map, id, "a rule with scope 'field' has no 'pattern'");
+	if (r->field_scope && (!r->validator || !r->field_words.n))
+		return fail(ld, map, id, "a rule with scope 'field' needs a 'validator' and 'context.fields'");
 	if (!have_category)
 		return fail(ld, map, id, "missing 'category'");
 	if (!have_sensitive)

@@ -39,6 +39,9 @@ struct rule {
 	enum rule_category category;
 	bool sensitive;
 	bool weak;                       /* reported at 'likely' only with context */
+	/* scope: field — the validator judges whole values of fields whose
+	 * name holds one of field_words; there is no pattern. */
+	bool field_scope;
 	int priority;
 	char *pattern;                   /* Hyperscan syntax */
 	const struct validator *validator;  /* NULL: none */

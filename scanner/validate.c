@@ -27,6 +27,8 @@ static const struct validator validators[] = {
 	{ "tw_id",          validate_tw_id_check,          validate_keep_alnum_upper },
 	{ "aws_access_key", validate_aws_access_key_check, validate_normalize_identity },
 	{ "iban",           validate_iban_check,           validate_keep_alnum_upper },
+	{ "cn_name",        validate_cn_name_check,        validate_normalize_identity },
+	{ "cn_address",     validate_cn_address_check,     validate_normalize_identity },
 };
 
 #define VALIDATOR_COUNT (sizeof validators / sizeof validators[0])

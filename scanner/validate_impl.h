@@ -150,5 +150,7 @@ enum verdict validate_hk_id_check(const char *s, size_t len);
 enum verdict validate_tw_id_check(const char *s, size_t len);
 enum verdict validate_aws_access_key_check(const char *s, size_t len);
 enum verdict validate_iban_check(const char *s, size_t len);
+enum verdict validate_cn_name_check(const char *s, size_t len);
+enum verdict validate_cn_address_check(const char *s, size_t len);
 
 #endif

@@ -1,0 +1,126 @@
+/* Validators for kinds that no pattern finds alone and that are judged on
+ * a whole field value, only in fields whose name says what they hold:
+ * Chinese personal names (a common surname and one or two given
+ * characters) and postal addresses (administrative and street tokens). */
+#include <string.h>
+
+#include "validate_impl.h"
+
+/* Decode one UTF-8 code point at s[*i], advancing *i; -1 if invalid. */
+static long next_cp(const char *s, size_t len, size_t *i)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char c = u[*i];
+	size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+	if (!n || *i + n > len)
+		return -1;
+	long cp = n == 1 ? c : c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+	for (size_t k = 1; k < n; k++) {
+		if ((u[*i + k] & 0xC0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (u[*i + k] & 0x3F);
+	}
+	*i += n;
+	return cp;
+}
+
+static int is_han(long cp)
+{
+	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF);
+}
+
+/* The most common single-character surnames (covering the great majority
+ * of the population, per the Ministry of Public Security's surname
+ * statistics), and the compound surnames still in use. */
+static const char single_surnames[] =
+	"王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+	"姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+	"常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季"
+	"裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦"
+	"戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻"
+	"苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练"
+	"廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿"
+	"鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由";
+
+static const char *const compound_surnames[] = {
+	"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+	"夏侯", "轩辕", "令狐", "端木", "南宫", "独孤", "西门", "呼延", "万俟", "澹台", "公冶", "太史",
+};
+
+static int has_single_surname(const char *s, size_t n)
+{
+	const char *p = single_surnames;
+	size_t len = sizeof single_surnames - 1;
+	for (size_t i = 0; i + n <= len; i += 3)
+		if (!memcmp(p + i, s, n))
+			return 1;
+	return 0;
+}
+
+enum verdict validate_cn_name_check(const char *s, size_t len)
+{
+	size_t i = 0, chars = 0, dots = 0;
+	size_t first_end = 0;
+	while (i < len) {
+		size_t at = i;
+		long cp = next_cp(s, len, &i);
+		if (cp == 0xB7 || cp == 0x30FB || cp == 0x2022) {
+			/* The middle dot of transliterated minority names. */
+			if (!chars || dots++)
+				return VERDICT_FAIL;
+			continue;
+		}
+		if (cp < 0 || !is_han(cp))
+			return VERDICT_FAIL;
+		if (chars == 0)
+			first_end = i;
+		chars++;
+		(void)at;
+	}
+	if (dots)
+		return chars >= 3 && chars <= 12 ? VERDICT_PASS : VERDICT_FAIL;
+	if (chars < 2 || chars > 4)
+		return VERDICT_FAIL;
+	if (chars >= 3) {
+		for (size_t k = 0; k < sizeof compound_surnames / sizeof *compound_surnames; k++) {
+			size_t cl = strlen(compound_surnames[k]);
+			if (cl <= len && !memcmp(s, compound_surnames[k], cl))
+				return VERDICT_PASS;
+		}
+		if (chars == 4)
+			return VERDICT_FAIL;
+	}
+	return has_single_surname(s, first_end) ? VERDICT_PASS : VERDICT_FAIL;
+}
+
+static int contains(const char *s, size_t len, const char *w)
+{
+	size_t wl = strlen(w);
+	for (size_t i = 0; i + wl <= len; i++)
+		if (!memcmp(s + i, w, wl))
+			return 1;
+	return 0;
+}
+
+enum verdict validate_cn_address_check(const char *s, size_t len)
+{
+	static const char *const region[] = { "省", "自治区", "市", "区", "县", "旗", "州", "盟" };
+	static const char *const street[] = { "路", "街", "道", "巷", "弄", "胡同", "号", "村", "镇", "乡",
+		"大厦", "小区", "苑", "栋", "幢", "单元", "室", "楼" };
+	size_t i = 0, han = 0;
+	while (i < len) {
+		long cp = next_cp(s, len, &i);
+		if (cp < 0)
+			return VERDICT_FAIL;
+		han += is_han(cp);
+	}
+	if (han < 6)
+		return VERDICT_FAIL;
+	int r = 0, t = 0;
+	for (size_t k = 0; k < sizeof region / sizeof *region; k++)
+		r += contains(s, len, region[k]);
+	for (size_t k = 0; k < sizeof street / sizeof *street; k++)
+		t += contains(s, len, street[k]);
+	return r >= 1 && t >= 1 && r + t >= 3 ? VERDICT_PASS : VERDICT_FAIL;
+}
+
