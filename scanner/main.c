@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fingerprint.h"
 #include "hsdb.h"
 #include "pipeline.h"
+#include "policy.h"
 #include "rulecheck.h"
 #include "rules.h"
 
@@ -48,6 +50,10 @@ static const char usage_text[] =
 	"      --fingerprint-key FILE  key for value fingerprints (else the\n"
 	"                            PIISCAN_FINGERPRINT_KEY variable, else random per run)\n"
 	"      --fail-on-findings    exit 1 when the scan finds anything\n"
+	"      --policy FILE         archive/destroy policy (default: policy.yaml in the\n"
+	"                            rule directory)\n"
+	"      --as-of DATE          count retention periods from DATE (YYYY-MM-DD;\n"
+	"                            default: today, UTC)\n"
 	"      --progress, --no-progress  force progress on stderr on or off\n"
 	"                            (default: on when stderr is a terminal)\n"
 	"  -h, --help                show this help\n"
@@ -102,6 +108,8 @@ enum {
 	OPT_FAIL_ON_FINDINGS,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_POLICY,
+	OPT_AS_OF,
 };
 
 static const struct option long_options[] = {
@@ -117,6 +125,8 @@ static const struct option long_options[] = {
 	{ "fail-on-findings", no_argument, NULL, OPT_FAIL_ON_FINDINGS },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -127,7 +137,7 @@ static int cmd_scan(int argc, char **argv)
 	struct scan_options opt = {
 		.format = FORMAT_AUTO, .min_confidence = CONFIDENCE_LIKELY, .version = PIISCAN_VERSION,
 	};
-	const char *rules_dir = NULL, *key_file = NULL;
+	const char *rules_dir = NULL, *key_file = NULL, *policy_file = NULL;
 	bool fail_on_findings = false;
 	int progress = -1, c;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -164,6 +174,18 @@ static int cmd_scan(int argc, char **argv)
 		case OPT_FAIL_ON_FINDINGS: fail_on_findings = true; break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
+		case OPT_POLICY: policy_file = optarg; break;
+		case OPT_AS_OF: {
+			int y, m, d;
+			char tail;
+			if (sscanf(optarg, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1900 || m < 1 || m > 12 ||
+			    d < 1 || d > 31)
+				return usage_error("--as-of needs a date YYYY-MM-DD, not '%s'", optarg);
+			opt.as_of[0] = y;
+			opt.as_of[1] = m;
+			opt.as_of[2] = d;
+			break;
+		}
 		case 'h': fputs(usage_text, stdout); return EXIT_OK;
 		case 'V': printf("piiscan %s\n", PIISCAN_VERSION); return EXIT_OK;
 		default: return usage_error("%s", "invalid option");
@@ -188,9 +210,34 @@ static int cmd_scan(int argc, char **argv)
 	if (load_rules(rules_dir, &rs, &db))
 		return EXIT_FATAL;
 
+	struct policy *policy = NULL;
+	char policy_path[PATH_MAX];
+	if (!policy_file) {
+		/* The policy shipped beside the rules, when there is one. */
+		snprintf(policy_path, sizeof policy_path, "%s/policy.yaml", rs->dir);
+		if (access(policy_path, R_OK) == 0)
+			policy_file = policy_path;
+	}
+	if (policy_file && policy_load(policy_file, rs, &policy, errbuf, sizeof errbuf)) {
+		fprintf(stderr, "piiscan: %s\n", errbuf);
+		hsdb_free(db);
+		ruleset_free(rs);
+		return EXIT_FATAL;
+	}
+	opt.policy = policy;
+	if (!opt.as_of[0]) {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		opt.as_of[0] = tm.tm_year + 1900;
+		opt.as_of[1] = tm.tm_mon + 1;
+		opt.as_of[2] = tm.tm_mday;
+	}
+
 	pipeline_install_signals();
 	struct scan_result res;
 	int rc = pipeline_run(&opt, db, &key, &res, errbuf, sizeof errbuf);
+	policy_free(policy);
 	hsdb_free(db);
 	ruleset_free(rs);
 	if (rc) {

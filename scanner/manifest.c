@@ -73,6 +73,24 @@ void manifest_format_field(const struct scan_report *r, struct jsonw *w, const s
 		jsonw_bool(w, rule->sensitive);
 		jsonw_key(w, "confidence");
 		jsonw_string(w, confidence_name(conf));
+		if (r->policy) {
+			struct policy_decision d;
+			char until[11];
+			policy_decide(r->policy, rule, (size_t)win, f->name, &d);
+			jsonw_key(w, "action");
+			jsonw_string(w, d.action == POLICY_ARCHIVE ? "archive" : "destroy");
+			jsonw_key(w, "retain_until");
+			if (d.action == POLICY_ARCHIVE) {
+				policy_retain_until(&d, r->as_of[0], r->as_of[1], r->as_of[2], until);
+				jsonw_string(w, until);
+			} else {
+				jsonw_null(w);
+			}
+			jsonw_key(w, "policy");
+			jsonw_string(w, d.matched);
+			jsonw_key(w, "legal_reference");
+			jsonw_string(w, d.reference);
+		}
 	} else {
 		jsonw_null(w);
 		jsonw_key(w, "category");
@@ -81,6 +99,12 @@ void manifest_format_field(const struct scan_report *r, struct jsonw *w, const s
 		jsonw_null(w);
 		jsonw_key(w, "confidence");
 		jsonw_null(w);
+		if (r->policy) {
+			jsonw_key(w, "action");
+			jsonw_null(w);
+			jsonw_key(w, "retain_until");
+			jsonw_null(w);
+		}
 	}
 	jsonw_key(w, "evidence");
 	if (cl.candidate >= 0) {
@@ -135,6 +159,19 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 	jsonw_key(&w, "key_origin");
 	jsonw_string(&w, r->key->origin);
 	jsonw_object_end(&w);
+	if (r->policy) {
+		char asof[32];
+		snprintf(asof, sizeof asof, "%04d-%02d-%02d", r->as_of[0], r->as_of[1], r->as_of[2]);
+		jsonw_key(&w, "policy");
+		jsonw_object_begin(&w);
+		jsonw_key(&w, "path");
+		jsonw_string(&w, policy_path(r->policy));
+		jsonw_key(&w, "xxh3_128");
+		jsonw_string(&w, policy_hash(r->policy));
+		jsonw_key(&w, "as_of");
+		jsonw_string(&w, asof);
+		jsonw_object_end(&w);
+	}
 	jsonw_key(&w, "min_confidence");
 	jsonw_string(&w, confidence_name(r->min_confidence));
 	jsonw_key(&w, "started_at");
@@ -243,8 +280,8 @@ void manifest_summary(const struct scan_report *r, FILE *out)
 {
 	uint32_t nfields = fieldtab_count(r->fields);
 	uint64_t bytes = 0, untagged = 0;
-	fprintf(out, "%-32s %-20s %-16s %-12s %8s %9s %9s  %s\n", "SOURCE", "FIELD", "CLASSIFICATION",
-		"CATEGORY", "SENSITIVE", "MATCHED", "RECORDS", "CONFIDENCE");
+	fprintf(out, "%-32s %-20s %-16s %-12s %8s %9s %9s  %-11s  %s\n", "SOURCE", "FIELD", "CLASSIFICATION",
+		"CATEGORY", "SENSITIVE", "MATCHED", "RECORDS", "CONFIDENCE", "ACTION");
 	for (size_t i = 0; i < r->sources->n; i++) {
 		const struct source *src = r->sources->v[i];
 		bytes += src->bytes_read;
@@ -262,10 +299,22 @@ void manifest_summary(const struct scan_report *r, FILE *out)
 			}
 			const struct tally_field *tf = tally_get(r->tally, id);
 			const struct rule *rule = &r->rs->rules[win];
-			fprintf(out, "%-32s %-20s %-16s %-12s %8s %9llu %9llu  %s\n", src->path,
+			char action[40] = "-";
+			if (r->policy) {
+				struct policy_decision d;
+				char until[11];
+				policy_decide(r->policy, rule, (size_t)win, f->name, &d);
+				if (d.action == POLICY_ARCHIVE) {
+					policy_retain_until(&d, r->as_of[0], r->as_of[1], r->as_of[2], until);
+					snprintf(action, sizeof action, "archive until %s", until);
+				} else {
+					snprintf(action, sizeof action, "destroy");
+				}
+			}
+			fprintf(out, "%-32s %-20s %-16s %-12s %8s %9llu %9llu  %-11s  %s\n", src->path,
 				f->name ? f->name : "-", rule->id, rule_category_name(rule->category),
 				rule->sensitive ? "yes" : "no", (unsigned long long)tf->records_matched,
-				(unsigned long long)tf->records_total, confidence_name(conf));
+				(unsigned long long)tf->records_total, confidence_name(conf), action);
 		}
 	}
 	fprintf(out, "\n%zu source(s), %.1f MB, %llu finding(s) at %s or above, %llu untagged field(s); "

@@ -12,6 +12,7 @@
 #include "field.h"
 #include "finding.h"
 #include "fingerprint.h"
+#include "policy.h"
 #include "rules.h"
 #include "source.h"
 #include "tally.h"
@@ -39,6 +40,8 @@ struct scan_report {
 	uint64_t findings;
 	double seconds;
 	unsigned threads;
+	const struct policy *policy;         /* NULL: no actions */
+	int as_of[3];                        /* year, month, day retention counts from */
 };
 
 struct jsonw;

@@ -487,6 +487,8 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 	rep.findings = res->findings;
 	rep.seconds = util_now() - pl.t0;
 	rep.threads = nw;
+	rep.policy = opt->policy;
+	memcpy(rep.as_of, opt->as_of, sizeof rep.as_of);
 	res->status = rep.status;
 
 	if (pl.findings) {

@@ -25,6 +25,8 @@ struct scan_options {
 	const char *findings_path;       /* --findings, or NULL */
 	bool progress;                   /* progress lines on stderr */
 	const char *version;
+	const struct policy *policy;     /* NULL: the manifest carries no actions */
+	int as_of[3];                    /* year, month, day */
 };
 
 struct scan_result {
