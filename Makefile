@@ -32,6 +32,13 @@ ifneq ($(WERROR),)
 override CFLAGS += -Werror
 endif
 
+# Quiet by default; V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 LIB_SRC  := $(filter-out scanner/main.c,$(wildcard scanner/*.c))
 LIB_OBJ  := $(LIB_SRC:scanner/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -53,13 +60,16 @@ help:
 
 $(BUILD)/obj/%.o: scanner/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libpiiscan.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/piiscan: $(BUILD)/obj/main.o $(BUILD)/libpiiscan.a
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpiiscan.a tests/unit/harness.h
 	@mkdir -p $(dir $@)
