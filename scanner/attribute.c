@@ -278,7 +278,10 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 	const struct rule *r = &at->rs->rules[c->rule];
 	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
 	uint64_t record = record_number(ck, sp->record);
-	uint64_t offset = ck->record_relative ? c->start - ck->recs[sp->record] : ck->base_offset + c->start;
+	uint64_t offset = ck->record_relative ? c->start - ck->recs[sp->record]
+		: ck->srcmap_used ? ck->srcmap[c->start] : ck->base_offset + c->start;
+	uint32_t length = ck->srcmap_used && !ck->record_relative
+		? (uint32_t)(ck->srcmap[c->end] - ck->srcmap[c->start]) : c->end - c->start;
 	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
 
 	tally_finding(t, sp->field, record, c->rule, c->conf);
@@ -296,7 +299,7 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 		.field_json = fieldtab_get(at->cfg.fields, sp->field)->json,
 		.rule_id = r->id,
 		.offset = offset,
-		.length = c->end - c->start,
+		.length = length,
 		.confidence = c->conf,
 		.masked = masked,
 		.fingerprint = fp,

@@ -21,6 +21,11 @@ struct chunk {
 	uint32_t *recs;          /* record i is [recs[i], recs[i+1]); recs[nrec] = data.len */
 	uint32_t *layouts;       /* record i's layout (frame_cursor.layout) */
 	size_t layouts_cap;
+	/* Input transcoded from GBK/GB18030: srcmap[i] is the input offset of
+	 * data byte i (data.len + 1 entries), used instead of base_offset. */
+	uint64_t *srcmap;
+	size_t srcmap_cap;
+	bool srcmap_used;
 	size_t nrec, rec_cap;
 	/* A piece of a giant record: scanned as unnamed text, and only matches
 	 * that start in [keep_lo, keep_hi) are kept (the rest is overlap with

@@ -71,6 +71,9 @@ struct frame_cursor {
 	 * record's entry in src->layouts. */
 	bool skip;
 	uint32_t layout;
+	/* An encoding the input declared (SQL: SET NAMES gbk), as enum
+	 * encoding; 0 (UTF-8) when none. */
+	int encoding_hint;
 	/* For framers that keep more state (SQL): the source being read,
 	 * where its fields are interned, and the framer's own state. */
 	struct source *src;

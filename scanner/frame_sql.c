@@ -15,6 +15,7 @@
 #include "field.h"
 #include "frame.h"
 #include "source.h"
+#include "transcode.h"
 #include "util.h"
 
 #define SQL_NAME_MAX 128
@@ -531,6 +532,33 @@ static size_t skip_span(struct frame_cursor *cur, size_t n)
 	return n;
 }
 
+/* SET NAMES gbk (MySQL, also inside / *!40101 ... * /) or SET
+ * client_encoding = 'GBK' (PostgreSQL): the rest of the dump is in it. */
+static void detect_encoding(struct frame_cursor *cur, const char *p, size_t len)
+{
+	static const char *const keys[] = { "NAMES", "client_encoding", "CHARACTER SET" };
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		size_t kl = strlen(keys[k]);
+		for (size_t i = 0; i + kl < len; i++) {
+			if (strncasecmp(p + i, keys[k], kl))
+				continue;
+			size_t j = i + kl;
+			while (j < len && (is_space(p[j]) || p[j] == '=' || p[j] == '\'' || p[j] == 'T' ||
+					   p[j] == 'O'))
+				j++;
+			char name[16];
+			size_t n = 0;
+			while (j < len && n + 1 < sizeof name && (is_ident(p[j]) || p[j] == '-'))
+				name[n++] = p[j++];
+			name[n] = '\0';
+			int e = encoding_parse(name);
+			if (e > 0)
+				cur->encoding_hint = e;
+			return;
+		}
+	}
+}
+
 static size_t sql_record_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
 {
 	struct sql_state *st = cur->state;
@@ -617,8 +645,12 @@ top:
 	size_t i = skip_blank(p, len, 0, eof);
 	if (i == (size_t)-1)
 		return len > SQL_STATEMENT_MAX ? skip_span(cur, len) : 0;
-	if (i > 0)
+	if (i > 0) {
+		/* MySQL's executable comments carry statements too. */
+		if (memchr(p, '!', i))
+			detect_encoding(cur, p, i);
 		return skip_span(cur, i);
+	}
 	if (p[0] == '\\') {
 		/* psql meta-commands (\connect, \restrict) end at the line end. */
 		const char *nl = memchr(p, '\n', len);
@@ -668,6 +700,7 @@ top:
 		for (size_t k = 3; k + 27 < end; k++)
 			if (!strncasecmp(p + k, "standard_conforming_strings", 27))
 				st->pg = true;
+		detect_encoding(cur, p, end);
 	}
 	return skip_span(cur, end);
 }

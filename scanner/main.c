@@ -34,13 +34,15 @@ static const char usage_text[] =
 	"       piiscan --help | --version\n"
 	"\n"
 	"Find and classify personal data in exports: CSV/TSV, JSON Lines, text logs,\n"
-	"plain or LZ4-compressed. PATH may be a file, a directory (scanned recursively)\n"
+	"SQL dumps; plain, LZ4, gzip or zstd. PATH may be a file, a directory (scanned recursively)\n"
 	"or - for standard input.\n"
 	"\n"
 	"Scan options:\n"
-	"  -f, --format FMT          auto|csv|tsv|jsonl|text (default auto: by extension,\n"
-	"                            after a .lz4 suffix, else by the first bytes)\n"
+	"  -f, --format FMT          auto|csv|tsv|jsonl|text|sql (default auto: by extension,\n"
+	"                            after a .lz4/.gz/.zst suffix, else by the first bytes)\n"
 	"      --no-header           CSV/TSV has no header row; fields are col1, col2, ...\n"
+	"      --encoding ENC        utf-8 (default), gbk or gb18030; SQL dumps that say\n"
+	"                            SET NAMES gbk are read as GBK unless this is given\n"
 	"  -o, --output FILE         write the manifest (JSON) to FILE\n"
 	"      --json                print the manifest to stdout instead of the summary\n"
 	"      --findings FILE       write one JSON line per finding to FILE (- for stdout)\n"
@@ -110,6 +112,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_POLICY,
 	OPT_AS_OF,
+	OPT_ENCODING,
 };
 
 static const struct option long_options[] = {
@@ -127,6 +130,7 @@ static const struct option long_options[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "encoding", required_argument, NULL, OPT_ENCODING },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -175,6 +179,14 @@ static int cmd_scan(int argc, char **argv)
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_POLICY: policy_file = optarg; break;
+		case OPT_ENCODING: {
+			int e = encoding_parse(optarg);
+			if (e < 0)
+				return usage_error("unknown encoding '%s' (utf-8, gbk, gb18030)", optarg);
+			opt.encoding = (enum encoding)e;
+			opt.encoding_forced = true;
+			break;
+		}
 		case OPT_AS_OF: {
 			int y, m, d;
 			char tail;

@@ -6,6 +6,7 @@
 
 #include "classify.h"
 #include "jsonw.h"
+#include "transcode.h"
 #include "util.h"
 
 static const char *const status_names[] = { "complete", "partial", "interrupted" };
@@ -194,6 +195,8 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 		jsonw_string(&w, frame_format_name(src->format));
 		jsonw_key(&w, "compression");
 		jsonw_string(&w, compression_name(src->compression));
+		jsonw_key(&w, "encoding");
+		jsonw_string(&w, encoding_name((enum encoding)src->encoding));
 		jsonw_key(&w, "status");
 		jsonw_string(&w, source_status_name(src->status));
 		jsonw_key(&w, "bytes_read");

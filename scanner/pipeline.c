@@ -31,6 +31,7 @@
 #include "source.h"
 #include "stream.h"
 #include "tally.h"
+#include "transcode.h"
 #include "util.h"
 
 #define CHUNK_CAP (1u << 20)
@@ -107,42 +108,85 @@ static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t of
 	ck->base_offset = offset;
 	ck->first_record = record;
 	ck->nrec = 0;
+	ck->srcmap_used = false;
 	ck->piece = ck->piece_first = false;
 	ck->keep_lo = ck->keep_hi = 0;
 	ck->nfindings = 0;
 	return ck;
 }
 
-static void add_record(struct pipe *pl, struct source *src, const char *p, size_t len,
-		       uint64_t offset, uint64_t record, uint32_t layout)
+struct reader {
+	struct source *src;
+	const struct framer *fr;
+	struct frame_cursor cur;
+	bool need_header;
+	uint64_t base;           /* input offset of pend[0], when not transcoding */
+	uint64_t records;
+	bool giant;              /* inside a record longer than RECORD_MAX */
+	/* Transcoding (GBK/GB18030): pend holds UTF-8 and map holds, per pend
+	 * byte, its input offset (uint64_t); in_pos is the input offset after
+	 * the last byte handed to the transcoder. */
+	struct transcoder *tc;
+	struct buf raw;
+	struct buf map;
+	uint64_t in_pos;
+};
+
+/* The input offset of pend[pos] (pos may be pend.len). */
+static uint64_t pend_off(const struct pipe *pl, const struct reader *rd, size_t pos)
 {
-	if (pl->ck && pl->ck->data.len + len > CHUNK_CAP)
+	if (!rd->tc)
+		return rd->base + pos;
+	const uint64_t *m = (const uint64_t *)(const void *)rd->map.data;
+	return pos < pl->pend.len ? m[pos] : rd->in_pos;
+}
+
+/* Record the input offsets of pend[pos..pos+len) in ck, when transcoding. */
+static void map_append(struct pipe *pl, struct reader *rd, struct chunk *ck, size_t pos, size_t len)
+{
+	if (!rd->tc)
+		return;
+	size_t at = ck->data.len - len;
+	xgrow((void **)&ck->srcmap, &ck->srcmap_cap, ck->data.len + 1, sizeof *ck->srcmap);
+	memcpy(ck->srcmap + at, rd->map.data + pos * sizeof(uint64_t), len * sizeof(uint64_t));
+	ck->srcmap[ck->data.len] = pend_off(pl, rd, pos + len);
+}
+
+static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len)
+{
+	struct source *src = rd->src;
+	if (pl->ck && (pl->ck->data.len + len > CHUNK_CAP || (rd->tc != NULL) != (pl->ck->srcmap_used)))
 		dispatch(pl);
-	if (!pl->ck)
-		pl->ck = take_chunk(pl, src, offset, record);
+	if (!pl->ck) {
+		pl->ck = take_chunk(pl, src, pend_off(pl, rd, pos), rd->records);
+		pl->ck->srcmap_used = rd->tc != NULL;
+	}
 	struct chunk *ck = pl->ck;
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 2, sizeof *ck->recs);
 	xgrow((void **)&ck->layouts, &ck->layouts_cap, ck->nrec + 1, sizeof *ck->layouts);
-	ck->layouts[ck->nrec] = layout;
+	ck->layouts[ck->nrec] = rd->cur.layout;
 	ck->recs[ck->nrec++] = (uint32_t)ck->data.len;
-	buf_append(&ck->data, p, len);
+	buf_append(&ck->data, pl->pend.data + pos, len);
+	map_append(pl, rd, ck, pos, len);
 }
 
-static void add_piece(struct pipe *pl, struct source *src, const char *p, size_t len, uint64_t offset,
-		      uint64_t record, bool first, uint32_t keep_lo, uint32_t keep_hi)
+static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first, uint32_t keep_lo,
+		      uint32_t keep_hi)
 {
 	dispatch(pl);
-	struct chunk *ck = take_chunk(pl, src, offset, record);
+	struct chunk *ck = take_chunk(pl, rd->src, pend_off(pl, rd, 0), rd->records);
 	ck->piece = true;
 	ck->piece_first = first;
 	ck->keep_lo = keep_lo;
 	ck->keep_hi = keep_hi;
+	ck->srcmap_used = rd->tc != NULL;
 	xgrow((void **)&ck->recs, &ck->rec_cap, 2, sizeof *ck->recs);
 	xgrow((void **)&ck->layouts, &ck->layouts_cap, 1, sizeof *ck->layouts);
 	ck->layouts[0] = 0;
 	ck->recs[0] = 0;
 	ck->nrec = 1;
-	buf_append(&ck->data, p, len);
+	buf_append(&ck->data, pl->pend.data, len);
+	map_append(pl, rd, ck, 0, len);
 	pl->ck = ck;
 	dispatch(pl);
 }
@@ -179,23 +223,12 @@ static void set_header(struct pipe *pl, struct source *src, const char *p, size_
 	free(names);
 }
 
-struct reader {
-	struct source *src;
-	const struct framer *fr;
-	struct frame_cursor cur;
-	bool need_header;
-	uint64_t base;           /* input offset of pend[0] */
-	uint64_t records;
-	bool giant;              /* inside a record longer than RECORD_MAX */
-	bool giant_first;
-};
-
-/* One whole record p[0..len), at input offset off. */
-static void on_record(struct pipe *pl, struct reader *rd, const char *p, size_t len, uint64_t off)
+/* One whole record at pend[pos..pos+len). */
+static void on_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len)
 {
 	if (rd->giant) {
-		/* The last piece of a giant record. */
-		add_piece(pl, rd->src, p, len, off, rd->records, false, OVERLAP, (uint32_t)len);
+		/* The last piece of a giant record (it starts at pend[0]). */
+		add_piece(pl, rd, len, false, OVERLAP, (uint32_t)len);
 		rd->giant = false;
 		return;
 	}
@@ -203,18 +236,37 @@ static void on_record(struct pipe *pl, struct reader *rd, const char *p, size_t 
 		return; /* bytes that are not a record: SQL statements without rows */
 	if (rd->need_header) {
 		rd->need_header = false;
-		set_header(pl, rd->src, p, len);
+		set_header(pl, rd->src, pl->pend.data + pos, len);
 		return;
 	}
 	rd->records++;
 	rd->src->records++;
-	add_record(pl, rd->src, p, len, off, rd->records, rd->cur.layout);
+	add_record(pl, rd, pos, len);
 }
 
 static void consume(struct pipe *pl, struct reader *rd, size_t n)
 {
 	buf_consume(&pl->pend, n);
+	if (rd->tc)
+		buf_consume(&rd->map, n * sizeof(uint64_t));
 	rd->base += n;
+}
+
+/* Start decoding a legacy encoding: what is pending (still raw bytes, the
+ * identity decoding) is decoded again from here on. */
+static int start_transcoding(struct pipe *pl, struct reader *rd, enum encoding enc, bool eof)
+{
+	rd->tc = transcoder_new(enc);
+	if (!rd->tc)
+		return -1;
+	buf_reset(&rd->raw);
+	buf_append(&rd->raw, pl->pend.data, pl->pend.len);
+	buf_reset(&pl->pend);
+	buf_reset(&rd->map);
+	rd->in_pos = rd->base + rd->raw.len;
+	transcoder_run(rd->tc, rd->raw.data, rd->raw.len, rd->base, eof, &pl->pend, &rd->map);
+	rd->cur.scanned = 0;
+	return 0;
 }
 
 static void read_source(struct pipe *pl, struct source *src)
@@ -230,24 +282,37 @@ static void read_source(struct pipe *pl, struct source *src)
 		return;
 	}
 	buf_reset(&pl->pend);
+	buf_init(&rd.raw);
+	buf_init(&rd.map);
 	src->unnamed_field = fieldtab_intern(pl->fields, src->id, NULL, 0);
+	src->encoding = pl->opt->encoding;
 	rd.cur.src = src;
 	rd.cur.fields = pl->fields;
+	if (pl->opt->encoding != ENCODING_UTF8 && start_transcoding(pl, &rd, pl->opt->encoding, false)) {
+		source_error(src, 0, 0, false, "this system's iconv cannot decode %s",
+			     encoding_name(pl->opt->encoding));
+		src->status = SOURCE_FAILED;
+		stream_close(st, false);
+		return;
+	}
 	bool formatted = false;
 
 	while (!eof || pl->pend.len) {
 		if (stop_requested) {
 			pl->interrupted = true;
-			source_error(src, rd.base + pl->pend.len, 0, false,
+			source_error(src, pend_off(pl, &rd, pl->pend.len), 0, false,
 				     "interrupted by a signal: the rest of the input was not scanned");
 			break;
 		}
 		if (!eof) {
 			size_t n;
 			uint64_t before = src->bytes_stored;
-			char *dst = buf_reserve(&pl->pend, READ_BLOCK);
+			struct buf *into = rd.tc ? &rd.raw : &pl->pend;
+			if (rd.tc)
+				buf_reset(&rd.raw);
+			char *dst = buf_reserve(into, READ_BLOCK);
 			int rc = stream_read(st, dst, READ_BLOCK, &n, errbuf, sizeof errbuf);
-			pl->pend.len += n;
+			into->len += n;
 			src->bytes_read += n;
 			atomic_fetch_add(&pl->stored_bytes, src->bytes_stored - before);
 			if (rc) {
@@ -255,6 +320,15 @@ static void read_source(struct pipe *pl, struct source *src)
 				eof = true;
 			} else if (n == 0) {
 				eof = true;
+			}
+			if (rd.tc) {
+				size_t bad = transcoder_run(rd.tc, rd.raw.data, rd.raw.len, rd.in_pos, eof, &pl->pend,
+							    &rd.map);
+				if (bad)
+					source_error(src, rd.in_pos, 0, true,
+						     "%zu byte sequence(s) are not %s; read as U+FFFD", bad,
+						     encoding_name(src->encoding));
+				rd.in_pos += rd.raw.len;
 			}
 			if (!formatted && (eof || pl->pend.len >= 65536)) {
 				src->format = choose_format(pl->opt, src, pl->pend.data, pl->pend.len);
@@ -267,12 +341,27 @@ static void read_source(struct pipe *pl, struct source *src)
 				continue;
 		}
 		size_t len, pos = 0;
+		bool switched = false;
 		while (pos < pl->pend.len &&
 		       (len = rd.fr->record_end(&rd.cur, pl->pend.data + pos, pl->pend.len - pos, false))) {
-			on_record(pl, &rd, pl->pend.data + pos, len, rd.base + pos);
+			on_record(pl, &rd, pos, len);
 			pos += len;
+			if (rd.cur.encoding_hint > ENCODING_UTF8 && !rd.tc && !pl->opt->encoding_forced) {
+				/* The dump declared its encoding (SET NAMES gbk). */
+				src->encoding = (enum encoding)rd.cur.encoding_hint;
+				switched = true;
+				break;
+			}
 		}
 		consume(pl, &rd, pos);
+		if (switched) {
+			if (start_transcoding(pl, &rd, src->encoding, eof)) {
+				source_error(src, rd.base, 0, false, "this system's iconv cannot decode %s",
+					     encoding_name(src->encoding));
+				src->encoding = ENCODING_UTF8;
+			}
+			continue;
+		}
 		if (!pl->pend.len)
 			continue;
 		if (eof || pl->pend.len > RECORD_MAX) {
@@ -283,10 +372,10 @@ static void read_source(struct pipe *pl, struct source *src)
 				const char *nl = memchr(pl->pend.data, '\n', pl->pend.len);
 				if (nl || eof) {
 					len = nl ? (size_t)(nl - pl->pend.data) + 1 : pl->pend.len;
-					source_error(src, rd.base, rd.records + 1, false,
+					source_error(src, pend_off(pl, &rd, 0), rd.records + 1, false,
 						     "unbalanced quote: a quoted field does not close %s",
 						     eof ? "before the end of the input" : "within 8 MiB");
-					on_record(pl, &rd, pl->pend.data, len, rd.base);
+					on_record(pl, &rd, 0, len);
 					consume(pl, &rd, len);
 					rd.cur.scanned = 0;
 					rd.cur.in_quotes = false;
@@ -294,7 +383,7 @@ static void read_source(struct pipe *pl, struct source *src)
 				}
 			}
 			if (eof) {
-				on_record(pl, &rd, pl->pend.data, pl->pend.len, rd.base);
+				on_record(pl, &rd, 0, pl->pend.len);
 				consume(pl, &rd, pl->pend.len);
 				continue;
 			}
@@ -304,13 +393,11 @@ static void read_source(struct pipe *pl, struct source *src)
 				rd.giant = true;
 				rd.records++;
 				src->records++;
-				source_error(src, rd.base, rd.records, true,
+				source_error(src, pend_off(pl, &rd, 0), rd.records, true,
 					     "record longer than 8 MiB: scanned in pieces as text, without fields");
-				add_piece(pl, src, pl->pend.data, pl->pend.len, rd.base, rd.records, true, 0,
-					  (uint32_t)(pl->pend.len - OVERLAP));
+				add_piece(pl, &rd, pl->pend.len, true, 0, (uint32_t)(pl->pend.len - OVERLAP));
 			} else {
-				add_piece(pl, src, pl->pend.data, pl->pend.len, rd.base, rd.records, false,
-					  OVERLAP, (uint32_t)(pl->pend.len - OVERLAP));
+				add_piece(pl, &rd, pl->pend.len, false, OVERLAP, (uint32_t)(pl->pend.len - OVERLAP));
 			}
 			size_t drop = pl->pend.len - 2 * OVERLAP;
 			consume(pl, &rd, drop);
@@ -320,6 +407,9 @@ static void read_source(struct pipe *pl, struct source *src)
 	dispatch(pl);
 	if (rd.fr && rd.fr->release)
 		rd.fr->release(&rd.cur);
+	transcoder_free(rd.tc);
+	buf_release(&rd.raw);
+	buf_release(&rd.map);
 	stream_close(st, !pl->interrupted);
 }
 
@@ -523,6 +613,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		buf_release(&pl.pool[i].out);
 		free(pl.pool[i].recs);
 		free(pl.pool[i].layouts);
+		free(pl.pool[i].srcmap);
 	}
 	free(pl.pool);
 	buf_release(&pl.pend);

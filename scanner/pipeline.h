@@ -12,6 +12,7 @@
 #include "frame.h"
 #include "hsdb.h"
 #include "manifest.h"
+#include "transcode.h"
 
 struct scan_options {
 	char **paths;
@@ -26,6 +27,8 @@ struct scan_options {
 	bool progress;                   /* progress lines on stderr */
 	const char *version;
 	const struct policy *policy;     /* NULL: the manifest carries no actions */
+	enum encoding encoding;          /* of the inputs (--encoding) */
+	bool encoding_forced;            /* --encoding given: a dump's SET NAMES does not override it */
 	int as_of[3];                    /* year, month, day */
 };
 

@@ -56,6 +56,7 @@ struct source {
 	char *findings_extra;
 	enum frame_format format;
 	enum compression compression;
+	int encoding;           /* enum encoding of the input */
 	uint64_t bytes_read;    /* decompressed bytes scanned */
 	uint64_t bytes_stored;  /* bytes as stored (on disk, or read from stdin) */
 	uint64_t records;

@@ -1,0 +1,38 @@
+/* Decoding legacy Chinese encodings (GBK, GB18030) to UTF-8 for the frame
+ * and scan stages, with a map from every output byte back to its input
+ * offset, so that findings keep pointing at input bytes. The only user of
+ * iconv. One transcoder per stream; not thread-safe. */
+#ifndef PIISCAN_TRANSCODE_H
+#define PIISCAN_TRANSCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum encoding {
+	ENCODING_UTF8,       /* bytes are scanned as they are */
+	ENCODING_GBK,
+	ENCODING_GB18030,
+};
+
+/* Parse an --encoding name (utf-8, utf8, gbk, cp936, gb18030, gb2312);
+ * -1 if unknown. */
+int encoding_parse(const char *s);
+const char *encoding_name(enum encoding e);
+
+struct transcoder;
+
+/* NULL if iconv lacks the encoding. */
+struct transcoder *transcoder_new(enum encoding e);
+void transcoder_free(struct transcoder *tc);
+
+/* Decode src[0..len), whose first byte is at input offset in_off, appending
+ * UTF-8 to out and, per output byte, its input offset (uint64_t) to map. A
+ * character cut at the end is kept for the next call (at eof it becomes
+ * U+FFFD). Returns how many invalid sequences were replaced by U+FFFD. */
+size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64_t in_off, bool eof,
+		      struct buf *out, struct buf *map);
+
+#endif
