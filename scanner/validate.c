@@ -29,6 +29,8 @@ static const struct validator validators[] = {
 	{ "iban",           validate_iban_check,           validate_keep_alnum_upper },
 	{ "cn_name",        validate_cn_name_check,        validate_normalize_identity },
 	{ "cn_address",     validate_cn_address_check,     validate_normalize_identity },
+	{ "cn_postal_code", validate_cn_postal_code_check, validate_normalize_identity },
+	{ "qq_number",      validate_qq_number_check,      validate_normalize_identity },
 };
 
 #define VALIDATOR_COUNT (sizeof validators / sizeof validators[0])

@@ -124,3 +124,26 @@ enum verdict validate_cn_address_check(const char *s, size_t len)
 	return r >= 1 && t >= 1 && r + t >= 3 ? VERDICT_PASS : VERDICT_FAIL;
 }
 
+
+/* All digits, n of them within [lo, hi], the first not '0'. */
+static int digits_only(const char *s, size_t len, size_t lo, size_t hi)
+{
+	if (len < lo || len > hi || s[0] == '0')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+enum verdict validate_cn_postal_code_check(const char *s, size_t len)
+{
+	/* Six digits; the first is 1-8 (0 and 9 head no postal region). */
+	return digits_only(s, len, 6, 6) && s[0] != '9' ? VERDICT_PASS : VERDICT_FAIL;
+}
+
+enum verdict validate_qq_number_check(const char *s, size_t len)
+{
+	/* QQ numbers started at 10000 and are at most 11 digits long. */
+	return digits_only(s, len, 5, 11) ? VERDICT_PASS : VERDICT_FAIL;
+}

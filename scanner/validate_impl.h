@@ -152,5 +152,7 @@ enum verdict validate_aws_access_key_check(const char *s, size_t len);
 enum verdict validate_iban_check(const char *s, size_t len);
 enum verdict validate_cn_name_check(const char *s, size_t len);
 enum verdict validate_cn_address_check(const char *s, size_t len);
+enum verdict validate_cn_postal_code_check(const char *s, size_t len);
+enum verdict validate_qq_number_check(const char *s, size_t len);
 
 #endif
