@@ -603,8 +603,10 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 			fwrite(out.data, 1, out.len, stdout);
 		buf_release(&out);
 	}
+	/* stdout carries the data asked for; when that is the findings, the
+	 * summary goes to stderr with the other diagnostics. */
 	if (!opt->manifest_stdout)
-		manifest_summary(&rep, stdout);
+		manifest_summary(&rep, opt->findings_path && !strcmp(opt->findings_path, "-") ? stderr : stdout);
 	fflush(stdout);
 
 	tally_release(&total);
