@@ -73,7 +73,8 @@ $(BUILD)/piiscan: $(BUILD)/obj/main.o $(BUILD)/libpiiscan.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpiiscan.a tests/unit/harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iscanner $< $(BUILD)/libpiiscan.a $(LDFLAGS) $(LDLIBS) -o $@
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) -Iscanner $< $(BUILD)/libpiiscan.a $(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/validate_cli: tests/oracle/validate_cli.c $(BUILD)/libpiiscan.a
 	$(CC) $(CFLAGS) -Iscanner $< $(BUILD)/libpiiscan.a $(LDFLAGS) $(LDLIBS) -o $@

@@ -230,6 +230,8 @@ static bool has_hotword(const struct rule *r, const char *p, size_t len)
 	for (size_t h = 0; h < r->hotwords.n; h++) {
 		const char *w = r->hotwords.v[h];
 		size_t wl = strlen(w);
+		if (!wl)
+			continue; /* an empty hotword is no evidence */
 		for (size_t i = 0; i + wl <= len; i++)
 			if (low[i] == w[0] && !memcmp(low + i, w, wl))
 				return true;

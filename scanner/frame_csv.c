@@ -2,6 +2,7 @@
  * doubled quotes and line breaks, so a record ends only at a line break
  * outside quotes. A field's span is its content without the enclosing
  * quotes (doubled quotes stay as written: offsets are input bytes). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,25 +173,42 @@ void frame_csv_header(const char *rec, size_t len, char delim, char ***names, si
 {
 	struct header_arg h = { .rec = rec };
 	size_t err_at;
+	if (len >= 3 && !memcmp(rec, "\xEF\xBB\xBF", 3)) {
+		/* A byte order mark before the first (maybe quoted) name. */
+		rec += 3;
+		len -= 3;
+		h.rec = rec;
+	}
 	csv_walk(rec, len, delim, header_one, &h, &err_at);
-	/* A repeated name gets "#2", "#3", ... so every column is its own field. */
+	/* A repeated name gets "#2", "#3", ... (counting the earlier columns
+	 * with the same name as written) so every column is its own field; a
+	 * suffix that would collide with another column's name is skipped. */
+	char **orig = xcalloc(h.n ? h.n : 1, sizeof *orig);
+	for (size_t i = 0; i < h.n; i++)
+		orig[i] = xstrdup(h.names[i]);
 	for (size_t i = 1; i < h.n; i++) {
 		unsigned dup = 1;
-		for (size_t j = 0; j < i; j++) {
-			const char *hash = strrchr(h.names[j], '#');
-			size_t base = hash ? (size_t)(hash - h.names[j]) : strlen(h.names[j]);
-			if (!strcmp(h.names[j], h.names[i]) ||
-			    (hash && strlen(h.names[i]) == base && !strncmp(h.names[j], h.names[i], base)))
-				dup++;
+		for (size_t j = 0; j < i; j++)
+			dup += !strcmp(orig[j], orig[i]);
+		if (dup == 1)
+			continue;
+		size_t l = strlen(orig[i]) + 16;
+		char *s = xmalloc(l);
+		for (;;) {
+			bool taken = false;
+			snprintf(s, l, "%s#%u", orig[i], dup);
+			for (size_t j = 0; j < h.n && !taken; j++)
+				taken = j != i && !strcmp(j < i ? h.names[j] : orig[j], s);
+			if (!taken)
+				break;
+			dup++;
 		}
-		if (dup > 1) {
-			size_t l = strlen(h.names[i]) + 16;
-			char *s = xmalloc(l);
-			snprintf(s, l, "%s#%u", h.names[i], dup);
-			free(h.names[i]);
-			h.names[i] = s;
-		}
+		free(h.names[i]);
+		h.names[i] = s;
 	}
+	for (size_t i = 0; i < h.n; i++)
+		free(orig[i]);
+	free(orig);
 	*names = h.names;
 	*n = h.n;
 }

@@ -475,7 +475,8 @@ static void test_registry(void)
 	static const char *const names[] = {
 		"cn_resident_id", "bank_card", "imei", "cn_mobile", "cn_landline",
 		"cn_uscc", "email", "ipv4", "ipv6", "mac", "cn_passport", "cn_plate",
-		"hk_id", "tw_id", "aws_access_key", "iban",
+		"hk_id", "tw_id", "aws_access_key", "iban", "cn_name", "cn_address",
+		"cn_postal_code", "qq_number",
 	};
 	size_t count;
 	const struct validator *all = validator_all(&count);
@@ -663,6 +664,40 @@ static void test_random_bytes(void)
 	}
 }
 
-TEST_MAIN(test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+static void test_cn_text(void)
+{
+	static const struct { const char *name, *value; enum verdict want; } cases[] = {
+		{ "cn_name", "张三", VERDICT_PASS },
+		{ "cn_name", "欧阳修文", VERDICT_PASS },
+		{ "cn_name", "阿依古丽·买买提", VERDICT_PASS },
+		{ "cn_name", "张", VERDICT_FAIL },
+		{ "cn_name", "上海市", VERDICT_FAIL },        /* 上 is no surname here */
+		{ "cn_name", "王小明明明", VERDICT_FAIL },    /* too long */
+		{ "cn_name", "Zhang San", VERDICT_FAIL },
+		{ "cn_name", "张3", VERDICT_FAIL },
+		{ "cn_address", "北京市海淀区中关村大街1号", VERDICT_PASS },
+		{ "cn_address", "广东省深圳市南山区科技园南路88号3栋201室", VERDICT_PASS },
+		{ "cn_address", "海淀区", VERDICT_FAIL },
+		{ "cn_address", "北京市海淀区", VERDICT_FAIL },   /* no street-level token */
+		{ "cn_postal_code", "100080", VERDICT_PASS },
+		{ "cn_postal_code", "010080", VERDICT_FAIL },
+		{ "cn_postal_code", "900080", VERDICT_FAIL },
+		{ "cn_postal_code", "1000800", VERDICT_FAIL },
+		{ "qq_number", "10001", VERDICT_PASS },
+		{ "qq_number", "12345678901", VERDICT_PASS },
+		{ "qq_number", "1234", VERDICT_FAIL },
+		{ "qq_number", "0123456", VERDICT_FAIL },
+		{ "qq_number", "123456789012", VERDICT_FAIL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct validator *v = validator_find(cases[i].name);
+		CHECK_MSG(v != NULL, "validator '%s' missing", cases[i].name);
+		if (v)
+			CHECK_MSG(v->check(cases[i].value, strlen(cases[i].value)) == cases[i].want, "%s(\"%s\")",
+				  cases[i].name, cases[i].value);
+	}
+}
+
+TEST_MAIN(test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
