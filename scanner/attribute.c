@@ -42,7 +42,7 @@ struct attributor *attributor_new(const struct attribute_config *cfg)
 	struct attributor *at = xcalloc(1, sizeof *at);
 	at->cfg = *cfg;
 	at->rs = hsdb_ruleset(cfg->db);
-	at->sc = scanner_new(cfg->db);
+	at->sc = scanner_new_engine(cfg->db, (enum scan_engine)cfg->engine);
 	if (!at->sc) {
 		free(at);
 		return NULL;

@@ -25,6 +25,7 @@ struct attribute_config {
 	const struct fingerprint_key *key;
 	enum confidence min_confidence;   /* findings below are neither written nor counted */
 	bool format_findings;             /* fill chunk.out with findings lines */
+	int engine;                       /* enum scan_engine; 0 is the fast path */
 	/* Optional: called for every finding kept (tests, rules check). */
 	void (*on_finding)(void *arg, const struct finding *f, uint32_t rule);
 	void *on_finding_arg;

@@ -12,22 +12,49 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "buf.h"
+#include "dfa.h"
 #include "error.h"
 #include "util.h"
 
 struct hsdb {
-	hs_database_t *db;
+	hs_database_t *db;      /* every value rule, with SOM: the reference engine */
+	/* The fast path. Rules whose own DFA is small ("token rules": digit
+	 * runs, codes, keys) share one forward DFA run from token starts. The
+	 * others (e-mail, JWT: long bounded repeats, but literal anchors that
+	 * Hyperscan skips to) stay with Hyperscan, without SOM, and find their
+	 * starts with a reverse DFA each. */
+	struct dfa *dfa;
+	hs_database_t *rest;    /* NULL when every value rule is a token rule */
+	struct dfa **rev;       /* per rule index: reverse DFA, for rules in rest */
 	const struct ruleset *rs;
 	bool from_cache;
 };
 
+/* A rule whose own DFA has more states than this is left to Hyperscan. */
+#define HSDB_TOKEN_RULE_STATES 300
+/* States the combined DFA may have before the fast path gives up on it. */
+#define HSDB_DFA_MAX_STATES 60000
+
 /* Bump when the way patterns are compiled changes (flags, ids). */
-#define HSDB_FORMAT 2
+#define HSDB_FORMAT 4
 
 static unsigned rule_flags(const struct rule *r)
 {
 	(void)r;
 	return HS_FLAG_SOM_LEFTMOST;
+}
+
+/* Whether rule i is a token rule (see struct hsdb). */
+static bool is_token_rule(const struct rule *r, uint32_t i)
+{
+	char errbuf[128];
+	if (r->field_scope || !dfa_supports(r->pattern))
+		return false;
+	struct dfa *d = dfa_build((const char *const *)&r->pattern, &i, 1, HSDB_TOKEN_RULE_STATES, errbuf,
+				  sizeof errbuf);
+	dfa_free(d);
+	return d != NULL;
 }
 
 static void cache_path(const struct ruleset *rs, const char *dir, char *dst, size_t len)
@@ -77,37 +104,49 @@ static int mkdir_p(const char *dir)
 	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
 }
 
-static hs_database_t *cache_read(const char *path)
+/* The whole file at path, or NULL. */
+static char *read_file(const char *path, size_t *n)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	hs_database_t *db = NULL;
+	char *bytes = NULL;
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 30)) {
-		size_t n = (size_t)st.st_size, got = 0;
-		char *bytes = xmalloc(n);
-		while (got < n) {
-			ssize_t r = read(fd, bytes + got, n - got);
+		size_t len = (size_t)st.st_size, got = 0;
+		bytes = xmalloc(len);
+		while (got < len) {
+			ssize_t r = read(fd, bytes + got, len - got);
 			if (r <= 0)
 				break;
 			got += (size_t)r;
 		}
-		if (got == n && hs_deserialize_database(bytes, n, &db) != HS_SUCCESS)
-			db = NULL;
-		free(bytes);
+		if (got != len) {
+			free(bytes);
+			bytes = NULL;
+		}
+		*n = len;
 	}
 	close(fd);
+	return bytes;
+}
+
+static hs_database_t *cache_read(const char *path)
+{
+	size_t n;
+	hs_database_t *db = NULL;
+	char *bytes = read_file(path, &n);
+	if (bytes && hs_deserialize_database(bytes, n, &db) != HS_SUCCESS)
+		db = NULL;
+	free(bytes);
 	return db;
 }
 
 /* Best effort: a cache that cannot be written costs only start-up time. */
-static void cache_write(const hs_database_t *db, const char *dir, const char *path)
+static void cache_write_bytes(const char *bytes, size_t n, const char *dir, const char *path)
 {
-	char *bytes = NULL;
-	size_t n = 0;
 	char tmp[PATH_MAX + 96];
-	if (mkdir_p(dir) || hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
+	if (mkdir_p(dir))
 		return;
 	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -124,7 +163,39 @@ static void cache_write(const hs_database_t *db, const char *dir, const char *pa
 		else
 			unlink(tmp);
 	}
+}
+
+static void cache_write(const hs_database_t *db, const char *dir, const char *path)
+{
+	char *bytes = NULL;
+	size_t n = 0;
+	if (hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
+		return;
+	cache_write_bytes(bytes, n, dir, path);
 	free(bytes);
+}
+
+/* The fast path's DFA over every value rule, or NULL when a pattern is
+ * outside the DFA compiler's subset or the DFA would be too large (the
+ * scan then runs on Hyperscan alone). */
+static struct dfa *build_dfa(const struct ruleset *rs)
+{
+	const char **pats = xcalloc(rs->n ? rs->n : 1, sizeof *pats);
+	uint32_t *ids = xcalloc(rs->n ? rs->n : 1, sizeof *ids);
+	size_t n = 0;
+	char errbuf[256];
+	struct dfa *d = NULL;
+	for (size_t i = 0; i < rs->n; i++) {
+		if (!is_token_rule(&rs->rules[i], (uint32_t)i))
+			continue;
+		pats[n] = rs->rules[i].pattern;
+		ids[n++] = (uint32_t)i;
+	}
+	if (n)
+		d = dfa_build(pats, ids, n, HSDB_DFA_MAX_STATES, errbuf, sizeof errbuf);
+	free(pats);
+	free(ids);
+	return d;
 }
 
 static int compile(const struct ruleset *rs, hs_database_t **out, char *errbuf, size_t errbuf_len)
@@ -181,10 +252,57 @@ out:
 	return rc;
 }
 
+/* The Hyperscan database and reverse DFAs of the value rules that are not
+ * in the DFA. Returns 0, or -1 if they cannot be made. */
+static int build_rest(struct hsdb *h, const char *dir, const char *path)
+{
+	const struct ruleset *rs = h->rs;
+	const char **exprs = xcalloc(rs->n ? rs->n : 1, sizeof *exprs);
+	unsigned *flags = xcalloc(rs->n ? rs->n : 1, sizeof *flags);
+	unsigned *ids = xcalloc(rs->n ? rs->n : 1, sizeof *ids);
+	unsigned n = 0;
+	char errbuf[128];
+	int rc = 0;
+	h->rev = xcalloc(rs->n ? rs->n : 1, sizeof *h->rev);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		if (r->field_scope || dfa_has_id(h->dfa, (uint32_t)i))
+			continue;
+		h->rev[i] = dfa_supports(r->pattern)
+			? dfa_build_reverse(r->pattern, (uint32_t)i, HSDB_DFA_MAX_STATES, errbuf, sizeof errbuf)
+			: NULL;
+		exprs[n] = r->pattern;
+		/* Without a reverse DFA, Hyperscan must track the start itself. */
+		flags[n] = h->rev[i] ? 0 : HS_FLAG_SOM_LEFTMOST;
+		ids[n++] = (unsigned)i;
+	}
+	if (n) {
+		char rpath[PATH_MAX + 80] = "";
+		hs_compile_error_t *cerr = NULL;
+		if (dir) {
+			snprintf(rpath, sizeof rpath, "%.*s.rest.hsdb", (int)(strlen(path) - 5), path);
+			h->rest = cache_read(rpath);
+		}
+		if (!h->rest) {
+			if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &h->rest, &cerr) != HS_SUCCESS) {
+				hs_free_compile_error(cerr);
+				h->rest = NULL;
+				rc = -1;
+			} else if (dir) {
+				cache_write(h->rest, dir, rpath);
+			}
+		}
+	}
+	free(exprs);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
 int hsdb_load(const struct ruleset *rs, const char *cache_dir, struct hsdb **out,
 	      char *errbuf, size_t errbuf_len)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 64];
+	char dir[PATH_MAX], path[PATH_MAX + 64] = "";
 	bool use_cache = true;
 	struct hsdb *h = xcalloc(1, sizeof *h);
 	h->rs = rs;
@@ -208,6 +326,28 @@ int hsdb_load(const struct ruleset *rs, const char *cache_dir, struct hsdb **out
 		if (use_cache)
 			cache_write(h->db, dir, path);
 	}
+	/* The DFA is cached beside the Hyperscan database, under the same key. */
+	char dpath[PATH_MAX + 80] = "";
+	if (use_cache) {
+		snprintf(dpath, sizeof dpath, "%.*s.dfa", (int)(strlen(path) - 5), path);
+		size_t n;
+		char *bytes = read_file(dpath, &n);
+		if (bytes)
+			h->dfa = dfa_deserialize(bytes, n);
+		free(bytes);
+	}
+	if (!h->dfa && (h->dfa = build_dfa(rs)) && use_cache) {
+		struct buf b;
+		buf_init(&b);
+		dfa_serialize(h->dfa, &b);
+		cache_write_bytes(b.data, b.len, dir, dpath);
+		buf_release(&b);
+	}
+	if (h->dfa && build_rest(h, use_cache ? dir : NULL, path)) {
+		/* Without the rest, the fast path is incomplete: use Hyperscan. */
+		dfa_free(h->dfa);
+		h->dfa = NULL;
+	}
 	*out = h;
 	return 0;
 }
@@ -217,9 +357,18 @@ void hsdb_free(struct hsdb *h)
 	if (!h)
 		return;
 	hs_free_database(h->db);
+	hs_free_database(h->rest);
+	if (h->rev)
+		for (size_t i = 0; i < h->rs->n; i++)
+			dfa_free(h->rev[i]);
+	free(h->rev);
+	dfa_free(h->dfa);
 	free(h);
 }
 
 const hs_database_t *hsdb_database(const struct hsdb *h) { return h->db; }
 const struct ruleset *hsdb_ruleset(const struct hsdb *h) { return h->rs; }
 bool hsdb_from_cache(const struct hsdb *h) { return h->from_cache; }
+const struct dfa *hsdb_dfa(const struct hsdb *h) { return h->dfa; }
+const hs_database_t *hsdb_rest(const struct hsdb *h) { return h->rest; }
+const struct dfa *hsdb_reverse(const struct hsdb *h, uint32_t rule) { return h->rev ? h->rev[rule] : NULL; }

@@ -32,4 +32,14 @@ const struct ruleset *hsdb_ruleset(const struct hsdb *db);
 /* Whether the last hsdb_load came from the cache (for diagnostics). */
 bool hsdb_from_cache(const struct hsdb *db);
 
+/* The DFA of every value rule for the fast path, or NULL when the rules do
+ * not fit one (then every scan runs on Hyperscan). */
+struct dfa;
+const struct dfa *hsdb_dfa(const struct hsdb *db);
+/* With the DFA: the Hyperscan database of the other value rules (NULL if
+ * none), and the reverse DFA that finds a start for such a rule (NULL: the
+ * database reports starts itself, with SOM). */
+const hs_database_t *hsdb_rest(const struct hsdb *db);
+const struct dfa *hsdb_reverse(const struct hsdb *db, uint32_t rule);
+
 #endif

@@ -12,9 +12,11 @@
 #include "fingerprint.h"
 #include "hsdb.h"
 #include "pipeline.h"
+#include "pipeline_kafka.h"
 #include "policy.h"
 #include "rulecheck.h"
 #include "rules.h"
+#include "scan.h"
 
 #ifndef PIISCAN_VERSION
 #define PIISCAN_VERSION "0.1.0"
@@ -31,6 +33,7 @@ enum exit_code {
 static const char usage_text[] =
 	"Usage: piiscan scan [OPTIONS] PATH...\n"
 	"       piiscan rules check|list [--rules DIR]\n"
+	"       piiscan kafka -b BROKERS -G GROUP -t TOPIC[,TOPIC...] [OPTIONS]"
 	"       piiscan --help | --version\n"
 	"\n"
 	"Find and classify personal data in exports: CSV/TSV, JSON Lines, text logs,\n"
@@ -58,12 +61,46 @@ static const char usage_text[] =
 	"                            default: today, UTC)\n"
 	"      --progress, --no-progress  force progress on stderr on or off\n"
 	"                            (default: on when stderr is a terminal)\n"
+	"      --engine fast|reference  how candidates are found: the rules' DFA from\n"
+	"                            token starts (default), or Hyperscan over every\n"
+	"                            byte; both find the same values (for tests and\n"
+	"                            benchmarks)\n"
 	"  -h, --help                show this help\n"
 	"  -V, --version             show the version\n"
 	"\n"
+	"Kafka options (piiscan kafka: a consumer-group member that scans message\n"
+	"values as they arrive; kcat's -b/-G/-t/-X/-F/-e/-o conventions):\n"
+	"  -b BROKERS                bootstrap servers (host:port,...)\n"
+	"  -G GROUP                  consumer group (members share the partitions)\n"
+	"  -t TOPIC[,TOPIC...]       topics to scan (repeatable; trailing arguments too)\n"
+	"  -X KEY=VALUE              librdkafka property, also for --findings-topic\n"
+	"  -F FILE                   librdkafka properties, KEY=VALUE a line (# comments)\n"
+	"  -e                        exit once every assigned partition reached its end\n"
+	"  -o beginning|end|stored   where assigned partitions start (default stored:\n"
+	"                            the group's committed offset, else the beginning)\n"
+	"  -f, --format FMT          auto|jsonl|text (default auto: per partition, from\n"
+	"                            its first message)\n"
+	"      --scan-key            scan message keys too (field \"(key)\")\n"
+	"      --scan-headers        scan header values too (field \"(header:NAME)\")\n"
+	"      --findings FILE       append findings as JSON Lines to FILE (- for stdout)\n"
+	"      --findings-topic TOPIC  produce findings to TOPIC, one message each\n"
+	"      --manifest-dir DIR    window manifests go here (default ./piiscan-manifests)\n"
+	"      --manifest-interval S a window (manifest and commit) every S seconds\n"
+	"                            (default 60)\n"
+	"      --manifest-every N    ... or every N messages, whichever comes first\n"
+	"      --max-buffer MB       message bytes waiting to be scanned before fetching\n"
+	"                            pauses (default 64)\n"
+	"  -v, --verbose             a line per window and per pause on stderr\n"
+	"      --min-confidence, -j, --rules, --fingerprint-key  as for scan\n"
+	"  Offsets are committed only once the findings and the window's manifest are\n"
+	"  durable; SIGINT/SIGTERM drain, write, commit and leave the group (exit 0).\n"
+	"\n"
 	"Exit status: 0 scan completed; 1 findings with --fail-on-findings;\n"
 	"2 usage or fatal error; 3 completed but some input failed (see the manifest);\n"
-	"130 interrupted (the manifest says so).\n";
+	"130 interrupted (the manifest says so).\n"
+	"kafka: 0 drained and committed (at -e's end or on a signal); 2 usage error, or\n"
+	"output that could not be made durable (nothing after it was committed); 3 the\n"
+	"last commit failed (the output is durable; those messages will be scanned again).\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -113,6 +150,7 @@ enum {
 	OPT_POLICY,
 	OPT_AS_OF,
 	OPT_ENCODING,
+	OPT_ENGINE,
 };
 
 static const struct option long_options[] = {
@@ -131,6 +169,7 @@ static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "encoding", required_argument, NULL, OPT_ENCODING },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -179,6 +218,10 @@ static int cmd_scan(int argc, char **argv)
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case OPT_POLICY: policy_file = optarg; break;
+		case OPT_ENGINE:
+			if ((opt.engine = scan_engine_parse(optarg)) < 0)
+				return usage_error("unknown engine '%s' (fast, reference)", optarg);
+			break;
 		case OPT_ENCODING: {
 			int e = encoding_parse(optarg);
 			if (e < 0)
@@ -299,6 +342,169 @@ static int cmd_rules(int argc, char **argv)
 	return rc;
 }
 
+/* Split "a,b" into topics[], skipping empty names. */
+static void add_topics(char ***topics, size_t *n, size_t *cap, char *arg)
+{
+	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 8;
+			*topics = realloc(*topics, *cap * sizeof **topics);
+			if (!*topics)
+				abort();
+		}
+		(*topics)[(*n)++] = t;
+	}
+}
+
+static int cmd_kafka(int argc, char **argv)
+{
+	enum {
+		K_FINDINGS = 512, K_FINDINGS_TOPIC, K_SCAN_KEY, K_SCAN_HEADERS, K_MANIFEST_DIR,
+		K_MANIFEST_INTERVAL, K_MANIFEST_EVERY, K_MAX_BUFFER, K_MIN_CONFIDENCE, K_RULES, K_KEY,
+	};
+	static const struct option kafka_options[] = {
+		{ "brokers", required_argument, NULL, 'b' },
+		{ "group", required_argument, NULL, 'G' },
+		{ "topic", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "scan-key", no_argument, NULL, K_SCAN_KEY },
+		{ "scan-headers", no_argument, NULL, K_SCAN_HEADERS },
+		{ "findings", required_argument, NULL, K_FINDINGS },
+		{ "findings-topic", required_argument, NULL, K_FINDINGS_TOPIC },
+		{ "manifest-dir", required_argument, NULL, K_MANIFEST_DIR },
+		{ "manifest-interval", required_argument, NULL, K_MANIFEST_INTERVAL },
+		{ "manifest-every", required_argument, NULL, K_MANIFEST_EVERY },
+		{ "max-buffer", required_argument, NULL, K_MAX_BUFFER },
+		{ "min-confidence", required_argument, NULL, K_MIN_CONFIDENCE },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "rules", required_argument, NULL, K_RULES },
+		{ "fingerprint-key", required_argument, NULL, K_KEY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kafka_options opt = {
+		.start = KAFKA_START_STORED, .format = FORMAT_AUTO, .manifest_dir = KAFKA_MANIFEST_DIR_DEFAULT,
+		.manifest_interval = KAFKA_MANIFEST_INTERVAL_DEFAULT, .max_buffer = KAFKA_MAX_BUFFER_DEFAULT,
+		.min_confidence = CONFIDENCE_LIKELY, .version = PIISCAN_VERSION,
+	};
+	const char *rules_dir = NULL, *key_file = NULL;
+	size_t topics_cap = 0, props_cap = 0;
+	bool have_brokers = false;
+	int c, rc = EXIT_FATAL;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	opt.threads = ncpu > 0 ? (unsigned)ncpu : 1;
+
+	while ((c = getopt_long(argc, argv, "b:G:t:X:F:eo:f:j:vhV", kafka_options, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'b': opt.client.brokers = optarg; have_brokers = true; break;
+		case 'G': opt.group = optarg; break;
+		case 't': add_topics(&opt.topics, &opt.ntopics, &topics_cap, optarg); break;
+		case 'X':
+			if (!strchr(optarg, '='))
+				return usage_error("-X needs KEY=VALUE, not '%s'", optarg);
+			if (!strncmp(optarg, "bootstrap.servers=", 18) || !strncmp(optarg, "metadata.broker.list=", 21))
+				have_brokers = true;
+			if (opt.client.nprops == props_cap) {
+				props_cap = props_cap ? props_cap * 2 : 8;
+				opt.client.props = realloc(opt.client.props, props_cap * sizeof *opt.client.props);
+				if (!opt.client.props)
+					abort();
+			}
+			opt.client.props[opt.client.nprops++] = optarg;
+			break;
+		case 'F': opt.client.config_file = optarg; have_brokers = true; break;
+		case 'e': opt.exit_eof = true; break;
+		case 'o': {
+			int s = kafka_start_parse(optarg);
+			if (s < 0)
+				return usage_error("-o takes beginning, end or stored, not '%s'", optarg);
+			opt.start = (enum kafka_start)s;
+			break;
+		}
+		case 'f': {
+			int f = frame_format_parse(optarg);
+			if (f != FORMAT_AUTO && f != FORMAT_JSONL && f != FORMAT_TEXT)
+				return usage_error("kafka --format takes auto, jsonl or text, not '%s'", optarg);
+			opt.format = (enum frame_format)f;
+			break;
+		}
+		case K_SCAN_KEY: opt.scan_key = true; break;
+		case K_SCAN_HEADERS: opt.scan_headers = true; break;
+		case K_FINDINGS: opt.findings_path = optarg; break;
+		case K_FINDINGS_TOPIC: opt.findings_topic = optarg; break;
+		case K_MANIFEST_DIR: opt.manifest_dir = optarg; break;
+		case K_MANIFEST_INTERVAL:
+			opt.manifest_interval = strtod(optarg, &end);
+			if (*end || !(opt.manifest_interval > 0) || opt.manifest_interval > 1e6)
+				return usage_error("--manifest-interval needs seconds above 0, not '%s'", optarg);
+			break;
+		case K_MANIFEST_EVERY:
+			opt.manifest_every = strtoull(optarg, &end, 10);
+			if (*end || !opt.manifest_every || *optarg == '-')
+				return usage_error("--manifest-every needs a number of messages, not '%s'", optarg);
+			break;
+		case K_MAX_BUFFER: {
+			unsigned long long mb = strtoull(optarg, &end, 10);
+			if (*end || !mb || mb > 65536 || *optarg == '-')
+				return usage_error("--max-buffer needs MB from 1 to 65536, not '%s'", optarg);
+			opt.max_buffer = (size_t)mb << 20;
+			break;
+		}
+		case K_MIN_CONFIDENCE:
+			opt.min_confidence = confidence_parse(optarg);
+			if (opt.min_confidence == CONFIDENCE_NONE)
+				return usage_error("unknown confidence '%s'", optarg);
+			break;
+		case 'j': {
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 1024)
+				return usage_error("--threads needs a number from 1 to 1024, not '%s'", optarg);
+			opt.threads = (unsigned)n;
+			break;
+		}
+		case K_RULES: rules_dir = optarg; break;
+		case K_KEY: key_file = optarg; break;
+		case 'v': opt.verbose = true; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		case 'V': printf("piiscan %s\n", PIISCAN_VERSION); return EXIT_OK;
+		default: return usage_error("%s", "invalid option for 'kafka'");
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		add_topics(&opt.topics, &opt.ntopics, &topics_cap, argv[i]);
+	if (!have_brokers)
+		rc = usage_error("%s", "kafka needs -b BROKERS (or bootstrap.servers from -X or -F)");
+	else if (!opt.group)
+		rc = usage_error("%s", "kafka needs -G GROUP");
+	else if (!opt.ntopics)
+		rc = usage_error("%s", "kafka needs -t TOPIC");
+	else {
+		struct fingerprint_key key;
+		char errbuf[512];
+		struct ruleset *rs;
+		struct hsdb *db;
+		if (fingerprint_key_load(&key, key_file, errbuf, sizeof errbuf)) {
+			fprintf(stderr, "piiscan: %s\n", errbuf);
+		} else if (!load_rules(rules_dir, &rs, &db)) {
+			struct kafka_result res;
+			pipeline_kafka_install_signals();
+			int prc = pipeline_kafka_run(&opt, db, &key, &res, errbuf, sizeof errbuf);
+			hsdb_free(db);
+			ruleset_free(rs);
+			if (prc)
+				fprintf(stderr, "piiscan: %s\n", errbuf);
+			else
+				rc = res.failed ? EXIT_FATAL : res.uncommitted ? EXIT_PARTIAL : EXIT_OK;
+		}
+	}
+	free(opt.topics);
+	free(opt.client.props);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -315,5 +521,7 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "rules"))
 		return cmd_rules(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "kafka"))
+		return cmd_kafka(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }

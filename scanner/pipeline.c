@@ -505,7 +505,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 
 	pl.acfg = (struct attribute_config){
 		.db = db, .fields = pl.fields, .key = key, .min_confidence = opt->min_confidence,
-		.format_findings = opt->findings_path != NULL,
+		.format_findings = opt->findings_path != NULL, .engine = opt->engine,
 	};
 	unsigned nw = opt->threads ? opt->threads : 1;
 	pl.pool_n = 2 * (size_t)nw + 2;

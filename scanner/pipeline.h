@@ -29,6 +29,7 @@ struct scan_options {
 	const struct policy *policy;     /* NULL: the manifest carries no actions */
 	enum encoding encoding;          /* of the inputs (--encoding) */
 	bool encoding_forced;            /* --encoding given: a dump's SET NAMES does not override it */
+	int engine;                      /* enum scan_engine (--engine, for tests and benchmarks) */
 	int as_of[3];                    /* year, month, day */
 };
 

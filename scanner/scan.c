@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa.h"
 #include "error.h"
 #include "util.h"
 
@@ -21,7 +22,38 @@ struct scanner {
 	size_t nretry, retry_cap;
 	uint32_t want_rule, want_end, want_base, found_start;   /* while retrying */
 	bool found;
+	const struct dfa *dfa;    /* NULL: Hyperscan over every byte */
+	size_t dfa_start;         /* the start being run, for the DFA callback */
+	hs_scratch_t *rest_scratch;
+	size_t best_start;        /* reverse DFA: the leftmost boundary start */
+	bool have_start;
+	/* (rule, end) pairs already kept, to keep only the leftmost start */
+	uint64_t *seen;
+	uint32_t *seen_gen;
+	size_t seen_cap, seen_n;
+	uint32_t gen;
+	size_t n_dfa;             /* sc->v[0..n_dfa) came from the DFA, in start order */
+	struct group *groups;     /* merging, in start order */
+	size_t groups_cap;
+	int32_t *open;            /* per rule: its group still open, or -1 */
+	struct match *tmp;
+	size_t tmp_cap;
 };
+
+struct group {
+	struct match m;           /* the union of the members that pass */
+	uint32_t reach;           /* the furthest end of any member */
+	bool any;                 /* some member passes */
+};
+
+int scan_engine_parse(const char *s)
+{
+	if (!strcmp(s, "fast"))
+		return SCAN_ENGINE_FAST;
+	if (!strcmp(s, "reference"))
+		return SCAN_ENGINE_REFERENCE;
+	return -1;
+}
 
 static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
@@ -132,8 +164,18 @@ static int retry_starts(struct scanner *sc)
 
 struct scanner *scanner_new(const struct hsdb *db)
 {
+	return scanner_new_engine(db, SCAN_ENGINE_FAST);
+}
+
+struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engine)
+{
 	struct scanner *sc = xcalloc(1, sizeof *sc);
 	sc->db = db;
+	sc->dfa = engine == SCAN_ENGINE_FAST ? hsdb_dfa(db) : NULL;
+	if (sc->dfa && hsdb_rest(db) && hs_alloc_scratch(hsdb_rest(db), &sc->rest_scratch) != HS_SUCCESS) {
+		free(sc);
+		return NULL;
+	}
 	sc->rs = hsdb_ruleset(db);
 	if (hs_alloc_scratch(hsdb_database(db), &sc->scratch) != HS_SUCCESS) {
 		free(sc);
@@ -149,9 +191,132 @@ void scanner_free(struct scanner *sc)
 	if (!sc)
 		return;
 	hs_free_scratch(sc->scratch);
+	hs_free_scratch(sc->rest_scratch);
 	free(sc->v);
 	free(sc->retry);
+	free(sc->seen);
+	free(sc->seen_gen);
+	free(sc->groups);
+	free(sc->open);
+	free(sc->tmp);
 	free(sc);
+}
+
+static bool seen_insert(struct scanner *sc, uint64_t key)
+{
+	uint64_t h = key * 0x9E3779B97F4A7C15ULL;
+	size_t mask = sc->seen_cap - 1, i = (size_t)(h >> 32) & mask;
+	while (sc->seen_gen[i] == sc->gen) {
+		if (sc->seen[i] == key)
+			return false;
+		i = (i + 1) & mask;
+	}
+	sc->seen_gen[i] = sc->gen;
+	sc->seen[i] = key;
+	sc->seen_n++;
+	return true;
+}
+
+static void seen_reset(struct scanner *sc)
+{
+	if (!sc->seen_cap) {
+		sc->seen_cap = 4096;
+		sc->seen = xmalloc(sc->seen_cap * sizeof *sc->seen);
+		sc->seen_gen = xcalloc(sc->seen_cap, sizeof *sc->seen_gen);
+	}
+	sc->seen_n = 0;
+	if (++sc->gen == 0) {
+		memset(sc->seen_gen, 0, sc->seen_cap * sizeof *sc->seen_gen);
+		sc->gen = 1;
+	}
+}
+
+/* Keep (rule, end) only the first time: starts come in increasing order,
+ * so the first is the leftmost. The set stays small and in cache: it
+ * doubles when half full. */
+static bool first_time(struct scanner *sc, uint32_t rule, size_t end)
+{
+	if (sc->seen_n * 2 >= sc->seen_cap) {
+		uint64_t *old = sc->seen;
+		uint32_t *old_gen = sc->seen_gen;
+		size_t old_cap = sc->seen_cap;
+		uint32_t g = sc->gen;
+		sc->seen_cap *= 2;
+		sc->seen = xmalloc(sc->seen_cap * sizeof *sc->seen);
+		sc->seen_gen = xcalloc(sc->seen_cap, sizeof *sc->seen_gen);
+		sc->gen = 1;
+		sc->seen_n = 0;
+		for (size_t i = 0; i < old_cap; i++)
+			if (old_gen[i] == g)
+				seen_insert(sc, old[i]);
+		free(old);
+		free(old_gen);
+	}
+	return seen_insert(sc, (uint64_t)rule << 32 | (uint32_t)end);
+}
+
+static void on_dfa(void *arg, uint32_t id, size_t end)
+{
+	struct scanner *sc = arg;
+	if (end_ok((const unsigned char *)sc->p, sc->len, end) && first_time(sc, id, end)) {
+		push(sc, id, sc->dfa_start, end);
+	}
+}
+
+static void on_reverse(void *arg, uint32_t id, size_t start)
+{
+	struct scanner *sc = arg;
+	(void)id;
+	/* Starts come nearest first: the last boundary start is the leftmost. */
+	if (start_ok((const unsigned char *)sc->p, start)) {
+		sc->best_start = start;
+		sc->have_start = true;
+	}
+}
+
+/* A match of a rule left to Hyperscan: its end is known; a reverse DFA
+ * finds the leftmost start that is a token boundary (what the reference
+ * engine reports). */
+static int on_rest(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+		   void *ctx)
+{
+	struct scanner *sc = ctx;
+	const struct dfa *rev = hsdb_reverse(sc->db, id);
+	(void)flags;
+	if (!end_ok((const unsigned char *)sc->p, sc->len, (size_t)to))
+		return 0;
+	if (!rev) {
+		/* Compiled with SOM: same as the reference engine. */
+		return on_match(id, from, to, flags, ctx);
+	}
+	sc->have_start = false;
+	dfa_run_reverse(rev, sc->p, (size_t)to, on_reverse, sc);
+	if (sc->have_start && first_time(sc, id, (size_t)to))
+		push(sc, id, sc->best_start, (size_t)to);
+	return 0;
+}
+
+/* The fast path: run the rules' DFA from every byte where a match may
+ * start and that is a token boundary. That is a small share of the bytes
+ * (a digit run is entered once, at its first digit), and each run stops as
+ * soon as no rule can continue, so most bytes are looked at once or twice
+ * instead of once per pattern. */
+static int scan_dfa(struct scanner *sc)
+{
+	const unsigned char *s = (const unsigned char *)sc->p;
+	const uint8_t *first = dfa_first(sc->dfa);
+	seen_reset(sc);
+	for (size_t i = 0; i < sc->len; i++) {
+		if (!first[s[i]] || !start_ok(s, i))
+			continue;
+		sc->dfa_start = i;
+		dfa_run(sc->dfa, sc->p, sc->len, i, on_dfa, sc);
+	}
+	sc->n_dfa = sc->n;
+	const hs_database_t *rest = hsdb_rest(sc->db);
+	if (rest && hs_scan(rest, sc->p, (unsigned)sc->len, 0, sc->rest_scratch, on_rest, sc) != HS_SUCCESS)
+		return PIISCAN_ERR_SCAN;
+	return 0;
 }
 
 static int cmp_rule_start(const void *a, const void *b)
@@ -174,6 +339,81 @@ static int cmp_start(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+static void validate_all(struct scanner *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		struct match *m = &sc->v[i];
+		const struct validator *val = sc->rs->rules[m->rule].validator;
+		m->verdict = val ? val->check(sc->p + m->start, m->end - m->start) : VERDICT_PASS;
+	}
+}
+
+/* The fast path's merge, equal to the reference's sort-and-group: the DFA
+ * matches are in start order already, the few from Hyperscan are sorted and
+ * merged in, and each rule's overlapping matches join that rule's open
+ * group in one pass. */
+static void group_in_start_order(struct scanner *sc)
+{
+	size_t nd = sc->n_dfa, nr = sc->n - nd, n = sc->n;
+	if (nr) {
+		qsort(sc->v + nd, nr, sizeof *sc->v, cmp_start);
+		xgrow((void **)&sc->tmp, &sc->tmp_cap, n, sizeof *sc->tmp);
+		size_t a = 0, b = nd, o = 0;
+		while (a < nd || b < n) {
+			if (b == n || (a < nd && cmp_start(&sc->v[a], &sc->v[b]) <= 0))
+				sc->tmp[o++] = sc->v[a++];
+			else
+				sc->tmp[o++] = sc->v[b++];
+		}
+		memcpy(sc->v, sc->tmp, n * sizeof *sc->v);
+	}
+	if (!sc->open)
+		sc->open = xmalloc((sc->rs->n ? sc->rs->n : 1) * sizeof *sc->open);
+	for (size_t r = 0; r < sc->rs->n; r++)
+		sc->open[r] = -1;
+	xgrow((void **)&sc->groups, &sc->groups_cap, n ? n : 1, sizeof *sc->groups);
+	size_t ng = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct match *m = &sc->v[i];
+		int32_t g = sc->open[m->rule];
+		if (g >= 0 && m->start < sc->groups[g].reach) {
+			struct group *gr = &sc->groups[g];
+			if (m->end > gr->reach)
+				gr->reach = m->end;
+			if (m->verdict == VERDICT_FAIL)
+				continue;
+			if (!gr->any) {
+				gr->m = *m;
+				gr->any = true;
+				continue;
+			}
+			if (m->start < gr->m.start)
+				gr->m.start = m->start;
+			if (m->end > gr->m.end)
+				gr->m.end = m->end;
+			if (m->verdict == VERDICT_PASS)
+				gr->m.verdict = VERDICT_PASS;
+			continue;
+		}
+		sc->groups[ng] = (struct group){ .m = *m, .reach = m->end, .any = m->verdict != VERDICT_FAIL };
+		sc->open[m->rule] = (int32_t)ng++;
+	}
+	bool sorted = true;
+	for (size_t g = 0; g < ng; g++) {
+		struct match m = sc->groups[g].m;
+		if (!sc->groups[g].any) {
+			m.end = sc->groups[g].reach;
+			m.verdict = VERDICT_FAIL;
+		}
+		sc->v[g] = m;
+		if (g && cmp_start(&sc->v[g - 1], &sc->v[g]) > 0)
+			sorted = false;
+	}
+	sc->n = ng;
+	if (!sorted)
+		qsort(sc->v, sc->n, sizeof *sc->v, cmp_start);
+}
+
 int scanner_scan(struct scanner *sc, const char *p, size_t len,
 		 const struct match **out, size_t *n)
 {
@@ -185,15 +425,21 @@ int scanner_scan(struct scanner *sc, const char *p, size_t len,
 	if (len == 0)
 		return 0;
 	/* The callback may grow sc->v: *out is set again below. */
-	if (hs_scan(hsdb_database(sc->db), p, (unsigned)len, 0, sc->scratch, on_match, sc) != HS_SUCCESS ||
-	    retry_starts(sc))
+	if (sc->dfa) {
+		int rc = scan_dfa(sc);
+		if (rc)
+			return rc;
+		validate_all(sc);
+		group_in_start_order(sc);
+		*out = sc->v;
+		*n = sc->n;
+		return 0;
+	} else if (hs_scan(hsdb_database(sc->db), p, (unsigned)len, 0, sc->scratch, on_match, sc) != HS_SUCCESS ||
+		   retry_starts(sc)) {
 		return PIISCAN_ERR_SCAN;
-
-	for (size_t i = 0; i < sc->n; i++) {
-		struct match *m = &sc->v[i];
-		const struct validator *val = sc->rs->rules[m->rule].validator;
-		m->verdict = val ? val->check(p + m->start, m->end - m->start) : VERDICT_PASS;
 	}
+
+	validate_all(sc);
 
 	/* One rule's overlapping matches are one written value (a "+86 138…"
 	 * and its "138…", the several ends of an email): keep the union of the

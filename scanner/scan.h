@@ -25,10 +25,22 @@ struct match {
 
 struct scanner;
 
+/* How candidates are found. Both find exactly the same matches; the
+ * reference is the plain one the fast path is tested against. */
+enum scan_engine {
+	SCAN_ENGINE_FAST,       /* the rules' DFA, run from token starts (Hyperscan
+				 * when the rules do not fit a DFA) */
+	SCAN_ENGINE_REFERENCE,  /* Hyperscan over every byte */
+};
+
+/* Parse "fast" or "reference"; -1 otherwise. */
+int scan_engine_parse(const char *s);
+
 /* A scanner for one worker thread: it owns its Hyperscan scratch and its
  * match buffer. db must outlive it. Returns NULL if Hyperscan cannot
- * allocate scratch. */
+ * allocate scratch. scanner_new uses SCAN_ENGINE_FAST. */
 struct scanner *scanner_new(const struct hsdb *db);
+struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engine);
 void scanner_free(struct scanner *sc);
 
 /* Scan p[0..len) (len < 4 GiB). On success *out points at *n matches

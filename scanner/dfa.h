@@ -1,0 +1,68 @@
+/* A small regex compiler for the scan stage's fast path: the rule patterns
+ * (a subset of Hyperscan's syntax: literals, escapes, classes, groups,
+ * alternation and bounded or unbounded repeats) compiled into one anchored
+ * DFA over bytes. Run from a candidate start, it reports every (rule, end)
+ * of a match that starts there, so the scan stage can find exactly what a
+ * Hyperscan database would, without walking every byte through every
+ * pattern. Immutable once built; runs are thread-safe. */
+#ifndef PIISCAN_DFA_H
+#define PIISCAN_DFA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dfa;
+
+/* Whether pattern is in the subset dfa_build accepts (no anchors, flags,
+ * lookaround or backreferences). */
+bool dfa_supports(const char *pattern);
+
+/* Build one DFA matching any of the n patterns, reporting ids[i] for
+ * pattern i. Returns NULL, with errbuf set, if a pattern is outside the
+ * subset or the DFA would need more than max_states states. */
+struct dfa *dfa_build(const char *const *patterns, const uint32_t *ids, size_t n, size_t max_states,
+		      char *errbuf, size_t errbuf_len);
+void dfa_free(struct dfa *d);
+
+/* A DFA for pattern read backwards: run from an end with dfa_run_reverse,
+ * it finds every start of a match that ends there. */
+struct dfa *dfa_build_reverse(const char *pattern, uint32_t id, size_t max_states, char *errbuf,
+			      size_t errbuf_len);
+
+/* Whether some state of d reports id. */
+bool dfa_has_id(const struct dfa *d, uint32_t id);
+
+/* Append d's serialised form to out (a versioned, self-checking blob). */
+struct buf;
+void dfa_serialize(const struct dfa *d, struct buf *out);
+/* A DFA from p[0..n) as written by dfa_serialize, or NULL if the bytes are
+ * not one (wrong version, truncated, inconsistent). */
+struct dfa *dfa_deserialize(const char *p, size_t n);
+
+/* States, for diagnostics and limits. */
+size_t dfa_states(const struct dfa *d);
+
+/* Whether some pattern can start with byte c. */
+static inline bool dfa_can_start(const struct dfa *d, unsigned char c);
+
+/* Run from p[start] (p has len bytes): for each position where a match
+ * that began at start ends, call fn(arg, id, end) once per pattern id.
+ * Stops when no match can continue. */
+void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
+	     void (*fn)(void *arg, uint32_t id, size_t end), void *arg);
+
+/* Run backwards from p[end - 1]: fn(arg, id, start) for each start of a
+ * match that ends at end. */
+void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
+		     void (*fn)(void *arg, uint32_t id, size_t start), void *arg);
+
+/* The first-byte table, exposed for the inline test above. */
+const uint8_t *dfa_first(const struct dfa *d);
+
+static inline bool dfa_can_start(const struct dfa *d, unsigned char c)
+{
+	return dfa_first(d)[c] != 0;
+}
+
+#endif
