@@ -35,6 +35,11 @@ struct attributor {
 	size_t map_cap;
 	uint32_t *field_rules;    /* rules with scope: field */
 	size_t nfield_rules;
+	/* collect() appends three runs, each already in cmp_cand order: the
+	 * block's matches, field-scope verdicts, matches in decoded strings. */
+	size_t runs[4];
+	struct cand *merged;
+	size_t merged_cap;
 };
 
 struct attributor *attributor_new(const struct attribute_config *cfg)
@@ -64,6 +69,7 @@ void attributor_free(struct attributor *at)
 	fieldcache_free(at->fc);
 	free(at->spans.v);
 	free(at->cands);
+	free(at->merged);
 	free(at->map);
 	free(at->field_rules);
 	buf_release(&at->decoded);
@@ -369,6 +375,8 @@ static int collect(struct attributor *at, struct chunk *ck)
 			continue;
 		push_cand(at, &m[i], (uint32_t)s, m[i].start, m[i].end, m[i].start, false);
 	}
+	at->runs[0] = 0;
+	at->runs[1] = at->ncands;
 	/* Rules judged on whole values, in the fields whose names call for them. */
 	for (size_t k = 0; at->nfield_rules && k < at->spans.n; k++) {
 		const struct span *sp = &at->spans.v[k];
@@ -389,6 +397,7 @@ static int collect(struct attributor *at, struct chunk *ck)
 			push_cand(at, &fm, (uint32_t)k, a, b, a, false);
 		}
 	}
+	at->runs[2] = at->ncands;
 	at->decoded.len = 0;
 	for (size_t k = 0; k < at->spans.n; k++) {
 		const struct span *sp = &at->spans.v[k];
@@ -406,6 +415,7 @@ static int collect(struct attributor *at, struct chunk *ck)
 			push_cand(at, &m[i], (uint32_t)k, sp->start + at->map[m[i].start],
 				  sp->start + at->map[m[i].end], doff + m[i].start, true);
 	}
+	at->runs[3] = at->ncands;
 	return 0;
 }
 
@@ -422,17 +432,31 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 	int rc = collect(at, ck);
 	if (rc)
 		return rc;
-	/* Validator failures are evidence for the column, not findings. */
-	size_t kept = 0;
-	for (size_t i = 0; i < at->ncands; i++) {
-		struct cand *c = &at->cands[i];
+	/* Merge the three sorted runs (no sort needed), dropping validator
+	 * failures, which are evidence for the column, not findings. */
+	xgrow((void **)&at->merged, &at->merged_cap, at->ncands ? at->ncands : 1, sizeof *at->merged);
+	size_t pos[3] = { at->runs[0], at->runs[1], at->runs[2] }, kept = 0;
+	for (;;) {
+		int pick = -1;
+		for (int r = 0; r < 3; r++)
+			if (pos[r] < at->runs[r + 1] &&
+			    (pick < 0 || cmp_cand(&at->cands[pos[r]], &at->cands[pos[pick]]) < 0))
+				pick = r;
+		if (pick < 0)
+			break;
+		const struct cand *c = &at->cands[pos[pick]++];
 		if (c->verdict == VERDICT_FAIL)
 			tally_reject(t, at->spans.v[c->span].field, c->rule);
 		else
-			at->cands[kept++] = *c;
+			at->merged[kept++] = *c;
 	}
+	struct cand *swap = at->cands;
+	size_t swap_cap = at->cands_cap;
+	at->cands = at->merged;
+	at->cands_cap = at->merged_cap;
+	at->merged = swap;
+	at->merged_cap = swap_cap;
 	at->ncands = kept;
-	qsort(at->cands, at->ncands, sizeof *at->cands, cmp_cand);
 
 	for (size_t i = 0; i < at->ncands; i++) {
 		struct cand *c = &at->cands[i];
