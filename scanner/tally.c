@@ -42,8 +42,8 @@ static struct tally_field *slot(struct tally *t, uint32_t field)
 void tally_value(struct tally *t, uint32_t field, uint64_t record)
 {
 	struct tally_field *f = slot(t, field);
-	if (f->last_total != record) {
-		f->last_total = record;
+	if (f->last_total != record + 1) {
+		f->last_total = record + 1;
 		f->records_total++;
 	}
 }
@@ -70,12 +70,12 @@ void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t ru
 	struct tally_field *f = slot(t, field);
 	rules_alloc(f, t->nrules);
 	f->by_rule[rule * 4 + c]++;
-	if (f->rule_last[rule] != record) {
-		f->rule_last[rule] = record;
+	if (f->rule_last[rule] != record + 1) {
+		f->rule_last[rule] = record + 1;
 		f->rule_records[rule]++;
 	}
-	if (f->last_matched != record) {
-		f->last_matched = record;
+	if (f->last_matched != record + 1) {
+		f->last_matched = record + 1;
 		f->records_matched++;
 	}
 }

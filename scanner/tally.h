@@ -13,11 +13,12 @@
 struct tally_field {
 	uint64_t records_total;
 	uint64_t records_matched;
-	uint64_t last_total;      /* record last counted, so a record counts once */
+	uint64_t last_total;      /* record last counted + 1 (0: none; a Kafka offset
+	                             can be 0), so a record counts once */
 	uint64_t last_matched;
 	uint64_t *by_rule;        /* nrules x 4 confidences, NULL until a finding */
 	/* Per rule, allocated with by_rule: records holding a finding of it,
-	 * the last such record (so each counts once), and candidates of it
+	 * the last such record + 1 (so each counts once), and candidates of it
 	 * that matched the pattern but failed its validator. */
 	uint64_t *rule_records;
 	uint64_t *rule_last;
