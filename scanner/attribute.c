@@ -16,6 +16,7 @@ struct cand {
 	uint32_t span;
 	uint32_t start, end;      /* raw chunk offsets */
 	uint32_t voff, vlen;      /* the value: in the chunk, or in at->decoded */
+	uint32_t vbase;           /* where the value's span starts, in the same buffer */
 	bool decoded;
 	enum verdict verdict;
 	bool context;
@@ -204,13 +205,13 @@ static size_t utf8_invalid_at(const unsigned char *p, size_t len)
 }
 
 static void push_cand(struct attributor *at, const struct match *m, uint32_t span, uint32_t start,
-		      uint32_t end, uint32_t voff, bool decoded)
+		      uint32_t end, uint32_t voff, uint32_t vbase, bool decoded)
 {
 	if (at->ncands == at->cands_cap)
 		xgrow((void **)&at->cands, &at->cands_cap, at->ncands + 1, sizeof *at->cands);
 	at->cands[at->ncands++] = (struct cand){
 		.rule = m->rule, .span = span, .start = start, .end = end, .voff = voff,
-		.vlen = m->end - m->start, .decoded = decoded, .verdict = m->verdict,
+		.vlen = m->end - m->start, .vbase = vbase, .decoded = decoded, .verdict = m->verdict,
 	};
 }
 
@@ -258,7 +259,9 @@ static enum confidence confidence_of(const struct rule *r, const struct cand *c)
 }
 
 /* Is a better than b as the reading of one written value? Validator
- * evidence first, then context, then priority, then the longer span. */
+ * evidence first; then the reading that covers the other (the digits of
+ * 13812345678@qq.com are part of an e-mail address, whatever a hotword
+ * says about them); then context, priority, the longer span. */
 static bool better(const struct ruleset *rs, const struct cand *a, const struct cand *b)
 {
 	const struct rule *ra = &rs->rules[a->rule], *rb = &rs->rules[b->rule];
@@ -266,6 +269,10 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 	int vb = b->verdict == VERDICT_WEAK ? 0 : rb->validator ? 2 : 1;
 	if (va != vb)
 		return va > vb;
+	bool a_covers = a->start <= b->start && a->end >= b->end && a->end - a->start > b->end - b->start;
+	bool b_covers = b->start <= a->start && b->end >= a->end && b->end - b->start > a->end - a->start;
+	if (a_covers != b_covers)
+		return a_covers;
 	if (a->context != b->context)
 		return a->context;
 	if (ra->priority != rb->priority)
@@ -354,6 +361,35 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 	}
 }
 
+/* Rules judged on whole values, for span k whose value is v[0..n) (the
+ * chunk's bytes, or a decoded JSON string at decoded offset doff). */
+static void field_rules_on(struct attributor *at, struct chunk *ck, uint32_t k, const char *v, uint32_t n,
+			   int64_t doff)
+{
+	const struct span *sp = &at->spans.v[k];
+	const struct field *f = fieldtab_get(at->cfg.fields, sp->field);
+	uint32_t a = 0, b = n;
+	if (!at->nfield_rules)
+		return;
+	while (a < b && (v[a] == ' ' || v[a] == '\t'))
+		a++;
+	while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
+		b--;
+	for (size_t r = 0; r < at->nfield_rules && b > a; r++) {
+		uint32_t rule = at->field_rules[r];
+		if (!f->context[rule])
+			continue;
+		struct match fm = { .rule = rule, .start = a, .end = b };
+		fm.verdict = at->rs->rules[rule].validator->check(v + a, b - a);
+		if (doff < 0)
+			push_cand(at, &fm, k, sp->start + a, sp->start + b, sp->start + a, sp->start, false);
+		else
+			push_cand(at, &fm, k, sp->start + at->map[a], sp->start + at->map[b], (uint32_t)doff + a,
+				  (uint32_t)doff, true);
+	}
+	(void)ck;
+}
+
 /* The matches of the whole chunk, placed in their spans. Matches inside
  * escaped JSON strings are dropped here: those strings are scanned in
  * their decoded form instead. */
@@ -373,29 +409,15 @@ static int collect(struct attributor *at, struct chunk *ck)
 		const struct span *sp = &at->spans.v[s];
 		if (m[i].start < sp->start || m[i].end > sp->end || (sp->flags & SPAN_ESCAPED))
 			continue;
-		push_cand(at, &m[i], (uint32_t)s, m[i].start, m[i].end, m[i].start, false);
+		push_cand(at, &m[i], (uint32_t)s, m[i].start, m[i].end, m[i].start, sp->start, false);
 	}
 	at->runs[0] = 0;
 	at->runs[1] = at->ncands;
 	/* Rules judged on whole values, in the fields whose names call for them. */
 	for (size_t k = 0; at->nfield_rules && k < at->spans.n; k++) {
 		const struct span *sp = &at->spans.v[k];
-		if (sp->flags & (SPAN_KEY | SPAN_ESCAPED))
-			continue;
-		const struct field *f = fieldtab_get(at->cfg.fields, sp->field);
-		uint32_t a = sp->start, b = sp->end;
-		while (a < b && (ck->data.data[a] == ' ' || ck->data.data[a] == '\t'))
-			a++;
-		while (b > a && (ck->data.data[b - 1] == ' ' || ck->data.data[b - 1] == '\t'))
-			b--;
-		for (size_t r = 0; r < at->nfield_rules && b > a; r++) {
-			uint32_t rule = at->field_rules[r];
-			if (!f->context[rule])
-				continue;
-			struct match fm = { .rule = rule, .start = a, .end = b };
-			fm.verdict = at->rs->rules[rule].validator->check(ck->data.data + a, b - a);
-			push_cand(at, &fm, (uint32_t)k, a, b, a, false);
-		}
+		if (!(sp->flags & (SPAN_KEY | SPAN_ESCAPED)))
+			field_rules_on(at, ck, (uint32_t)k, ck->data.data + sp->start, sp->end - sp->start, -1);
 	}
 	at->runs[2] = at->ncands;
 	at->decoded.len = 0;
@@ -409,11 +431,12 @@ static int collect(struct attributor *at, struct chunk *ck)
 		attribute_json_unescape(ck->data.data + sp->start, len, dst, at->map, &dlen);
 		uint32_t doff = (uint32_t)at->decoded.len;
 		at->decoded.len += dlen;
+		field_rules_on(at, ck, (uint32_t)k, dst, (uint32_t)dlen, doff);
 		if (scanner_scan(at->sc, dst, dlen, &m, &n))
 			return PIISCAN_ERR_SCAN;
 		for (size_t i = 0; i < n; i++)
 			push_cand(at, &m[i], (uint32_t)k, sp->start + at->map[m[i].start],
-				  sp->start + at->map[m[i].end], doff + m[i].start, true);
+				  sp->start + at->map[m[i].end], doff + m[i].start, doff, true);
 	}
 	at->runs[3] = at->ncands;
 	return 0;
@@ -464,9 +487,12 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 		const struct rule *r = &rs->rules[c->rule];
 		c->context = fieldtab_get(at->cfg.fields, sp->field)->context[c->rule];
 		if (!c->context && r->hotwords.n) {
-			uint32_t lo = c->start > sp->start + ATTRIBUTE_HOTWORD_WINDOW
-				? c->start - ATTRIBUTE_HOTWORD_WINDOW : sp->start;
-			c->context = has_hotword(r, ck->data.data + lo, c->start - lo);
+			/* In the value's own buffer: a hotword written with \u
+			 * escapes counts once decoded. */
+			const char *buf = c->decoded ? at->decoded.data : ck->data.data;
+			uint32_t lo = c->voff > c->vbase + ATTRIBUTE_HOTWORD_WINDOW
+				? c->voff - ATTRIBUTE_HOTWORD_WINDOW : c->vbase;
+			c->context = has_hotword(r, buf + lo, c->voff - lo);
 		}
 		c->conf = confidence_of(r, c);
 	}

@@ -646,7 +646,8 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 	for (size_t k = 0; k < ntouched; k++)
 		seen[touched[k]] = 0;
 	ntouched = 0;
-	qsort(buf, nbuf, sizeof *buf, cmp_int);
+	if (nbuf > 1)
+		qsort(buf, nbuf, sizeof *buf, cmp_int);
 	xgrow((void **)&states, &states_cap, 2, sizeof *states);
 	states[nstates] = (struct sset){ xmalloc((nbuf ? nbuf : 1) * sizeof(int)), nbuf, hash_ints(buf, nbuf) };
 	memcpy(states[nstates].v, buf, nbuf * sizeof(int));

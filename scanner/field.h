@@ -42,10 +42,12 @@ uint32_t fieldtab_count(const struct fieldtab *ft);
 /* How many names of source went to the overflow field. */
 uint64_t fieldtab_overflow(const struct fieldtab *ft, uint32_t source);
 
-/* Whether a field name holds word: the name is split at non-alphanumeric
- * ASCII bytes and at lower-to-upper case changes, and ASCII words compare
- * case-insensitively as whole words ("nickname" does not hold "name");
- * a word with non-ASCII bytes (手机) matches as a substring. */
+/* Whether a field name holds word: both are split into words at
+ * non-alphanumeric ASCII bytes and at lower-to-upper case changes, and the
+ * word's words, joined, must equal a run of consecutive words of the name,
+ * joined, case-insensitively ("id_card" and "idcard" both match "idCard"
+ * and "user_id_card"; "nickname" does not hold "name"). A word with
+ * non-ASCII bytes (手机) matches as a substring. */
 bool field_name_has_word(const char *name, size_t len, const char *word);
 
 /* A per-worker cache in front of fieldtab_intern, so the hot path does not

@@ -109,6 +109,7 @@ static void lower_ascii(char *s)
 static int load_strlist(struct loader *ld, yaml_node_t *n, struct strlist *out,
 			bool lower, const char *rule_id, const char *key)
 {
+	strlist_free(out); /* a repeated key: the error comes after the loop */
 	if (n->type == YAML_SCALAR_NODE) {
 		out->v = xmalloc(sizeof *out->v);
 		out->v[0] = xstrdup(scalar(n));
@@ -157,6 +158,21 @@ static bool valid_id(const char *s)
 	return true;
 }
 
+/* A key that appears twice in one mapping is an error, not a silent
+ * override (YAML leaves it to the application). */
+static const char *duplicate_key(struct loader *ld, yaml_node_t *map)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const char *k = scalar(yaml_document_get_node(&ld->doc, p->key));
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; k && q < p; q++) {
+			const char *k2 = scalar(yaml_document_get_node(&ld->doc, q->key));
+			if (k2 && !strcmp(k, k2))
+				return k;
+		}
+	}
+	return NULL;
+}
+
 static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 {
 	const char *id = NULL;
@@ -175,6 +191,7 @@ static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 	}
 	if (!id)
 		return fail(ld, map, NULL, "missing 'id'");
+	const char *dup;
 	if (!valid_id(id))
 		return fail(ld, map, id, "id must match [a-z0-9_]+");
 	r->id = xstrdup(id);
@@ -190,6 +207,7 @@ static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 		} else if (!strcmp(k, "name")) {
 			if (!v)
 				return fail(ld, vn, id, "'name' must be a string");
+			free(r->name);
 			r->name = xstrdup(v);
 		} else if (!strcmp(k, "category")) {
 			size_t c;
@@ -223,6 +241,7 @@ static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 		} else if (!strcmp(k, "pattern")) {
 			if (!v || !*v)
 				return fail(ld, vn, id, "'pattern' must be a non-empty string");
+			free(r->pattern);
 			r->pattern = xstrdup(v);
 		} else if (!strcmp(k, "validator")) {
 			if (!v || !(r->validator = validator_find(v)))
@@ -230,6 +249,7 @@ static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 		} else if (!strcmp(k, "context")) {
 			if (vn->type != YAML_MAPPING_NODE)
 				return fail(ld, vn, id, "'context' must be a mapping");
+
 			for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
 				const char *ck = scalar(yaml_document_get_node(&ld->doc, q->key));
 				yaml_node_t *cv = yaml_document_get_node(&ld->doc, q->value);
@@ -254,6 +274,14 @@ static int load_rule(struct loader *ld, yaml_node_t *map, struct rule *r)
 		} else {
 			return fail(ld, kn, id, "unknown key '%s'", k);
 		}
+	}
+	if ((dup = duplicate_key(ld, map)))
+		return fail(ld, map, id, "key '%s' appears twice", dup);
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const char *k = scalar(yaml_document_get_node(&ld->doc, p->key));
+		yaml_node_t *vn = yaml_document_get_node(&ld->doc, p->value);
+		if (k && !strcmp(k, "context") && (dup = duplicate_key(ld, vn)))
+			return fail(ld, vn, id, "key 'context.%s' appears twice", dup);
 	}
 	if (!r->name)
 		return fail(ld, map, id, "missing 'name'");
@@ -371,7 +399,8 @@ int ruleset_load(const char *dir, struct ruleset **out, char *errbuf, size_t err
 		names[nnames++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nnames, sizeof *names, cmp_str);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof *names, cmp_str);
 
 	struct ruleset *rs = xcalloc(1, sizeof *rs);
 	size_t cap = 0;

@@ -444,7 +444,8 @@ int scanner_scan(struct scanner *sc, const char *p, size_t len,
 	/* One rule's overlapping matches are one written value (a "+86 138…"
 	 * and its "138…", the several ends of an email): keep the union of the
 	 * members that pass, or one failure if none does. */
-	qsort(sc->v, sc->n, sizeof *sc->v, cmp_rule_start);
+	if (sc->n > 1)
+		qsort(sc->v, sc->n, sizeof *sc->v, cmp_rule_start);
 	size_t kept = 0, i = 0;
 	while (i < sc->n) {
 		struct match group = sc->v[i];
@@ -477,7 +478,8 @@ int scanner_scan(struct scanner *sc, const char *p, size_t len,
 		i = j;
 	}
 	sc->n = kept;
-	qsort(sc->v, sc->n, sizeof *sc->v, cmp_start);
+	if (sc->n > 1)
+		qsort(sc->v, sc->n, sizeof *sc->v, cmp_start);
 	*out = sc->v;
 	*n = sc->n;
 	return 0;

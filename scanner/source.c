@@ -123,7 +123,8 @@ static void walk(struct source_list *list, size_t *cap, const char *dir, int dep
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_name);
 	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX];
 		struct stat st, lst;

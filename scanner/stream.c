@@ -130,7 +130,10 @@ static int read_lz4(struct stream *st, char *dst, size_t cap, size_t *n, char *e
 			}
 			break;
 		}
-		size_t in = st->raw_len - st->raw_pos, outsz = cap - o;
+		/* Small steps: on an error LZ4F reports nothing of what it
+		 * decoded in that call, so each call covers at most one or two
+		 * blocks and the blocks before the damage are kept. */
+		size_t in = MIN(st->raw_len - st->raw_pos, (size_t)16384), outsz = cap - o;
 		size_t hint = LZ4F_decompress(st->lz4, dst + o, &outsz, st->raw + st->raw_pos, &in, NULL);
 		if (LZ4F_isError(hint)) {
 			snprintf(errbuf, errbuf_len, "corrupt LZ4 data near stored byte %llu: %s",
@@ -212,7 +215,7 @@ static int read_zstd(struct stream *st, char *dst, size_t cap, size_t *n, char *
 			}
 			break;
 		}
-		ZSTD_inBuffer in = { st->raw, st->raw_len, st->raw_pos };
+		ZSTD_inBuffer in = { st->raw, MIN(st->raw_len, st->raw_pos + 16384), st->raw_pos };
 		ZSTD_outBuffer out = { dst, cap, o };
 		size_t hint = ZSTD_decompressStream(st->zstd, &out, &in);
 		if (ZSTD_isError(hint)) {
