@@ -54,10 +54,10 @@ for f in export.csv export.jsonl export.log export.csv.lz4 export2.jsonl.lz4; do
 	inputs+=("$T/gen/$f")
 done
 
-scan() { # scan OUTDIR THREADS: run the scanner, record its exit code
-	local out=$1 threads=$2 rc=0
+scan() { # scan OUTDIR THREADS [ENGINE]: run the scanner, record its exit code
+	local out=$1 threads=$2 engine=${3:-fast} rc=0
 	mkdir -p "$out"
-	"$BIN" scan --threads "$threads" --fingerprint-key "$T/key" \
+	"$BIN" scan --threads "$threads" --engine "$engine" --fingerprint-key "$T/key" \
 		-o "$out/manifest.json" --findings "$out/findings.jsonl" \
 		"${inputs[@]}" >"$out/stdout" 2>"$out/stderr" || rc=$?
 	echo "$rc" >"$out/rc"
@@ -100,6 +100,19 @@ else
 	echo "test_accuracy: FAIL: findings differ between --threads 1 and --threads 2" \
 		"($(wc -l <"$T/run1/findings.jsonl") vs $(wc -l <"$T/run2/findings.jsonl") lines;" \
 		"first difference: $(cmp "$T/run1/findings.jsonl" "$T/run2/findings.jsonl" | head -n 1))" >&2
+	failed=1
+fi
+
+# 5. the fast path must find exactly what the plain reference scan finds
+#    (Hyperscan over every byte; issue 3: "findings stay exactly the same")
+t0=$(now)
+scan "$T/run3" 2 reference
+if cmp -s "$T/run3/findings.jsonl" "$T/run2/findings.jsonl"; then
+	echo "test_accuracy: engines: --engine fast and --engine reference findings byte-identical ($(since "$t0")s)"
+else
+	echo "test_accuracy: FAIL: findings differ between --engine fast and --engine reference" \
+		"($(wc -l <"$T/run2/findings.jsonl") vs $(wc -l <"$T/run3/findings.jsonl") lines;" \
+		"first difference: $(cmp "$T/run2/findings.jsonl" "$T/run3/findings.jsonl" | head -n 1))" >&2
 	failed=1
 fi
 [ "$failed" = 0 ] || exit 1
