@@ -39,6 +39,9 @@ struct sql_state {
 	struct sql_table *tables; /* column names from CREATE TABLE */
 	size_t ntables, tables_cap;
 	bool skipping;            /* inside a long row-less statement */
+	int tdepth;               /* tuple_end's state between calls */
+	bool tin;
+	char tq;
 	bool skip_in_str;
 	char skip_q;
 };
@@ -448,42 +451,22 @@ static size_t read_copy_head(struct frame_cursor *cur, const char *p, size_t len
 	return end;
 }
 
-/* A tuple "( ... )" starting at p[0]: its length, resuming at
- * cur->scanned with the string state in cur->in_quotes/cur->delim; 0 when
- * it does not end in p[0..len). */
+/* A tuple "( ... )" starting at p[0]: its length, or 0 when it does not
+ * end in p[0..len). Resumes at cur->scanned (which the reader moves when it
+ * drops the front of a giant tuple) with the parenthesis depth and string
+ * state kept in the framer's state. */
 static size_t tuple_end(struct frame_cursor *cur, const char *p, size_t len)
 {
 	struct sql_state *st = cur->state;
-	size_t i = cur->scanned ? cur->scanned : 1;
-	int depth = 0;
-	bool in = cur->in_quotes;
-	char q = cur->delim;
-	/* Parenthesis depth inside a tuple (function calls) is recomputed
-	 * from the start when resuming inside one: rare and short. */
-	if (cur->scanned && !in) {
-		size_t k = 1;
-		bool kin = false;
-		char kq = 0;
-		while (k < i) {
-			char c = p[k];
-			if (kin) {
-				if (c == '\\' && !st->pg) {
-					k += 2;
-					continue;
-				}
-				if (c == kq)
-					kin = false;
-			} else if (c == '\'' || c == '"') {
-				kin = true;
-				kq = c;
-			} else if (c == '(') {
-				depth++;
-			} else if (c == ')') {
-				depth--;
-			}
-			k++;
-		}
+	size_t i = cur->scanned;
+	if (!i) {
+		i = 1;
+		st->tdepth = 0;
+		st->tin = false;
 	}
+	int depth = st->tdepth;
+	bool in = st->tin;
+	char q = st->tq;
 	while (i < len) {
 		char c = p[i];
 		if (in) {
@@ -522,7 +505,9 @@ static size_t tuple_end(struct frame_cursor *cur, const char *p, size_t len)
 	}
 	cur->scanned = i;
 	cur->in_quotes = in;
-	cur->delim = q;
+	st->tdepth = depth;
+	st->tin = in;
+	st->tq = q;
 	return 0;
 }
 

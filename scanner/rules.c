@@ -111,6 +111,8 @@ static int load_strlist(struct loader *ld, yaml_node_t *n, struct strlist *out,
 {
 	strlist_free(out); /* a repeated key: the error comes after the loop */
 	if (n->type == YAML_SCALAR_NODE) {
+		if (lower && !*scalar(n))
+			return fail(ld, n, rule_id, "'%s' holds an empty word", key);
 		out->v = xmalloc(sizeof *out->v);
 		out->v[0] = xstrdup(scalar(n));
 		out->n = 1;
@@ -127,6 +129,8 @@ static int load_strlist(struct loader *ld, yaml_node_t *n, struct strlist *out,
 		const char *s = scalar(item);
 		if (!s)
 			return fail(ld, item, rule_id, "'%s' must hold strings only", key);
+		if (!*s && lower)
+			return fail(ld, item, rule_id, "'%s' holds an empty word", key);
 		out->v[out->n] = xstrdup(s);
 		if (lower)
 			lower_ascii(out->v[out->n]);

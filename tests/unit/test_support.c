@@ -1,0 +1,746 @@
+/* Unit tests for the support code and the small value modules: the JSON
+ * writer, buf, the finding line and masked preview, field name words and
+ * the field table, the queue, atomic output files, tally shards,
+ * confidence names and error strings. */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "field.h"
+#include "finding.h"
+#include "harness.h"
+#include "jsonw.h"
+#include "outfile.h"
+#include "queue.h"
+#include "rules.h"
+#include "tally.h"
+#include "util.h"
+
+#include "../fuzz/jsoncheck.h"
+
+static void test_json_checker(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+	} rows[] = {
+		{ "{}", 1 }, { "[1,-2.5e3,\"x\",true,false,null,{\"a\":[]}]", 1 }, { "\"\\u00e9\"", 1 },
+		{ "{", 0 }, { "[1,]", 0 }, { "\"\x01\"", 0 }, { "\"\xff\"", 0 }, { "01", 0 }, { "{\"a\"}", 0 },
+		{ "1 2", 0 }, { "\"\\x\"", 0 },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+		CHECK_MSG(json_valid(rows[i].s, strlen(rows[i].s)) == rows[i].ok, "checker row %zu", i);
+}
+
+/* ---- buf ---- */
+
+static const char *bstr(struct buf *b)
+{
+	buf_putc(b, '\0');
+	b->len--;
+	return b->data;
+}
+
+static void test_buf(void)
+{
+	struct buf b;
+	buf_init(&b);
+	CHECK(b.data == NULL && b.len == 0);
+	buf_put_u64(&b, 0);
+	CHECK_STR(bstr(&b), "0");
+	buf_reset(&b);
+	buf_put_u64(&b, UINT64_MAX);
+	CHECK_STR(bstr(&b), "18446744073709551615");
+	buf_reset(&b);
+	static const uint64_t vals[] = { 1, 9, 10, 99, 100, 4294967295u, 4294967296u, 10000000000000000000u };
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		char want[32];
+		buf_reset(&b);
+		buf_put_u64(&b, vals[i]);
+		snprintf(want, sizeof want, "%llu", (unsigned long long)vals[i]);
+		CHECK_STR(bstr(&b), want);
+	}
+	buf_reset(&b);
+	for (int i = 0; i < 1000; i++)
+		buf_append(&b, "abcdefghij", 10);
+	CHECK_INT(b.len, 10000);
+	CHECK(b.cap >= 10000);
+	buf_consume(&b, 9995);
+	CHECK_INT(b.len, 5);
+	CHECK(!memcmp(b.data, "fghij", 5));
+	buf_consume(&b, 100);
+	CHECK_INT(b.len, 0);
+	buf_append(&b, NULL, 0);
+	CHECK_INT(b.len, 0);
+	char *r = buf_reserve(&b, 1 << 20);
+	CHECK(r == b.data && b.cap >= (1u << 20) && b.len == 0);
+	buf_release(&b);
+	CHECK(b.data == NULL && b.cap == 0);
+}
+
+/* ---- jsonw ---- */
+
+static void test_jsonw_compact(void)
+{
+	struct buf b;
+	struct jsonw w;
+	buf_init(&b);
+	jsonw_init(&w, &b, false);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "a");
+	jsonw_u64(&w, 1);
+	jsonw_key(&w, "b");
+	jsonw_array_begin(&w);
+	jsonw_i64(&w, -5);
+	jsonw_i64(&w, INT64_MIN);
+	jsonw_bool(&w, true);
+	jsonw_bool(&w, false);
+	jsonw_null(&w);
+	jsonw_object_begin(&w);
+	jsonw_object_end(&w);
+	jsonw_array_begin(&w);
+	jsonw_array_end(&w);
+	jsonw_double(&w, 0.5);
+	jsonw_array_end(&w);
+	jsonw_key(&w, "c");
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "d");
+	jsonw_string(&w, "x");
+	jsonw_object_end(&w);
+	jsonw_key(&w, "e\"k");
+	jsonw_string_n(&w, "ab\0c", 4);
+	jsonw_object_end(&w);
+	CHECK_STR(bstr(&b), "{\"a\":1,\"b\":[-5,-9223372036854775808,true,false,null,{},[],0.5],"
+			    "\"c\":{\"d\":\"x\"},\"e\\\"k\":\"ab\\u0000c\"}");
+	CHECK(json_valid(b.data, b.len));
+	CHECK_INT(w.depth, 0);
+
+	/* Several top-level values are comma-separated, as an array body. */
+	buf_reset(&b);
+	jsonw_init(&w, &b, false);
+	jsonw_u64(&w, 1);
+	jsonw_u64(&w, 2);
+	CHECK_STR(bstr(&b), "1,2");
+	buf_release(&b);
+}
+
+static void test_jsonw_pretty(void)
+{
+	struct buf b;
+	struct jsonw w;
+	buf_init(&b);
+	jsonw_init(&w, &b, true);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "a");
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "b");
+	jsonw_u64(&w, 1);
+	jsonw_object_end(&w);
+	jsonw_key(&w, "c");
+	jsonw_array_begin(&w);
+	jsonw_u64(&w, 1);
+	jsonw_string(&w, "two");
+	jsonw_array_end(&w);
+	jsonw_key(&w, "e");
+	jsonw_object_begin(&w);
+	jsonw_object_end(&w);
+	jsonw_key(&w, "f");
+	jsonw_array_begin(&w);
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	CHECK_STR(bstr(&b), "{\n"
+			    "  \"a\": {\n"
+			    "    \"b\": 1\n"
+			    "  },\n"
+			    "  \"c\": [\n"
+			    "    1,\n"
+			    "    \"two\"\n"
+			    "  ],\n"
+			    "  \"e\": {},\n"
+			    "  \"f\": []\n"
+			    "}");
+	CHECK(json_valid(b.data, b.len));
+	buf_release(&b);
+}
+
+static void test_jsonw_quote(void)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} rows[] = {
+		{ "", 0, "\"\"" },
+		{ "plain", 5, "\"plain\"" },
+		{ "q\"b\\s/", 6, "\"q\\\"b\\\\s/\"" },
+		{ "\n\t\r\b\f\x01\x1f\x7f", 8, "\"\\n\\t\\r\\u0008\\u000c\\u0001\\u001f\x7f\"" },
+		{ "a\0b", 3, "\"a\\u0000b\"" },
+		{ "手机é😀", 12, "\"手机é😀\"" },
+		{ "\xff", 1, "\"\xEF\xBF\xBD\"" },                          /* invalid byte */
+		{ "a\x80z", 3, "\"a\xEF\xBF\xBDz\"" },                      /* stray continuation */
+		{ "\xC0\xAF", 2, "\"\xEF\xBF\xBD\xEF\xBF\xBD\"" },          /* overlong "/" */
+		{ "\xE0\x80\xAF", 3, "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"" },
+		{ "\xED\xA0\x80", 3, "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"" }, /* UTF-16 surrogate */
+		{ "\xF4\x90\x80\x80", 4, "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"" }, /* > U+10FFFF */
+		{ "\xE6\x89", 2, "\"\xEF\xBF\xBD\xEF\xBF\xBD\"" },          /* truncated at the end */
+		{ "\xE6\x89x", 3, "\"\xEF\xBF\xBD\xEF\xBF\xBDx\"" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		struct buf b;
+		buf_init(&b);
+		jsonw_quote(&b, rows[i].in, rows[i].len);
+		CHECK_MSG(!strcmp(bstr(&b), rows[i].want), "quote row %zu: %s", i, b.data);
+		CHECK_MSG(json_valid(b.data, b.len), "quote row %zu: not JSON", i);
+		buf_release(&b);
+	}
+	/* Every single byte and every byte pair comes out as valid JSON. */
+	int bad = 0;
+	for (int x = 0; x < 256; x++) {
+		for (int y = 0; y < 256; y++) {
+			char in[2] = { (char)x, (char)y };
+			struct buf b;
+			buf_init(&b);
+			jsonw_quote(&b, in, 2);
+			bad += !json_valid(b.data, b.len);
+			buf_release(&b);
+		}
+	}
+	CHECK_INT(bad, 0);
+}
+
+/* ---- finding ---- */
+
+static void test_finding_format(void)
+{
+	struct buf b;
+	buf_init(&b);
+	struct finding f = {
+		.source_json = "\"in/a.csv\"", .record = 12, .field_json = "\"phone\"", .rule_id = "cn_mobile",
+		.offset = 345, .length = 11, .confidence = CONFIDENCE_VERY_LIKELY, .masked = "138****5678",
+		.fingerprint = "0123456789abcdef0123456789abcdef",
+	};
+	finding_format(&b, &f);
+	CHECK_STR(bstr(&b), "{\"source\":\"in/a.csv\",\"record\":12,\"field\":\"phone\",\"rule\":\"cn_mobile\","
+			    "\"offset\":345,\"length\":11,\"confidence\":\"very_likely\",\"masked\":\"138****5678\","
+			    "\"fingerprint\":\"0123456789abcdef0123456789abcdef\"}\n");
+	CHECK(json_valid(b.data, b.len));
+
+	/* Appends; a null field; a masked preview that needs escaping. */
+	f.field_json = "null";
+	f.record = UINT64_MAX;
+	f.offset = 0;
+	f.confidence = CONFIDENCE_POSSIBLE;
+	f.masked = "a\"\\\n\xff";
+	size_t first = b.len;
+	finding_format(&b, &f);
+	CHECK_STR(bstr(&b) + first,
+		  "{\"source\":\"in/a.csv\",\"record\":18446744073709551615,\"field\":null,\"rule\":\"cn_mobile\","
+		  "\"offset\":0,\"length\":11,\"confidence\":\"possible\",\"masked\":\"a\\\"\\\\\\n\xEF\xBF\xBD\","
+		  "\"fingerprint\":\"0123456789abcdef0123456789abcdef\"}\n");
+	CHECK(json_valid(b.data + first, b.len - first));
+	buf_release(&b);
+}
+
+static void test_finding_mask(void)
+{
+	static const struct {
+		const char *in;
+		bool email;
+		const char *want;
+	} rows[] = {
+		{ "13812345678", false, "138****5678" },
+		{ "11010519491231002X", false, "110***********002X" },
+		{ "4111111111111111", false, "411*********1111" },
+		{ "1234567890", false, "12******90" },
+		{ "12345678", false, "12****78" },
+		{ "12345", false, "1***5" },
+		{ "1234", false, "1**4" },
+		{ "123", false, "***" },
+		{ "1", false, "*" },
+		{ "", false, "" },
+		{ "john@example.com", true, "j***@example.com" },
+		{ "zhang.san@example.com.cn", true, "z***@example.com.cn" },
+		{ "ab@x.cn", true, "a*@x.cn" },
+		{ "john@example.com", false, "joh*********.com" },    /* not an e-mail rule: plain */
+		{ "no-at-sign", true, "no******gn" },
+		{ "京A12345", false, "京*****5" },
+		{ "粤BD12345", false, "粤B****45" },
+		{ "京A·12345", false, "京A****45" },
+		{ "手机号码", false, "手**码" },
+		{ "\x80\x81\x82\x83", false, "\x80**\x83" },          /* stray bytes are characters */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		char dst[160];
+		size_t n = finding_mask(rows[i].in, strlen(rows[i].in), rows[i].email, dst, sizeof dst);
+		CHECK_MSG(!strcmp(dst, rows[i].want), "mask row %zu: \"%s\" != \"%s\"", i, dst, rows[i].want);
+		CHECK_MSG(n == strlen(dst), "mask row %zu: length %zu", i, n);
+	}
+
+	/* Short values: at least half of the characters hidden. */
+	for (size_t len = 1; len <= 10; len++) {
+		char in[16], dst[32];
+		memset(in, '7', len);
+		finding_mask(in, len, false, dst, sizeof dst);
+		size_t stars = 0;
+		for (char *p = dst; *p; p++)
+			stars += *p == '*';
+		CHECK_MSG(stars * 2 >= len, "mask of %zu chars: \"%s\"", len, dst);
+		CHECK_INT(strlen(dst), len);
+	}
+
+	/* UTF-8 stays whole: a mask of valid UTF-8 is valid UTF-8, in any cap. */
+	static const char plate[] = "沪A·D12345";
+	for (size_t cap = 1; cap <= 20; cap++) {
+		char dst[20];
+		size_t n = finding_mask(plate, sizeof plate - 1, false, dst, cap);
+		struct buf b;
+		buf_init(&b);
+		jsonw_quote(&b, dst, n);
+		CHECK_MSG(n < cap && dst[n] == '\0', "cap %zu: %zu", cap, n);
+		CHECK_MSG(!memchr(b.data, 0xEF, b.len), "cap %zu: \"%s\" cut a character", cap, dst);
+		buf_release(&b);
+	}
+	char dst[4] = "xyz";
+	CHECK_INT(finding_mask("13812345678", 11, false, dst, 0), 0);
+	CHECK_STR(dst, "xyz");
+
+	/* Long values are cut, never overflow. */
+	char big[3000], out[160];
+	memset(big, 'a', sizeof big);
+	size_t n = finding_mask(big, sizeof big, false, out, sizeof out);
+	CHECK(n < sizeof out);
+	CHECK(!strncmp(out, "aaa***", 6));
+	memset(big, 'b', sizeof big);
+	big[10] = '@';
+	n = finding_mask(big, sizeof big, true, out, sizeof out);
+	CHECK(n < sizeof out && !strncmp(out, "b***@bbb", 8));
+}
+
+static void test_confidence(void)
+{
+	CHECK_STR(confidence_name(CONFIDENCE_NONE), "none");
+	CHECK_STR(confidence_name(CONFIDENCE_POSSIBLE), "possible");
+	CHECK_STR(confidence_name(CONFIDENCE_LIKELY), "likely");
+	CHECK_STR(confidence_name(CONFIDENCE_VERY_LIKELY), "very_likely");
+	CHECK_STR(confidence_name((enum confidence)4), "none");
+	CHECK_INT(confidence_parse("possible"), CONFIDENCE_POSSIBLE);
+	CHECK_INT(confidence_parse("likely"), CONFIDENCE_LIKELY);
+	CHECK_INT(confidence_parse("very_likely"), CONFIDENCE_VERY_LIKELY);
+	CHECK_INT(confidence_parse("none"), CONFIDENCE_NONE);
+	CHECK_INT(confidence_parse(""), CONFIDENCE_NONE);
+	CHECK_INT(confidence_parse("Likely"), CONFIDENCE_NONE);
+	CHECK_INT(confidence_parse("very"), CONFIDENCE_NONE);
+}
+
+/* ---- fields ---- */
+
+static void test_field_words(void)
+{
+	static const struct {
+		const char *name, *word;
+		bool want;
+	} rows[] = {
+		{ "id_card", "id_card", true },
+		{ "user_id_card", "id_card", true },
+		{ "idCard", "id_card", true },
+		{ "idcard", "id_card", true },
+		{ "IDCARD", "idcard", true },
+		{ "user-id-card-no", "idcard", true },
+		{ "id", "id_card", false },
+		{ "card_id", "id_card", false },
+		{ "idcards", "idcard", false },
+		{ "nickname", "name", false },
+		{ "nick_name", "name", true },
+		{ "userName", "name", true },
+		{ "NAME", "name", true },
+		{ "names", "name", false },
+		{ "buyer.mobile", "mobile", true },
+		{ "mobilePhone", "phone", true },
+		{ "mobile2", "mobile", false },
+		{ "telephone", "tel", false },
+		{ "用户手机号", "手机", true },
+		{ "手机", "手机", true },
+		{ "电话", "手机", false },
+		{ "手", "手机", false },
+		{ "", "name", false },
+		{ "name", "", false },
+		{ "___", "name", false },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+		CHECK_MSG(field_name_has_word(rows[i].name, strlen(rows[i].name), rows[i].word) == rows[i].want,
+			  "\"%s\" has \"%s\": want %d", rows[i].name, rows[i].word, rows[i].want);
+	/* Only len bytes of the name are looked at. */
+	CHECK(!field_name_has_word("phonex", 5, "phonex"));
+	CHECK(field_name_has_word("phone_x", 5, "phone"));
+	/* A name longer than FIELD_NAME_MAX is looked at up to it. */
+	char longname[FIELD_NAME_MAX + 40];
+	memset(longname, 'a', sizeof longname);
+	memcpy(longname + 10, "_phone_", 7);
+	memcpy(longname + FIELD_NAME_MAX + 10, "_mail_", 6);
+	CHECK(field_name_has_word(longname, sizeof longname, "phone"));
+	CHECK(!field_name_has_word(longname, sizeof longname, "mail"));
+}
+
+static void test_fieldtab(void)
+{
+	struct ruleset *rs;
+	char eb[256];
+	int rc = ruleset_load("rules", &rs, eb, sizeof eb);
+	CHECK_MSG(rc == 0, "ruleset_load: %s", eb);
+	if (rc)
+		return;
+	struct fieldtab *ft = fieldtab_new(rs);
+	uint32_t a = fieldtab_intern(ft, 0, "mobile", 6);
+	uint32_t b = fieldtab_intern(ft, 0, "mobile", 6);
+	uint32_t c = fieldtab_intern(ft, 1, "mobile", 6);
+	uint32_t u = fieldtab_intern(ft, 0, NULL, 0);
+	uint32_t e = fieldtab_intern(ft, 0, "", 0);
+	CHECK_INT(a, b);
+	CHECK(a != c && a != u && u != e);
+	CHECK_INT(fieldtab_count(ft), 4);
+	const struct field *f = fieldtab_get(ft, a);
+	CHECK_STR(f->name, "mobile");
+	CHECK_STR(f->json, "\"mobile\"");
+	CHECK_INT(f->source, 0);
+	CHECK_INT(f->id, a);
+	uint32_t mobile = (uint32_t)(ruleset_find(rs, "cn_mobile") - rs->rules);
+	uint32_t email = (uint32_t)(ruleset_find(rs, "email") - rs->rules);
+	CHECK_INT(f->context[mobile], 1);
+	CHECK_INT(f->context[email], 0);
+	CHECK(fieldtab_get(ft, u)->name == NULL);
+	CHECK_STR(fieldtab_get(ft, u)->json, "null");
+	uint32_t q = fieldtab_intern(ft, 0, "a\"b\n", 4);
+	CHECK_STR(fieldtab_get(ft, q)->json, "\"a\\\"b\\n\"");
+
+	/* The cache answers what the table answers. */
+	struct fieldcache *fc = fieldcache_new(ft);
+	CHECK_INT(fieldcache_intern(fc, 0, "mobile", 6), a);
+	CHECK_INT(fieldcache_intern(fc, 0, "mobile", 6), a);
+	CHECK_INT(fieldcache_intern(fc, 1, "mobile", 6), c);
+	CHECK_INT(fieldcache_intern(fc, 0, NULL, 0), u);
+	CHECK_INT(fieldcache_intern(fc, 0, "", 0), e);
+
+	/* Names longer than FIELD_NAME_MAX are cut to it. */
+	char longname[FIELD_NAME_MAX + 10];
+	memset(longname, 'n', sizeof longname);
+	uint32_t l1 = fieldtab_intern(ft, 2, longname, sizeof longname);
+	uint32_t l2 = fieldcache_intern(fc, 2, longname, FIELD_NAME_MAX);
+	CHECK_INT(l1, l2);
+	CHECK_INT(strlen(fieldtab_get(ft, l1)->name), FIELD_NAME_MAX);
+
+	/* Past FIELD_MAX_PER_SOURCE names, a source's new names share one
+	 * overflow field; other sources are not affected. */
+	char name[32];
+	uint32_t last = 0;
+	for (int i = 0; i < FIELD_MAX_PER_SOURCE + 5; i++) {
+		int n = snprintf(name, sizeof name, "f%d", i);
+		last = fieldcache_intern(fc, 3, name, (size_t)n);
+	}
+	CHECK_STR(fieldtab_get(ft, last)->name, FIELD_OVERFLOW_NAME);
+	CHECK_INT(fieldtab_overflow(ft, 3), 5);
+	CHECK_INT(fieldtab_overflow(ft, 0), 0);
+	CHECK_INT(fieldtab_overflow(ft, 999), 0);
+	CHECK_STR(fieldtab_get(ft, fieldtab_intern(ft, 3, "f0", 2))->name, "f0");
+	CHECK(fieldtab_intern(ft, 4, "new", 3) != last);
+
+	fieldcache_free(fc);
+	fieldcache_free(NULL);
+	fieldtab_free(ft);
+	fieldtab_free(NULL);
+	ruleset_free(rs);
+}
+
+/* ---- queue ---- */
+
+#define QUEUE_ITEMS 20000
+
+struct qarg {
+	struct queue *q;
+	uintptr_t sum, count;
+	int in_order;
+};
+
+static void *consumer(void *p)
+{
+	struct qarg *a = p;
+	void *item;
+	uintptr_t prev = 0;
+	a->in_order = 1;
+	while ((item = queue_pop(a->q))) {
+		uintptr_t v = (uintptr_t)item;
+		a->in_order &= v == prev + 1;
+		prev = v;
+		a->sum += v;
+		a->count++;
+	}
+	return NULL;
+}
+
+static void test_queue(void)
+{
+	struct queue q;
+	struct qarg a = { .q = &q };
+	pthread_t th;
+	queue_init(&q, 4);
+	CHECK_INT(pthread_create(&th, NULL, consumer, &a), 0);
+	for (uintptr_t i = 1; i <= QUEUE_ITEMS; i++)
+		queue_push(&q, (void *)i);
+	queue_close(&q);
+	pthread_join(th, NULL);
+	CHECK_INT(a.count, QUEUE_ITEMS);
+	CHECK_INT(a.sum, (uintptr_t)QUEUE_ITEMS * (QUEUE_ITEMS + 1) / 2);
+	CHECK(a.in_order);
+	CHECK(queue_pop(&q) == NULL);
+	queue_release(&q);
+
+	/* Close with items queued: they drain first, then NULL. */
+	queue_init(&q, 3);
+	queue_push(&q, (void *)1);
+	queue_push(&q, (void *)2);
+	queue_close(&q);
+	CHECK(queue_pop(&q) == (void *)1);
+	CHECK(queue_pop(&q) == (void *)2);
+	CHECK(queue_pop(&q) == NULL);
+	queue_release(&q);
+
+	/* Wrap around the ring. */
+	queue_init(&q, 2);
+	int ok = 1;
+	for (uintptr_t i = 1; i < 10; i++) {
+		queue_push(&q, (void *)i);
+		queue_push(&q, (void *)(i + 100));
+		ok &= queue_pop(&q) == (void *)i && queue_pop(&q) == (void *)(i + 100);
+	}
+	CHECK(ok);
+	queue_release(&q);
+}
+
+/* ---- outfile ---- */
+
+static size_t dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	size_t n = 0;
+	struct dirent *de;
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* The single entry of dir (a temporary file) into dst. */
+static int dir_only(const char *dir, char *dst, size_t cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++, snprintf(dst, cap, "%s/%s", dir, de->d_name);
+	closedir(d);
+	return n == 1 ? 0 : -1;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	char *p = malloc(1 << 16);
+	*len = fread(p, 1, 1 << 16, fp);
+	fclose(fp);
+	return p;
+}
+
+static void test_outfile(void)
+{
+	char dir[] = "/tmp/piiscan-test-XXXXXX", path[256], tmp[512], eb[256];
+	struct stat st;
+	struct outfile *of;
+	size_t len;
+	mode_t old = umask(022);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+
+	CHECK_INT(outfile_open(path, &of, eb, sizeof eb), 0);
+	CHECK_INT(outfile_write(of, "{\"a\":", 5), 0);
+	/* Not there until commit; the temporary file beside it is 0600. */
+	CHECK(stat(path, &st) != 0 && errno == ENOENT);
+	CHECK_INT(dir_only(dir, tmp, sizeof tmp), 0);
+	CHECK(stat(tmp, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK_INT(outfile_write(of, "1}", 2), 0);
+	CHECK_INT(outfile_commit(of, eb, sizeof eb), 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK_INT(dir_entries(dir), 1);
+	char *got = slurp(path, &len);
+	CHECK(got && len == 7 && !memcmp(got, "{\"a\":1}", 7));
+	free(got);
+
+	/* Abort leaves the old file as it was and no temporary file. */
+	CHECK_INT(outfile_open(path, &of, eb, sizeof eb), 0);
+	CHECK_INT(outfile_write(of, "partial", 7), 0);
+	outfile_abort(of);
+	outfile_abort(NULL);
+	CHECK_INT(dir_entries(dir), 1);
+	got = slurp(path, &len);
+	CHECK(got && len == 7 && !memcmp(got, "{\"a\":1}", 7));
+	free(got);
+
+	/* Abort of a new file leaves nothing. */
+	char path2[300];
+	snprintf(path2, sizeof path2, "%s/findings.jsonl", dir);
+	CHECK_INT(outfile_open(path2, &of, eb, sizeof eb), 0);
+	outfile_abort(of);
+	CHECK(stat(path2, &st) != 0);
+	CHECK_INT(dir_entries(dir), 1);
+
+	/* A large write through the buffer, replacing the file whole. */
+	size_t big = (3u << 20) + 17;
+	char *data = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (char)('a' + i % 26);
+	CHECK_INT(outfile_write_all(path, data, big, eb, sizeof eb), 0);
+	CHECK(stat(path, &st) == 0 && (size_t)st.st_size == big);
+	FILE *fp = fopen(path, "rb");
+	char *back = malloc(big);
+	CHECK(fp && fread(back, 1, big, fp) == big && !memcmp(back, data, big));
+	if (fp)
+		fclose(fp);
+	free(back);
+	free(data);
+	CHECK_INT(dir_entries(dir), 1);
+
+	/* A directory that does not exist: an error naming the path. */
+	char bad[300];
+	snprintf(bad, sizeof bad, "%s/no/such/out.json", dir);
+	eb[0] = '\0';
+	CHECK_INT(outfile_open(bad, &of, eb, sizeof eb), PIISCAN_ERR_OPEN);
+	CHECK(strstr(eb, bad) != NULL);
+
+	unlink(path);
+	rmdir(dir);
+	umask(old);
+}
+
+/* ---- tally ---- */
+
+static void test_tally(void)
+{
+	struct tally a, b, sum;
+	tally_init(&a, 3);
+	tally_init(&b, 3);
+	tally_init(&sum, 3);
+
+	tally_value(&a, 2, 1);
+	tally_value(&a, 2, 1);      /* the same record counts once */
+	tally_value(&a, 2, 2);
+	tally_finding(&a, 2, 1, 1, CONFIDENCE_LIKELY);
+	tally_finding(&a, 2, 1, 1, CONFIDENCE_LIKELY);
+	tally_finding(&a, 2, 1, 0, CONFIDENCE_POSSIBLE);
+	CHECK_INT(tally_get(&a, 2)->records_total, 2);
+	CHECK_INT(tally_get(&a, 2)->records_matched, 1);
+	CHECK_INT(tally_get(&a, 2)->by_rule[1 * 4 + CONFIDENCE_LIKELY], 2);
+
+	tally_value(&b, 2, 7);
+	tally_finding(&b, 2, 7, 1, CONFIDENCE_VERY_LIKELY);
+	tally_value(&b, 200, 9);    /* past the first capacity */
+	tally_finding(&b, 200, 9, 2, CONFIDENCE_LIKELY);
+
+	tally_merge(&sum, &a);
+	tally_merge(&sum, &b);
+	const struct tally_field *f = tally_get(&sum, 2);
+	CHECK_INT(f->records_total, 3);
+	CHECK_INT(f->records_matched, 2);
+	CHECK(f->by_rule != NULL);
+	if (f->by_rule) {
+		CHECK_INT(f->by_rule[1 * 4 + CONFIDENCE_LIKELY], 2);
+		CHECK_INT(f->by_rule[1 * 4 + CONFIDENCE_VERY_LIKELY], 1);
+		CHECK_INT(f->by_rule[0 * 4 + CONFIDENCE_POSSIBLE], 1);
+		CHECK_INT(f->by_rule[2 * 4 + CONFIDENCE_LIKELY], 0);
+	}
+	f = tally_get(&sum, 200);
+	CHECK_INT(f->records_total, 1);
+	CHECK(f->by_rule && f->by_rule[2 * 4 + CONFIDENCE_LIKELY] == 1);
+	/* Fields never counted read as zeroes, in or past the capacity. */
+	CHECK_INT(tally_get(&sum, 3)->records_total, 0);
+	CHECK(tally_get(&sum, 3)->by_rule == NULL);
+	CHECK_INT(tally_get(&sum, 100000)->records_total, 0);
+	/* Merging an empty shard changes nothing. */
+	struct tally empty;
+	tally_init(&empty, 3);
+	tally_merge(&sum, &empty);
+	CHECK_INT(tally_get(&sum, 2)->records_total, 3);
+	tally_release(&empty);
+
+	tally_release(&a);
+	tally_release(&b);
+	tally_release(&sum);
+	CHECK(sum.f == NULL && sum.cap == 0);
+}
+
+/* ---- errors ---- */
+
+static void test_errors(void)
+{
+	static const int codes[] = {
+#define CODE(c, msg) PIISCAN_##c,
+		PIISCAN_ERRORS(CODE)
+#undef CODE
+	};
+	static const char *const msgs[] = {
+#define MSG(c, msg) msg,
+		PIISCAN_ERRORS(MSG)
+#undef MSG
+	};
+	CHECK_STR(piiscan_strerror(0), "success");
+	for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+		CHECK(codes[i] < 0);
+		CHECK_STR(piiscan_strerror(codes[i]), msgs[i]);
+		for (size_t k = 0; k < i; k++)
+			CHECK(codes[k] != codes[i] && strcmp(msgs[k], msgs[i]));
+	}
+	CHECK_STR(piiscan_strerror(PIISCAN_ERR_TRUNCATED), "truncated input");
+	CHECK_STR(piiscan_strerror(1), "unknown error");
+	CHECK_STR(piiscan_strerror(-1), "unknown error");
+	CHECK_STR(piiscan_strerror(PIISCAN_ERR_BASE_), "unknown error");
+}
+
+/* ---- util ---- */
+
+static void test_util(void)
+{
+	char hex[9];
+	util_hex(hex, "\x00\x9f\xff\x10", 4);
+	CHECK_STR(hex, "009fff10");
+	int *v = NULL;
+	size_t cap = 0;
+	xgrow((void **)&v, &cap, 5, sizeof *v);
+	CHECK(cap >= 5 && v);
+	size_t old = cap;
+	xgrow((void **)&v, &cap, 3, sizeof *v);
+	CHECK_INT(cap, old);
+	xgrow((void **)&v, &cap, 1000, sizeof *v);
+	CHECK(cap >= 1000);
+	v[999] = 1;
+	free(v);
+	char *s = xstrndup("abcdef", 3);
+	CHECK_STR(s, "abc");
+	free(s);
+	double t0 = util_now(), t1 = util_now();
+	CHECK(t1 >= t0);
+}
+
+TEST_MAIN(test_json_checker, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
+	  test_finding_mask, test_confidence, test_field_words, test_fieldtab, test_queue, test_outfile, test_tally,
+	  test_errors, test_util)
