@@ -32,12 +32,21 @@ struct scanner {
 	uint32_t *seen_gen;
 	size_t seen_cap, seen_n;
 	uint32_t gen;
+	struct active *act;       /* per rule: ends of its DFA matches still open */
 	size_t n_dfa;             /* sc->v[0..n_dfa) came from the DFA, in start order */
 	struct group *groups;     /* merging, in start order */
 	size_t groups_cap;
 	int32_t *open;            /* per rule: its group still open, or -1 */
 	struct match *tmp;
 	size_t tmp_cap;
+};
+
+/* The ends of one rule's matches that reach past the current start: a
+ * later start can only repeat one of those. Overflow goes to the hash set. */
+#define ACTIVE_MAX 16
+struct active {
+	uint32_t ends[ACTIVE_MAX];
+	uint32_t n;
 };
 
 struct group {
@@ -197,6 +206,7 @@ void scanner_free(struct scanner *sc)
 	free(sc->seen);
 	free(sc->seen_gen);
 	free(sc->groups);
+	free(sc->act);
 	free(sc->open);
 	free(sc->tmp);
 	free(sc);
@@ -255,12 +265,41 @@ static bool first_time(struct scanner *sc, uint32_t rule, size_t end)
 	return seen_insert(sc, (uint64_t)rule << 32 | (uint32_t)end);
 }
 
+/* Whether (rule, end) is new: starts come in increasing order, so the first
+ * time is the leftmost start. Only matches that reach past the current
+ * start can repeat, and there are few of those per rule: a short list,
+ * with the hash set behind it for the rare overflow. */
+static bool first_time_active(struct scanner *sc, uint32_t rule, size_t end)
+{
+	struct active *a = &sc->act[rule];
+	uint32_t start = (uint32_t)sc->dfa_start, k = 0;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (a->ends[i] > start)
+			a->ends[k++] = a->ends[i];
+	a->n = k;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (a->ends[i] == end)
+			return false;
+	if (sc->seen_n && !first_time(sc, rule, end))
+		return false;
+	if (a->n == ACTIVE_MAX) {
+		/* Spill the nearest end to the hash set; it stays findable. */
+		uint32_t lo = 0;
+		for (uint32_t i = 1; i < a->n; i++)
+			if (a->ends[i] < a->ends[lo])
+				lo = i;
+		first_time(sc, rule, a->ends[lo]);
+		a->ends[lo] = a->ends[--a->n];
+	}
+	a->ends[a->n++] = (uint32_t)end;
+	return true;
+}
+
 static void on_dfa(void *arg, uint32_t id, size_t end)
 {
 	struct scanner *sc = arg;
-	if (end_ok((const unsigned char *)sc->p, sc->len, end) && first_time(sc, id, end)) {
+	if (end_ok((const unsigned char *)sc->p, sc->len, end) && first_time_active(sc, id, end))
 		push(sc, id, sc->dfa_start, end);
-	}
 }
 
 static void on_reverse(void *arg, uint32_t id, size_t start)
@@ -291,7 +330,8 @@ static int on_rest(unsigned int id, unsigned long long from, unsigned long long 
 	}
 	sc->have_start = false;
 	dfa_run_reverse(rev, sc->p, (size_t)to, on_reverse, sc);
-	if (sc->have_start && first_time(sc, id, (size_t)to))
+	/* Hyperscan reports each (rule, end) once: no duplicates to drop. */
+	if (sc->have_start)
 		push(sc, id, sc->best_start, (size_t)to);
 	return 0;
 }
@@ -306,6 +346,10 @@ static int scan_dfa(struct scanner *sc)
 	const unsigned char *s = (const unsigned char *)sc->p;
 	const uint8_t *first = dfa_first(sc->dfa);
 	seen_reset(sc);
+	if (!sc->act)
+		sc->act = xcalloc(sc->rs->n ? sc->rs->n : 1, sizeof *sc->act);
+	for (size_t r = 0; r < sc->rs->n; r++)
+		sc->act[r].n = 0;
 	for (size_t i = 0; i < sc->len; i++) {
 		if (!first[s[i]] || !start_ok(s, i))
 			continue;
@@ -337,6 +381,26 @@ static int cmp_start(const void *a, const void *b)
 	if (x->end != y->end)
 		return x->end > y->end ? -1 : 1;
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* The groups come out in start order except where one start has several
+ * ends (the DFA reports the shorter first): an insertion sort moves those
+ * few places; anything further out of order is left to qsort. */
+static void sort_nearly_sorted(struct match *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct match x = v[i];
+		size_t j = i;
+		while (j > 0 && cmp_start(&v[j - 1], &x) > 0) {
+			if (i - j >= 64) {
+				qsort(v, n, sizeof *v, cmp_start);
+				return;
+			}
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
 }
 
 static void validate_all(struct scanner *sc)
@@ -411,7 +475,7 @@ static void group_in_start_order(struct scanner *sc)
 	}
 	sc->n = ng;
 	if (!sorted)
-		qsort(sc->v, sc->n, sizeof *sc->v, cmp_start);
+		sort_nearly_sorted(sc->v, sc->n);
 }
 
 int scanner_scan(struct scanner *sc, const char *p, size_t len,
