@@ -666,7 +666,7 @@ static void test_random_bytes(void)
 
 static void test_cn_text(void)
 {
-	static const struct { const char *name, *value; enum verdict want; } cases[] = {
+	static const struct { const char *name, *value; enum verdict want; } text_cases[] = {
 		{ "cn_name", "张三", VERDICT_PASS },
 		{ "cn_name", "欧阳修文", VERDICT_PASS },
 		{ "cn_name", "阿依古丽·买买提", VERDICT_PASS },
@@ -689,12 +689,12 @@ static void test_cn_text(void)
 		{ "qq_number", "0123456", VERDICT_FAIL },
 		{ "qq_number", "123456789012", VERDICT_FAIL },
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct validator *v = validator_find(cases[i].name);
-		CHECK_MSG(v != NULL, "validator '%s' missing", cases[i].name);
+	for (size_t i = 0; i < sizeof text_cases / sizeof text_cases[0]; i++) {
+		const struct validator *v = validator_find(text_cases[i].name);
+		CHECK_MSG(v != NULL, "validator '%s' missing", text_cases[i].name);
 		if (v)
-			CHECK_MSG(v->check(cases[i].value, strlen(cases[i].value)) == cases[i].want, "%s(\"%s\")",
-				  cases[i].name, cases[i].value);
+			CHECK_MSG(v->check(text_cases[i].value, strlen(text_cases[i].value)) == text_cases[i].want, "%s(\"%s\")",
+				  text_cases[i].name, text_cases[i].value);
 	}
 }
 
