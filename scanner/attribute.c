@@ -282,6 +282,16 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 	return a->rule < b->rule;
 }
 
+/* The input offset of chunk byte at, which lies in record i. */
+static uint64_t input_offset(const struct chunk *ck, size_t i, uint32_t at)
+{
+	if (ck->srcmap_used)
+		return ck->srcmap[at];
+	if (ck->rec_off)
+		return ck->rec_off[i] + (at - ck->recs[i]);
+	return ck->base_offset + at;
+}
+
 static uint64_t record_number(const struct chunk *ck, size_t i)
 {
 	return ck->rec_ids ? ck->rec_ids[i] : ck->first_record + i;
@@ -294,7 +304,7 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
 	uint64_t record = record_number(ck, sp->record);
 	uint64_t offset = ck->record_relative ? c->start - ck->recs[sp->record]
-		: ck->srcmap_used ? ck->srcmap[c->start] : ck->base_offset + c->start;
+		: input_offset(ck, sp->record, c->start);
 	uint32_t length = ck->srcmap_used && !ck->record_relative
 		? (uint32_t)(ck->srcmap[c->end] - ck->srcmap[c->start]) : c->end - c->start;
 	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
@@ -350,7 +360,7 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 			while (e > a && (ck->data.data[e - 1] == '\n' || ck->data.data[e - 1] == '\r'))
 				e--;
 			span_vec_push(&at->spans, a, e, src->unnamed_field, (uint32_t)i, 0);
-			source_error(src, ck->base_offset + a + err_at, record_number(ck, i), true,
+			source_error(src, input_offset(ck, i, (uint32_t)(a + err_at)), record_number(ck, i), true,
 				     src->format == FORMAT_JSONL ? "malformed JSON; the record is scanned as text"
 				     : src->format == FORMAT_SQL ? "malformed SQL row; the record is scanned as text"
 				     : "unbalanced quote; the record is scanned as text");

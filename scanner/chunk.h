@@ -21,6 +21,12 @@ struct chunk {
 	uint32_t *recs;          /* record i is [recs[i], recs[i+1]); recs[nrec] = data.len */
 	uint32_t *layouts;       /* record i's layout (frame_cursor.layout) */
 	size_t layouts_cap;
+	/* Input offset of each record's first byte: records are packed back
+	 * to back, but the input may have bytes between them that are not
+	 * records (SQL statements without rows). NULL: contiguous from
+	 * base_offset. */
+	uint64_t *rec_off;
+	size_t rec_off_cap;
 	/* Input transcoded from GBK/GB18030: srcmap[i] is the input offset of
 	 * data byte i (data.len + 1 entries), used instead of base_offset. */
 	uint64_t *srcmap;

@@ -144,12 +144,44 @@ static size_t skip_quoted(const char *p, size_t len, size_t i, bool backslash)
 	return (size_t)-1;
 }
 
+/* At p[i] == '$' in a PostgreSQL dump: if a dollar quote ($$ or $tag$)
+ * opens here, the position after the matching close, or (size_t)-1 when
+ * the close is not in p[0..len); i itself when this is no dollar quote
+ * ($1 and the like). */
+static size_t skip_dollar(const char *p, size_t len, size_t i)
+{
+	size_t j = i + 1;
+	if (j < len && p[j] >= '0' && p[j] <= '9')
+		return i;
+	while (j < len && is_ident(p[j]) && p[j] != '$')
+		j++;
+	if (j >= len)
+		return (size_t)-1;
+	if (p[j] != '$')
+		return i;
+	size_t tl = j + 1 - i;
+	for (size_t k = j + 1; k + tl <= len; k++)
+		if (p[k] == '$' && !memcmp(p + k, p + i, tl))
+			return k + tl;
+	return (size_t)-1;
+}
+
 /* The end of the statement that starts at i: just after its ';' outside
  * quotes, or (size_t)-1 if not in p[0..len). */
 static size_t statement_end(const struct sql_state *st, const char *p, size_t len, size_t i)
 {
 	while (i < len) {
 		char c = p[i];
+		if (c == '$' && st->pg) {
+			/* Function bodies: CREATE FUNCTION ... AS $$ ... $$; */
+			size_t j = skip_dollar(p, len, i);
+			if (j == (size_t)-1)
+				return j;
+			if (j != i) {
+				i = j;
+				continue;
+			}
+		}
 		if (c == '\'' || c == '"' || c == '`') {
 			i = skip_quoted(p, len, i, !st->pg);
 			if (i == (size_t)-1)
@@ -263,7 +295,7 @@ static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **c
 	 * mysqldump writes many INSERTs per table. */
 	for (uint32_t k = src->nlayouts; k-- > 0 && k + 8 >= src->nlayouts;) {
 		struct layout *l = src->layouts[k];
-		if (strcmp(l->table, table) || l->n != ncols)
+		if (strcmp(l->table, table) || l->n != ncols || l->pg != st->pg)
 			continue;
 		bool same = true;
 		for (size_t c = 0; c < ncols && same; c++) {
@@ -279,6 +311,7 @@ static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **c
 		return src->nlayouts - 1; /* pathological: share the last layout */
 	struct layout *l = xcalloc(1, sizeof *l);
 	l->table = xstrdup(table);
+	l->pg = st->pg;
 	l->n = (uint32_t)ncols;
 	l->fields = xcalloc(ncols ? ncols : 1, sizeof *l->fields);
 	for (size_t c = 0; c < ncols; c++) {
@@ -631,9 +664,13 @@ top:
 	if (i == (size_t)-1)
 		return len > SQL_STATEMENT_MAX ? skip_span(cur, len) : 0;
 	if (i > 0) {
-		/* MySQL's executable comments carry statements too. */
+		/* MySQL's executable comments carry statements too; pg_dump
+		 * says what it is in its header comment. */
 		if (memchr(p, '!', i))
 			detect_encoding(cur, p, i);
+		for (size_t k = 0; k + 24 <= i; k++)
+			if (p[k] == 'P' && !memcmp(p + k, "PostgreSQL database dump", 24))
+				st->pg = true;
 		return skip_span(cur, i);
 	}
 	if (p[0] == '\\') {
@@ -658,8 +695,6 @@ top:
 			return 0;
 		if (h != (size_t)-1)
 			return skip_span(cur, h);
-	} else if (len >= 15 && !strncasecmp(p, "-- PostgreSQL", 13)) {
-		st->pg = true;
 	}
 	size_t end = statement_end(st, p, len, 0);
 	if (end == (size_t)-1) {
@@ -709,7 +744,7 @@ static int tuple_split(const struct frame_ctx *ctx, const struct layout *l, cons
 		if (k < len && rec[k] == '\'' && k > i)
 			i = k;
 		if (i < len && (rec[i] == '\'' || rec[i] == '"')) {
-			size_t j = skip_quoted(rec, len, i, true);
+			size_t j = skip_quoted(rec, len, i, !l->pg);
 			if (j == (size_t)-1) {
 				*err_at = i;
 				return -1;
@@ -725,7 +760,7 @@ static int tuple_split(const struct frame_ctx *ctx, const struct layout *l, cons
 				else if (rec[i] == ')')
 					depth--;
 				else if (rec[i] == '\'' || rec[i] == '"') {
-					size_t j = skip_quoted(rec, len, i, true);
+					size_t j = skip_quoted(rec, len, i, !l->pg);
 					if (j == (size_t)-1)
 						break;
 					i = j;

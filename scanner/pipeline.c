@@ -164,7 +164,9 @@ static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t le
 	struct chunk *ck = pl->ck;
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 2, sizeof *ck->recs);
 	xgrow((void **)&ck->layouts, &ck->layouts_cap, ck->nrec + 1, sizeof *ck->layouts);
+	xgrow((void **)&ck->rec_off, &ck->rec_off_cap, ck->nrec + 1, sizeof *ck->rec_off);
 	ck->layouts[ck->nrec] = rd->cur.layout;
+	ck->rec_off[ck->nrec] = pend_off(pl, rd, pos);
 	ck->recs[ck->nrec++] = (uint32_t)ck->data.len;
 	buf_append(&ck->data, pl->pend.data + pos, len);
 	map_append(pl, rd, ck, pos, len);
@@ -182,7 +184,9 @@ static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first
 	ck->srcmap_used = rd->tc != NULL;
 	xgrow((void **)&ck->recs, &ck->rec_cap, 2, sizeof *ck->recs);
 	xgrow((void **)&ck->layouts, &ck->layouts_cap, 1, sizeof *ck->layouts);
+	xgrow((void **)&ck->rec_off, &ck->rec_off_cap, 1, sizeof *ck->rec_off);
 	ck->layouts[0] = 0;
+	ck->rec_off[0] = pend_off(pl, rd, 0);
 	ck->recs[0] = 0;
 	ck->nrec = 1;
 	buf_append(&ck->data, pl->pend.data, len);
@@ -616,6 +620,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		free(pl.pool[i].recs);
 		free(pl.pool[i].layouts);
 		free(pl.pool[i].srcmap);
+		free(pl.pool[i].rec_off);
 	}
 	free(pl.pool);
 	buf_release(&pl.pend);

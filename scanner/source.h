@@ -36,6 +36,7 @@ enum source_status {
 
 struct layout {
 	char *table;            /* bare table name */
+	bool pg;                /* PostgreSQL strings: backslashes are literal */
 	uint32_t *fields;       /* field id of each column ("table.column") */
 	uint32_t n;
 };
