@@ -299,8 +299,11 @@ static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **c
 			continue;
 		bool same = true;
 		for (size_t c = 0; c < ncols && same; c++) {
-			const struct field *f = fieldtab_get(cur->fields, l->fields[c]);
-			same = !strcmp(f->name + strlen(table) + 1, cols[c]);
+			/* The field may be the source's overflow field "(other)". */
+			const char *nm = fieldtab_get(cur->fields, l->fields[c])->name;
+			size_t tl = strlen(table);
+			same = nm && strlen(nm) > tl && !strncmp(nm, table, tl) && nm[tl] == '.' &&
+			       !strcmp(nm + tl + 1, cols[c]);
 		}
 		if (same)
 			return k;
