@@ -646,10 +646,17 @@ top:
 		while (i < len) {
 			char c = p[i];
 			if (in) {
-				if (c == '\\' && !st->pg)
+				if (c == '\\' && !st->pg) {
+					if (i + 1 >= len && !eof) {
+						/* The escaped byte is in the next block: stop
+						 * before the backslash and read it again. */
+						st->skip_in_str = in;
+						return i ? skip_span(cur, i) : 0;
+					}
 					i++;
-				else if (c == st->skip_q)
+				} else if (c == st->skip_q) {
 					in = false;
+				}
 			} else if (c == '\'' || c == '"' || c == '`') {
 				in = true;
 				st->skip_q = c;
