@@ -1,5 +1,8 @@
 # Fuzzing: one libFuzzer target per parser in tests/fuzz/fuzz_<name>.c, each
-# with a seed corpus in tests/fuzz/corpus/<name>/.
+# with a seed corpus in tests/fuzz/corpus/<name>/ and maybe a dictionary
+# tests/fuzz/<name>.dict: csv (CSV/TSV framing and header), json (JSON Lines
+# framing, string decoding), rules (rule YAML), lz4 (the decompressing reader:
+# LZ4, gzip, zstd), scan (the whole engine on a chunk), sql (SQL dump framing).
 #
 #   make fuzz-replay        build each target with $(CC) and tests/fuzz/replay.c
 #                           (no libFuzzer) against $(BUILD)/libpiiscan.a and run it
@@ -41,6 +44,10 @@ fuzz-replay: $(REPLAY_BIN)
 	@set -e; for t in $(FUZZ_TARGETS); do $(BUILD)/fuzz/replay_$$t tests/fuzz/corpus/$$t; done
 
 test: fuzz-replay
+
+# The unit tests' own rule knows only harness.h; test_support.c also checks
+# its JSON with the fuzz targets' checker.
+$(BUILD)/tests/test_support: tests/fuzz/jsoncheck.h
 
 $(FUZZ_BUILD)/obj/%.o: scanner/%.c
 	@mkdir -p $(dir $@)

@@ -77,7 +77,8 @@ static int parse_string(struct jparse *jp, size_t *a, size_t *b, bool *escaped)
 
 static uint32_t path_field(struct jparse *jp)
 {
-	if (jp->depth == 0)
+	/* A scalar line, or the elements of a top-level array, have no key. */
+	if (jp->depth == 0 || jp->plen == 0)
 		return jp->ctx->src->unnamed_field;
 	return fieldcache_intern(jp->ctx->fc, jp->ctx->src->id, jp->path, jp->plen);
 }

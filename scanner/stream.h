@@ -20,8 +20,8 @@ int stream_open(struct source *src, struct stream **out, char *errbuf, size_t er
 
 /* Read up to cap decompressed bytes into dst; *n = 0 at the end. Returns 0,
  * or a negative code (PIISCAN_ERR_IO, _CORRUPT, _TRUNCATED) with errbuf
- * set; after an error the stream is at its end. Everything decoded before
- * the damage has been returned by earlier calls. */
+ * set. The call that meets the damage still returns, in *n, what it decoded
+ * before it: use those bytes, then stop (the stream is at its end). */
 int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len);
 
 /* Close the stream. With finish_hash, the rest of the stored bytes is read

@@ -20,24 +20,15 @@ static void check_list(const struct strlist *l)
 		FUZZ_ASSERT(l->v[k] != NULL);
 }
 
-static char dir[64];
-static char path[96];
-
-static void cleanup(void)
-{
-	unlink(path);
-	rmdir(dir);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!dir[0]) {
-		snprintf(dir, sizeof dir, "/tmp/piiscan-fuzz-rules-XXXXXX");
-		if (!mkdtemp(dir))
-			abort();
-		snprintf(path, sizeof path, "%s/rules.yaml", dir);
-		atexit(cleanup);
-	}
+	/* A directory of one file per input, removed before the checks, so
+	 * neither a crash nor libFuzzer's exit leaves more than one behind. */
+	char dir[64], path[96];
+	snprintf(dir, sizeof dir, "/tmp/piiscan-fuzz-rules-XXXXXX");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof path, "%s/rules.yaml", dir);
 	FILE *fp = fopen(path, "wb");
 	if (!fp)
 		abort();
@@ -49,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char eb[512];
 	eb[0] = '\0';
 	int rc = ruleset_load(dir, &rs, eb, sizeof eb);
+	unlink(path);
+	rmdir(dir);
 	if (rc) {
 		FUZZ_ASSERT(rc < 0);
 		FUZZ_ASSERT(eb[0] != '\0');

@@ -323,6 +323,19 @@ static void test_finding_mask(void)
 	CHECK(n < sizeof out && !strncmp(out, "b***@bbb", 8));
 }
 
+/* Every preview hides something, e-mails with a one-character local part
+ * too ("a@qq.com" once came out whole). */
+static void test_finding_mask_short_email(void)
+{
+	static const char *const emails[] = { "a@qq.com", "x@example.com.cn" };
+	for (size_t i = 0; i < sizeof emails / sizeof *emails; i++) {
+		char dst[64];
+		finding_mask(emails[i], strlen(emails[i]), true, dst, sizeof dst);
+		CHECK_MSG(strcmp(dst, emails[i]) && strchr(dst, '*'), "finding_mask: \"%s\" masked as \"%s\"",
+			  emails[i], dst);
+	}
+}
+
 static void test_confidence(void)
 {
 	CHECK_STR(confidence_name(CONFIDENCE_NONE), "none");
@@ -742,5 +755,5 @@ static void test_util(void)
 }
 
 TEST_MAIN(test_json_checker, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
-	  test_finding_mask, test_confidence, test_field_words, test_fieldtab, test_queue, test_outfile, test_tally,
-	  test_errors, test_util)
+	  test_finding_mask, test_finding_mask_short_email, test_confidence, test_field_words, test_fieldtab,
+	  test_queue, test_outfile, test_tally, test_errors, test_util)
