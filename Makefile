@@ -53,8 +53,11 @@ help:
 	@echo "make demo          build, generate a sample export and scan it"
 	@echo "make test          every test: unit, rules check, oracle, end-to-end"
 	@echo "make SANITIZE=address,undefined test   the tests under ASan+UBSan"
+	@echo "make fuzz          libFuzzer on every parser (FUZZ_SECONDS=60, FUZZ_TARGETS=...)"
+	@echo "make fuzz-replay   replay the fuzz corpora (part of make test)"
 	@echo "make bench         throughput benchmarks (bench/)"
 	@echo "make kafka-up / kafka-down   the test Kafka broker on 127.0.0.1:9092"
+	@echo "make kafka-test    the piiscan kafka tests against that broker (part of make test)"
 	@echo "make install       install to PREFIX (default /usr/local)"
 	@echo "make clean         remove build/"
 
