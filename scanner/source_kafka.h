@@ -79,8 +79,8 @@ void kafka_source_free(struct kafka_source *ks);
 
 enum kafka_event {
 	KAFKA_EVENT_NONE,      /* nothing within the timeout */
-	KAFKA_EVENT_MESSAGE,   /* a message: release it with kafka_msg_release */
-	KAFKA_EVENT_EOF,       /* topic/partition reached its end (exit_eof only) */
+	KAFKA_EVENT_MESSAGE,   /* a message */
+	KAFKA_EVENT_EOF,       /* m's topic/partition reached its end (exit_eof only) */
 	KAFKA_EVENT_ERROR,     /* a consumer error, already reported on stderr */
 	KAFKA_EVENT_FATAL,     /* the client cannot go on; reported on stderr */
 };
@@ -97,9 +97,9 @@ struct kafka_msg {
 	void *hdrs_;              /* private */
 };
 
-/* Wait up to timeout_ms for the next event; a message or EOF fills *m.
- * Serves rebalances (the callbacks above). Only the polling thread may
- * call it. */
+/* Wait up to timeout_ms for the next event; a message or EOF fills *m,
+ * to be given back with kafka_msg_release. Serves rebalances (the
+ * callbacks above). Only the polling thread may call it. */
 enum kafka_event kafka_source_poll(struct kafka_source *ks, int timeout_ms, struct kafka_msg *m);
 
 /* Give the message back to librdkafka; m's pointers die with it. */

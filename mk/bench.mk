@@ -1,0 +1,33 @@
+# make bench — piiscan's throughput benchmark (bench/README.md). Included
+# from the top-level Makefile. Builds the corpus generator with -O2 and the
+# scanner, then runs bench/run.sh, which prints the table and writes
+# build/bench/results-<timestamp>.json and build/bench/latest.json.
+#
+#   make bench                                  defaults (~6 min on 2 cores today)
+#   make bench BENCH_SIZE=64M BENCH_BIG_SIZE=0  a quick look
+#   make bench BENCH_BIG_SIZE=10G               the 10 GB peak-RSS case
+#
+# The benchmark always measures the optimised build in build/, never a
+# sanitizer build.
+
+BENCH_GEN  := build/bench/gen_export
+BENCH_VARS := BENCH_SIZE BENCH_SIZE_CSV BENCH_SIZE_JSONL BENCH_SIZE_LOG BENCH_BIG_SIZE \
+              BENCH_RUNS BENCH_STARTUP_RUNS BENCH_SEED BENCH_THREADS BENCH_TMPDIR BENCH_LABEL \
+              BENCH_DIR
+
+.PHONY: bench bench-gen
+
+$(BENCH_GEN): bench/gen_export.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $< -o $@
+
+bench-gen: $(BENCH_GEN)
+
+ifneq ($(SANITIZE),)
+bench:
+	$(error make bench measures the optimised build; run it without SANITIZE)
+else
+bench: $(BENCH_GEN) $(BUILD)/piiscan
+	$(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)='$($(v))')) \
+		PIISCAN=$(BUILD)/piiscan GEN=$(BENCH_GEN) PYTHON=$(PYTHON) bash bench/run.sh
+endif
