@@ -101,8 +101,19 @@ int scan_is_token(const char *p, size_t len, size_t start, size_t end)
 	return start_ok(s, start) && end_ok(s, len, end);
 }
 
+/* A run of digits with letters right before and right after it is part of
+ * a longer code (hex trace ids: f13384889802cabb), not a value of its own;
+ * one letter on one side is still a value (tel13812345678). */
+static int embedded(const unsigned char *s, size_t len, size_t from, size_t to)
+{
+	return from > 0 && to < len && is_digit(s[from]) && is_digit(s[to - 1]) && is_alpha(s[from - 1]) &&
+	       is_alpha(s[to]);
+}
+
 static void push(struct scanner *sc, unsigned id, size_t from, size_t to)
 {
+	if (embedded((const unsigned char *)sc->p, sc->len, from, to))
+		return;
 	if (sc->n == sc->cap)
 		xgrow((void **)&sc->v, &sc->cap, sc->n + 1, sizeof *sc->v);
 	sc->v[sc->n++] = (struct match){ .rule = id, .start = (uint32_t)from, .end = (uint32_t)to };

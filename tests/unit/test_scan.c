@@ -274,5 +274,16 @@ static void test_scan_leftmost(void)
 	check_scan("Room 20086 13912345678", want2, 1);
 }
 
+/* Regression (bench/ sparse logs): digits with letters on both sides are
+ * part of a longer code (hex trace ids), not a phone or a card; a letter on
+ * one side only leaves a value. */
+static void test_scan_embedded(void)
+{
+	check_scan("traceId=f13384889802cabb", NULL, 0);
+	check_scan("span a6222021234567890123b", NULL, 0);
+	static const struct want_match want[] = { { "cn_mobile", 3, 14, PASS } };
+	check_scan("tel13812345678 ok", want, 1);
+}
+
 TEST_MAIN(env_init, test_is_token, test_scan_values, test_scan_failures, test_scan_sorted, test_scan_slice, test_scan_many,
-	  test_scan_leftmost, env_release)
+	  test_scan_leftmost, test_scan_embedded, env_release)
