@@ -92,6 +92,21 @@ const struct framer *framer_for(enum frame_format f)
 	}
 }
 
+size_t frame_line_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
+{
+	const char *nl = memchr(p + cur->scanned, '\n', len - cur->scanned);
+	if (nl) {
+		cur->scanned = 0;
+		return (size_t)(nl - p) + 1;
+	}
+	if (eof) {
+		cur->scanned = 0;
+		return len;
+	}
+	cur->scanned = len;
+	return 0;
+}
+
 void span_vec_push(struct span_vec *sv, uint32_t start, uint32_t end, uint32_t field,
 		   uint32_t record, uint32_t flags)
 {

@@ -107,6 +107,9 @@ const struct framer *framer_for(enum frame_format f);
  * names[i] and names. */
 void frame_csv_header(const char *rec, size_t len, char delim, char ***names, size_t *n);
 
+/* record_end for formats whose records are lines (JSON Lines, text). */
+size_t frame_line_end(struct frame_cursor *cur, const char *p, size_t len, bool eof);
+
 void span_vec_push(struct span_vec *sv, uint32_t start, uint32_t end, uint32_t field,
 		   uint32_t record, uint32_t flags);
 

@@ -13,21 +13,6 @@
 
 #define JSON_DEPTH_MAX 64
 
-static size_t jsonl_record_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
-{
-	const char *nl = memchr(p + cur->scanned, '\n', len - cur->scanned);
-	if (nl) {
-		cur->scanned = 0;
-		return (size_t)(nl - p) + 1;
-	}
-	if (eof) {
-		cur->scanned = 0;
-		return len;
-	}
-	cur->scanned = len;
-	return 0;
-}
-
 struct jparse {
 	const struct frame_ctx *ctx;
 	const char *rec;
@@ -188,4 +173,4 @@ bad:
 	return PIISCAN_ERR_JSON;
 }
 
-const struct framer frame_jsonl = { FORMAT_JSONL, jsonl_record_end, json_split, NULL };
+const struct framer frame_jsonl = { FORMAT_JSONL, frame_line_end, json_split, NULL };
