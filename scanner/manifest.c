@@ -2,6 +2,7 @@
  * merged tally. */
 #include "manifest.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
@@ -125,6 +126,40 @@ void manifest_format_field(const struct scan_report *r, struct jsonw *w, const s
 	jsonw_object_end(w);
 }
 
+/* Field ids grouped by source, in id order within a source (a counting
+ * sort: a run over many files has many sources and many fields, and the
+ * manifest must not cost sources x fields). first[s]..first[s+1] index ids. */
+struct by_source {
+	uint32_t *ids;
+	size_t *first;
+};
+
+static void group_by_source(const struct scan_report *r, struct by_source *g)
+{
+	uint32_t n = fieldtab_count(r->fields);
+	size_t ns = r->sources->n;
+	g->ids = xcalloc(n ? n : 1, sizeof *g->ids);
+	g->first = xcalloc(ns + 2, sizeof *g->first);
+	for (uint32_t id = 0; id < n; id++) {
+		uint32_t s = fieldtab_get(r->fields, id)->source;
+		if (s < ns)
+			g->first[s + 2]++;
+	}
+	for (size_t s = 2; s < ns + 2; s++)
+		g->first[s] += g->first[s - 1];
+	for (uint32_t id = 0; id < n; id++) {
+		uint32_t s = fieldtab_get(r->fields, id)->source;
+		if (s < ns)
+			g->ids[g->first[s + 1]++] = id;
+	}
+}
+
+static void by_source_release(struct by_source *g)
+{
+	free(g->ids);
+	free(g->first);
+}
+
 void manifest_format(const struct scan_report *r, struct buf *out)
 {
 	struct jsonw w;
@@ -243,13 +278,13 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 
 	jsonw_key(&w, "fields");
 	jsonw_array_begin(&w);
-	uint32_t nfields = fieldtab_count(r->fields);
+	struct by_source g;
+	group_by_source(r, &g);
 	for (size_t i = 0; i < r->sources->n; i++) {
 		const struct source *src = r->sources->v[i];
-		for (uint32_t id = 0; id < nfields; id++) {
+		for (size_t k = g.first[src->id]; k < g.first[src->id + 1]; k++) {
+			uint32_t id = g.ids[k];
 			const struct field *f = fieldtab_get(r->fields, id);
-			if (f->source != src->id)
-				continue;
 			const struct tally_field *tf = tally_get(r->tally, id);
 			/* The unnamed field of a CSV or JSON source exists for records
 			 * that could not be split; list it only if it was used. */
@@ -259,6 +294,7 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 		}
 	}
 	jsonw_array_end(&w);
+	by_source_release(&g);
 
 	jsonw_key(&w, "totals");
 	jsonw_object_begin(&w);
@@ -281,17 +317,17 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 
 void manifest_summary(const struct scan_report *r, FILE *out)
 {
-	uint32_t nfields = fieldtab_count(r->fields);
 	uint64_t bytes = 0, untagged = 0;
 	fprintf(out, "%-32s %-20s %-16s %-12s %8s %9s %9s  %-11s  %s\n", "SOURCE", "FIELD", "CLASSIFICATION",
 		"CATEGORY", "SENSITIVE", "MATCHED", "RECORDS", "CONFIDENCE", "ACTION");
+	struct by_source g;
+	group_by_source(r, &g);
 	for (size_t i = 0; i < r->sources->n; i++) {
 		const struct source *src = r->sources->v[i];
 		bytes += src->bytes_read;
-		for (uint32_t id = 0; id < nfields; id++) {
+		for (size_t k = g.first[src->id]; k < g.first[src->id + 1]; k++) {
+			uint32_t id = g.ids[k];
 			const struct field *f = fieldtab_get(r->fields, id);
-			if (f->source != src->id)
-				continue;
 			struct classification cl;
 			classify_field(r->rs, f, tally_get(r->tally, id), &cl);
 			int win = cl.rule;
@@ -320,6 +356,7 @@ void manifest_summary(const struct scan_report *r, FILE *out)
 				(unsigned long long)tf->records_total, confidence_name(conf), action);
 		}
 	}
+	by_source_release(&g);
 	fprintf(out, "\n%zu source(s), %.1f MB, %llu finding(s) at %s or above, %llu untagged field(s); "
 		"%.2f s; status %s\n",
 		r->sources->n, (double)bytes / 1e6, (unsigned long long)r->findings,
