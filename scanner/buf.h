@@ -29,6 +29,8 @@ static inline void buf_putc(struct buf *b, char c)
 static inline void buf_puts(struct buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 /* Append the decimal form of v, without printf. */
 void buf_put_u64(struct buf *b, uint64_t v);
+/* Write the decimal form of v to dst (room for 20 bytes); returns its length. */
+size_t buf_format_u64(char *dst, uint64_t v);
 /* Drop the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 

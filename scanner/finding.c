@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "fingerprint.h"
 #include "jsonw.h"
 
 static const char *const confidence_names[] = { "none", "possible", "likely", "very_likely" };
@@ -20,32 +21,51 @@ enum confidence confidence_parse(const char *s)
 	return CONFIDENCE_NONE;
 }
 
-#define PUT_LIT(b, s) buf_append((b), (s), sizeof(s) - 1)
+/* One findings line is built in place: reserve room once, then copy. The
+ * only variable-length parts are the source path and field name (JSON
+ * literals prepared once per source and field), the rule id and the masked
+ * preview. */
+#define PUT_LIT(o, s) (memcpy((o), (s), sizeof(s) - 1), (o) += sizeof(s) - 1)
+
+static char *put_str(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
 
 void finding_format(struct buf *out, const struct finding *f)
 {
-	PUT_LIT(out, "{\"source\":");
-	buf_puts(out, f->source_json);
-	PUT_LIT(out, ",\"record\":");
-	buf_put_u64(out, f->record);
-	PUT_LIT(out, ",\"field\":");
-	buf_puts(out, f->field_json);
-	PUT_LIT(out, ",\"rule\":\"");
-	buf_puts(out, f->rule_id);
-	PUT_LIT(out, "\",\"offset\":");
-	buf_put_u64(out, f->offset);
-	PUT_LIT(out, ",\"length\":");
-	buf_put_u64(out, f->length);
-	PUT_LIT(out, ",\"confidence\":\"");
-	buf_puts(out, confidence_name(f->confidence));
-	PUT_LIT(out, "\",\"masked\":");
-	jsonw_quote(out, f->masked, strlen(f->masked));
-	PUT_LIT(out, ",\"fingerprint\":\"");
-	buf_puts(out, f->fingerprint);
-	buf_putc(out, '"');
-	if (f->extra)
-		buf_puts(out, f->extra);
-	PUT_LIT(out, "}\n");
+	size_t ls = strlen(f->source_json), lf = strlen(f->field_json), lr = strlen(f->rule_id);
+	size_t lm = strlen(f->masked), le = f->extra ? strlen(f->extra) : 0;
+	/* The preview is escaped below; each byte takes at most 6. */
+	char *o = buf_reserve(out, ls + lf + lr + 6 * lm + le + 256), *start = o;
+	const char *conf = confidence_name(f->confidence);
+	PUT_LIT(o, "{\"source\":");
+	o = put_str(o, f->source_json, ls);
+	PUT_LIT(o, ",\"record\":");
+	o += buf_format_u64(o, f->record);
+	PUT_LIT(o, ",\"field\":");
+	o = put_str(o, f->field_json, lf);
+	PUT_LIT(o, ",\"rule\":\"");
+	o = put_str(o, f->rule_id, lr);
+	PUT_LIT(o, "\",\"offset\":");
+	o += buf_format_u64(o, f->offset);
+	PUT_LIT(o, ",\"length\":");
+	o += buf_format_u64(o, f->length);
+	PUT_LIT(o, ",\"confidence\":\"");
+	o = put_str(o, conf, strlen(conf));
+	PUT_LIT(o, "\",\"masked\":");
+	out->len += (size_t)(o - start);
+	jsonw_quote(out, f->masked, lm);
+	o = buf_reserve(out, 64 + le);
+	start = o;
+	PUT_LIT(o, ",\"fingerprint\":\"");
+	o = put_str(o, f->fingerprint, FINGERPRINT_HEX_LEN);
+	*o++ = '"';
+	if (le)
+		o = put_str(o, f->extra, le);
+	PUT_LIT(o, "}\n");
+	out->len += (size_t)(o - start);
 }
 
 /* Byte length of the UTF-8 sequence that starts with c (1 for stray bytes). */
@@ -56,6 +76,20 @@ static size_t u8len(unsigned char c)
 
 size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t cap)
 {
+	/* Most values are ASCII and not e-mails: one character per byte. */
+	if (!is_email && len < cap) {
+		size_t k = 0;
+		while (k < len && (unsigned char)v[k] < 0x80)
+			k++;
+		if (k == len) {
+			size_t head = len >= 11 ? 3 : len / 4, tail = len >= 11 ? 4 : len / 4;
+			memcpy(dst, v, head);
+			memset(dst + head, '*', len - head - tail);
+			memcpy(dst + len - tail, v + len - tail, tail);
+			dst[len] = '\0';
+			return len;
+		}
+	}
 	size_t starts[1100];
 	size_t nch = 0, i = 0, o = 0;
 	if (cap == 0)

@@ -72,9 +72,28 @@ static void flush(struct outfile *of)
 	of->len = 0;
 }
 
+static void write_all(struct outfile *of, const char *s, size_t len)
+{
+	while (len && !of->err) {
+		ssize_t w = write(of->fd, s, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			of->err = w < 0 ? errno : EIO;
+		else
+			s += w, len -= (size_t)w;
+	}
+}
+
 int outfile_write(struct outfile *of, const void *p, size_t len)
 {
 	const char *s = p;
+	if (len >= OUT_BUF / 2) {
+		/* A chunk's findings: no need to copy them through the buffer. */
+		flush(of);
+		write_all(of, s, len);
+		return of->err ? PIISCAN_ERR_IO : 0;
+	}
 	while (len) {
 		if (of->len == OUT_BUF)
 			flush(of);
