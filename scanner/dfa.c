@@ -452,10 +452,14 @@ struct dfa {
 	uint32_t ncls;
 	uint32_t nstates;
 	uint32_t *trans;      /* nstates x ncls; state 0 is dead, 1 the start */
+	uint16_t *trans16;    /* the same in 16 bits, when the states fit: half
+			       * the cache lines on the hot path */
 	uint32_t *acc_off;    /* per state: into acc */
 	uint16_t *acc_n;
 	uint32_t *acc;
 };
+
+static void make_trans16(struct dfa *d);
 
 /* A set of NFA states, sorted, for the subset construction. */
 struct sset {
@@ -513,6 +517,7 @@ void dfa_free(struct dfa *d)
 	if (!d)
 		return;
 	free(d->trans);
+	free(d->trans16);
 	free(d->acc_off);
 	free(d->acc_n);
 	free(d->acc);
@@ -751,6 +756,7 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 	}
 	for (unsigned c = 0; c < 256; c++)
 		d->first[c] = d->trans[1 * d->ncls + d->cls[c]] != 0;
+	make_trans16(d);
 	for (size_t i = 0; i < nstates; i++)
 		free(states[i].v);
 	free(states);
@@ -781,10 +787,35 @@ void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 	}
 }
 
+static void make_trans16(struct dfa *d)
+{
+	if (d->nstates > UINT16_MAX)
+		return;
+	size_t n = (size_t)d->nstates * d->ncls;
+	d->trans16 = xmalloc(n * sizeof *d->trans16);
+	for (size_t i = 0; i < n; i++)
+		d->trans16[i] = (uint16_t)d->trans[i];
+}
+
 void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
 	     void (*fn)(void *arg, uint32_t id, size_t end), void *arg)
 {
 	const unsigned char *s = (const unsigned char *)p;
+	if (d->trans16) {
+		const uint16_t *t = d->trans16;
+		uint32_t ncls = d->ncls, st = 1;
+		for (size_t i = start; i < len; i++) {
+			st = t[(size_t)st * ncls + d->cls[s[i]]];
+			if (!st)
+				return;
+			if (d->acc_n[st]) {
+				const uint32_t *ids = d->acc + d->acc_off[st];
+				for (uint16_t k = 0; k < d->acc_n[st]; k++)
+					fn(arg, ids[k], i + 1);
+			}
+		}
+		return;
+	}
 	const uint32_t *trans = d->trans;
 	uint32_t ncls = d->ncls, st = 1;
 	for (size_t i = start; i < len; i++) {
@@ -871,6 +902,7 @@ struct dfa *dfa_deserialize(const char *p, size_t n)
 			goto bad;
 	for (unsigned c = 0; c < 256; c++)
 		d->first[c] = d->trans[1 * ncls + d->cls[c]] != 0;
+	make_trans16(d);
 	return d;
 bad:
 	dfa_free(d);

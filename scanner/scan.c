@@ -73,7 +73,7 @@ static inline int is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c);
  * at the end. This is what keeps a 16-digit prefix of a 19-digit card, the
  * 11-digit tail of a 14-digit number and the middle of a word from
  * reporting, without lookaround that Hyperscan does not have. */
-static int start_ok(const unsigned char *s, size_t start)
+static inline int start_ok(const unsigned char *s, size_t start)
 {
 	unsigned char first = s[start];
 	if (start == 0)
@@ -84,7 +84,7 @@ static int start_ok(const unsigned char *s, size_t start)
 	return !(is_alpha(first) && is_alnum(prev));
 }
 
-static int end_ok(const unsigned char *s, size_t len, size_t end)
+static inline int end_ok(const unsigned char *s, size_t len, size_t end)
 {
 	unsigned char last = s[end - 1];
 	if (end >= len)
@@ -366,6 +366,10 @@ static int scan_dfa(struct scanner *sc)
 			continue;
 		sc->dfa_start = i;
 		dfa_run(sc->dfa, sc->p, sc->len, i, on_dfa, sc);
+		/* The rest of a digit run starts nothing: skip it. */
+		if (is_digit(s[i]))
+			while (i + 1 < sc->len && is_digit(s[i + 1]))
+				i++;
 	}
 	sc->n_dfa = sc->n;
 	const hs_database_t *rest = hsdb_rest(sc->db);
