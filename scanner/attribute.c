@@ -379,7 +379,7 @@ static void field_rules_on(struct attributor *at, struct chunk *ck, uint32_t k, 
 	const struct span *sp = &at->spans.v[k];
 	const struct field *f = fieldtab_get(at->cfg.fields, sp->field);
 	uint32_t a = 0, b = n;
-	if (!at->nfield_rules)
+	if (!f->field_rules)
 		return;
 	while (a < b && (v[a] == ' ' || v[a] == '\t'))
 		a++;

@@ -208,6 +208,8 @@ static uint32_t add_field(struct fieldtab *ft, uint64_t h, uint32_t source, cons
 			const struct strlist *w = &ft->rs->rules[r].field_words;
 			for (size_t k = 0; k < w->n && !f->context[r]; k++)
 				f->context[r] = field_name_has_word(name, len, w->v[k]);
+			if (f->context[r] && ft->rs->rules[r].field_scope)
+				f->field_rules = true;
 		}
 	} else {
 		f->json = xstrdup("null");

@@ -22,6 +22,7 @@ struct field {
 	char *name;           /* NULL: a text source's records have no field */
 	char *json;           /* name as a JSON literal, or "null" */
 	uint8_t *context;     /* per rule: 1 if the name holds one of its field words */
+	bool field_rules;     /* some rule with scope: field applies to this name */
 };
 
 struct fieldtab;
