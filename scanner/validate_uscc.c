@@ -6,17 +6,20 @@
 #include "validate_impl.h"
 
 /* The code's 31 characters: digits and capitals without I, O, S, V, Z.
- * A character's value is its index. */
-static const char uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+ * A character's value is its index: the table holds index + 1, 0 for a
+ * character outside the alphabet (a table, not strchr: this runs on every
+ * 18-character candidate, resident IDs included). */
+static const unsigned char uscc_table[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] =
+	16, ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20, ['L'] = 21, ['M'] = 22, ['N'] = 23,
+	['P'] = 24, ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28, ['W'] = 29, ['X'] = 30, ['Y']
+	= 31
+};
 
 static int uscc_value(char c)
 {
-	const char *p;
-
-	if (c == '\0')
-		return -1;
-	p = strchr(uscc_alphabet, c);
-	return p ? (int)(p - uscc_alphabet) : -1;
+	return (int)uscc_table[(unsigned char)c] - 1;
 }
 
 /* Registration authorities (first character): digits for the civil
