@@ -58,6 +58,8 @@ help:
 	@echo "make bench         throughput benchmarks (bench/)"
 	@echo "make kafka-up / kafka-down   the test Kafka broker on 127.0.0.1:9092"
 	@echo "make kafka-test    the piiscan kafka tests against that broker (part of make test)"
+	@echo "make kafka-mock-test   the broker-free part (librdkafka's mock cluster)"
+	@echo "make kafka-bench   piiscan kafka against kcat on the same topic"
 	@echo "make install       install to PREFIX (default /usr/local)"
 	@echo "make clean         remove build/"
 

@@ -285,6 +285,8 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 /* The input offset of chunk byte at, which lies in record i. */
 static uint64_t input_offset(const struct chunk *ck, size_t i, uint32_t at)
 {
+	if (ck->record_relative)
+		return at - ck->recs[i]; /* a Kafka message: bytes inside its value */
 	if (ck->srcmap_used)
 		return ck->srcmap[at];
 	if (ck->rec_off)
@@ -303,8 +305,7 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 	const struct rule *r = &at->rs->rules[c->rule];
 	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
 	uint64_t record = record_number(ck, sp->record);
-	uint64_t offset = ck->record_relative ? c->start - ck->recs[sp->record]
-		: input_offset(ck, sp->record, c->start);
+	uint64_t offset = input_offset(ck, sp->record, c->start);
 	uint32_t length = ck->srcmap_used && !ck->record_relative
 		? (uint32_t)(ck->srcmap[c->end] - ck->srcmap[c->start]) : c->end - c->start;
 	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];

@@ -33,7 +33,7 @@ enum exit_code {
 static const char usage_text[] =
 	"Usage: piiscan scan [OPTIONS] PATH...\n"
 	"       piiscan rules check|list [--rules DIR]\n"
-	"       piiscan kafka -b BROKERS -G GROUP -t TOPIC[,TOPIC...] [OPTIONS]"
+	"       piiscan kafka -b BROKERS -G GROUP -t TOPIC[,TOPIC...] [OPTIONS]\n"
 	"       piiscan --help | --version\n"
 	"\n"
 	"Find and classify personal data in exports: CSV/TSV, JSON Lines, text logs,\n"
@@ -342,20 +342,6 @@ static int cmd_rules(int argc, char **argv)
 	return rc;
 }
 
-/* Split "a,b" into topics[], skipping empty names. */
-static void add_topics(char ***topics, size_t *n, size_t *cap, char *arg)
-{
-	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 8;
-			*topics = realloc(*topics, *cap * sizeof **topics);
-			if (!*topics)
-				abort();
-		}
-		(*topics)[(*n)++] = t;
-	}
-}
-
 static int cmd_kafka(int argc, char **argv)
 {
 	enum {
@@ -390,9 +376,12 @@ static int cmd_kafka(int argc, char **argv)
 		.min_confidence = CONFIDENCE_LIKELY, .version = PIISCAN_VERSION,
 	};
 	const char *rules_dir = NULL, *key_file = NULL;
-	size_t topics_cap = 0, props_cap = 0;
+	char **targs = calloc((size_t)argc + 1, sizeof *targs);   /* -t and trailing arguments */
+	size_t ntargs = 0, props_cap = 0;
 	bool have_brokers = false;
 	int c, rc = EXIT_FATAL;
+	if (!targs)
+		abort();
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	opt.threads = ncpu > 0 ? (unsigned)ncpu : 1;
 
@@ -401,10 +390,12 @@ static int cmd_kafka(int argc, char **argv)
 		switch (c) {
 		case 'b': opt.client.brokers = optarg; have_brokers = true; break;
 		case 'G': opt.group = optarg; break;
-		case 't': add_topics(&opt.topics, &opt.ntopics, &topics_cap, optarg); break;
+		case 't': targs[ntargs++] = optarg; break;
 		case 'X':
-			if (!strchr(optarg, '='))
-				return usage_error("-X needs KEY=VALUE, not '%s'", optarg);
+			if (!strchr(optarg, '=')) {
+				rc = usage_error("-X needs KEY=VALUE, not '%s'", optarg);
+				goto out;
+			}
 			if (!strncmp(optarg, "bootstrap.servers=", 18) || !strncmp(optarg, "metadata.broker.list=", 21))
 				have_brokers = true;
 			if (opt.client.nprops == props_cap) {
@@ -419,15 +410,19 @@ static int cmd_kafka(int argc, char **argv)
 		case 'e': opt.exit_eof = true; break;
 		case 'o': {
 			int s = kafka_start_parse(optarg);
-			if (s < 0)
-				return usage_error("-o takes beginning, end or stored, not '%s'", optarg);
+			if (s < 0) {
+				rc = usage_error("-o takes beginning, end or stored, not '%s'", optarg);
+				goto out;
+			}
 			opt.start = (enum kafka_start)s;
 			break;
 		}
 		case 'f': {
 			int f = frame_format_parse(optarg);
-			if (f != FORMAT_AUTO && f != FORMAT_JSONL && f != FORMAT_TEXT)
-				return usage_error("kafka --format takes auto, jsonl or text, not '%s'", optarg);
+			if (f != FORMAT_AUTO && f != FORMAT_JSONL && f != FORMAT_TEXT) {
+				rc = usage_error("kafka --format takes auto, jsonl or text, not '%s'", optarg);
+				goto out;
+			}
 			opt.format = (enum frame_format)f;
 			break;
 		}
@@ -438,43 +433,64 @@ static int cmd_kafka(int argc, char **argv)
 		case K_MANIFEST_DIR: opt.manifest_dir = optarg; break;
 		case K_MANIFEST_INTERVAL:
 			opt.manifest_interval = strtod(optarg, &end);
-			if (*end || !(opt.manifest_interval > 0) || opt.manifest_interval > 1e6)
-				return usage_error("--manifest-interval needs seconds above 0, not '%s'", optarg);
+			if (*end || !(opt.manifest_interval > 0) || opt.manifest_interval > 1e6) {
+				rc = usage_error("--manifest-interval needs seconds above 0, not '%s'", optarg);
+				goto out;
+			}
 			break;
 		case K_MANIFEST_EVERY:
 			opt.manifest_every = strtoull(optarg, &end, 10);
-			if (*end || !opt.manifest_every || *optarg == '-')
-				return usage_error("--manifest-every needs a number of messages, not '%s'", optarg);
+			if (*end || !opt.manifest_every || *optarg == '-') {
+				rc = usage_error("--manifest-every needs a number of messages, not '%s'", optarg);
+				goto out;
+			}
 			break;
 		case K_MAX_BUFFER: {
 			unsigned long long mb = strtoull(optarg, &end, 10);
-			if (*end || !mb || mb > 65536 || *optarg == '-')
-				return usage_error("--max-buffer needs MB from 1 to 65536, not '%s'", optarg);
+			if (*end || !mb || mb > 65536 || *optarg == '-') {
+				rc = usage_error("--max-buffer needs MB from 1 to 65536, not '%s'", optarg);
+				goto out;
+			}
 			opt.max_buffer = (size_t)mb << 20;
 			break;
 		}
 		case K_MIN_CONFIDENCE:
 			opt.min_confidence = confidence_parse(optarg);
-			if (opt.min_confidence == CONFIDENCE_NONE)
-				return usage_error("unknown confidence '%s'", optarg);
+			if (opt.min_confidence == CONFIDENCE_NONE) {
+				rc = usage_error("unknown confidence '%s'", optarg);
+				goto out;
+			}
 			break;
 		case 'j': {
 			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 1024)
-				return usage_error("--threads needs a number from 1 to 1024, not '%s'", optarg);
+			if (*end || n < 1 || n > 1024) {
+				rc = usage_error("--threads needs a number from 1 to 1024, not '%s'", optarg);
+				goto out;
+			}
 			opt.threads = (unsigned)n;
 			break;
 		}
 		case K_RULES: rules_dir = optarg; break;
 		case K_KEY: key_file = optarg; break;
 		case 'v': opt.verbose = true; break;
-		case 'h': fputs(usage_text, stdout); return EXIT_OK;
-		case 'V': printf("piiscan %s\n", PIISCAN_VERSION); return EXIT_OK;
-		default: return usage_error("%s", "invalid option for 'kafka'");
+		case 'h': fputs(usage_text, stdout); rc = EXIT_OK; goto out;
+		case 'V': printf("piiscan %s\n", PIISCAN_VERSION); rc = EXIT_OK; goto out;
+		default: rc = usage_error("%s", "invalid option for 'kafka'"); goto out;
 		}
 	}
 	for (int i = optind; i < argc; i++)
-		add_topics(&opt.topics, &opt.ntopics, &topics_cap, argv[i]);
+		targs[ntargs++] = argv[i];
+	/* TOPIC[,TOPIC...]: there are at most as many topics as commas. */
+	size_t ncommas = 0;
+	for (size_t i = 0; i < ntargs; i++)
+		for (const char *p = targs[i]; *p; p++)
+			ncommas += *p == ',';
+	opt.topics = calloc(ntargs + ncommas + 1, sizeof *opt.topics);
+	if (!opt.topics)
+		abort();
+	for (size_t i = 0; i < ntargs; i++)
+		for (char *save = NULL, *t = strtok_r(targs[i], ",", &save); t; t = strtok_r(NULL, ",", &save))
+			opt.topics[opt.ntopics++] = t;
 	if (!have_brokers)
 		rc = usage_error("%s", "kafka needs -b BROKERS (or bootstrap.servers from -X or -F)");
 	else if (!opt.group)
@@ -490,7 +506,7 @@ static int cmd_kafka(int argc, char **argv)
 			fprintf(stderr, "piiscan: %s\n", errbuf);
 		} else if (!load_rules(rules_dir, &rs, &db)) {
 			struct kafka_result res;
-			pipeline_kafka_install_signals();
+			pipeline_install_signals();
 			int prc = pipeline_kafka_run(&opt, db, &key, &res, errbuf, sizeof errbuf);
 			hsdb_free(db);
 			ruleset_free(rs);
@@ -500,6 +516,8 @@ static int cmd_kafka(int argc, char **argv)
 				rc = res.failed ? EXIT_FATAL : res.uncommitted ? EXIT_PARTIAL : EXIT_OK;
 		}
 	}
+out:
+	free(targs);
 	free(opt.topics);
 	free(opt.client.props);
 	return rc;

@@ -47,6 +47,11 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+bool pipeline_stop_requested(void)
+{
+	return stop_requested != 0;
+}
+
 void pipeline_install_signals(void)
 {
 	struct sigaction sa;

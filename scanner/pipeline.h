@@ -43,6 +43,10 @@ struct scan_result {
  * the pipeline drains, and the manifest says the run was interrupted. */
 void pipeline_install_signals(void);
 
+/* Whether SIGINT or SIGTERM has arrived (every pipeline polls this: the
+ * file scan and the Kafka consumer). Async-signal-safe. */
+bool pipeline_stop_requested(void);
+
 /* Run a scan of opt->paths with the compiled rules db and the fingerprint
  * key, writing the outputs opt asks for. Returns 0 when the scan ran (its
  * outcome is in *res), or a negative code with errbuf set when it could

@@ -25,12 +25,13 @@
  * polling; what was polled drains, is written and committed, a final
  * manifest is written and the member leaves the group. */
 #include "pipeline_kafka.h"
+#include "pipeline.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,27 +61,11 @@
 #define POLL_MS 100
 #define COMMIT_TIMEOUT_MS 30000
 #define EOF_PROBE_S 1.0
+#define CLOCK_EVERY 64                /* messages between clock reads in the poll loop */
 #define HEADER_FIELDS_MAX 32          /* header names with a field of their own, per partition */
+#define META_MAX (HEADER_FIELDS_MAX + 2)   /* + the key + the other header names */
 #define OUT_FLUSH (1u << 20)
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-void pipeline_kafka_install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 enum reason {
 	REASON_INTERVAL,
@@ -139,14 +124,18 @@ struct kpart {
 	char *topic;
 	int32_t partition;
 	struct source *src;         /* values; its fields hold the meta fields too */
-	struct kmeta *meta;         /* [0] is the key with --scan-key */
-	size_t nmeta, meta_cap;
+	/* [0] is the key with --scan-key. Fixed size: the writer reads the
+	 * first nmeta entries (their error counts) while the poll thread adds. */
+	struct kmeta meta[META_MAX];
+	atomic_size_t nmeta;
 	size_t header_fields;
 	int64_t key_meta;           /* index in meta, or -1 */
 	int64_t overflow_meta;      /* "(header:*)": names past HEADER_FIELDS_MAX, or -1 */
 	/* poll thread */
-	bool assigned, eof;
-	int64_t next;               /* offset after the last message polled since assigned, or -1 */
+	bool assigned, eof, paused;
+	atomic_size_t inflight;     /* bytes polled and not yet written (the writer subtracts) */
+	int64_t next;               /* offset after the last message polled (or where reading
+	                               starts) since assigned, or -1 */
 	struct kbatch *pending;
 	struct kwin win;
 	/* writer */
@@ -192,10 +181,14 @@ struct kpipe {
 	struct kpart **parts;
 	size_t nparts, parts_cap;
 	struct kpart *last_part;
+	size_t npending;              /* partitions with a partly filled batch */
 	uint32_t next_source_id;
 	bool paused;
+	struct kafka_tp *tps;         /* backpressure's list, one slot per partition */
+	size_t tps_cap;
 	uint64_t win_msgs;
 	double win_t0;
+	double now;                   /* util_now(), read every CLOCK_EVERY messages */
 	struct timespec win_started;
 	double last_eof_probe;
 
@@ -218,14 +211,12 @@ struct kpipe {
 	struct kafka_sink *sink;
 	struct kpart **dirty;
 	size_t ndirty, dirty_cap;
-	char fail_msg[512];
 	char host[64];
 };
 
 static void fail(struct kpipe *pl, const char *msg)
 {
 	if (!atomic_exchange(&pl->failed, true)) {
-		snprintf(pl->fail_msg, sizeof pl->fail_msg, "%s", msg);
 		fprintf(stderr, "piiscan: kafka: %s; offsets after the last durable window are not "
 			"committed\n", msg);
 	}
@@ -250,18 +241,20 @@ static size_t meta_add(struct kpipe *pl, struct kpart *kp, const char *hname, si
 		n = snprintf(field, sizeof field, "(key)");
 	else
 		n = snprintf(field, sizeof field, "(header:%.*s)", (int)MIN(hlen, FIELD_NAME_MAX - 10), hname);
-	xgrow((void **)&kp->meta, &kp->meta_cap, kp->nmeta + 1, sizeof *kp->meta);
-	kp->meta[kp->nmeta] = (struct kmeta){
+	size_t i = atomic_load(&kp->nmeta);
+	assert(i < META_MAX);
+	kp->meta[i] = (struct kmeta){
 		.name = hname ? xstrndup(hname, hlen) : NULL,
 		.src = meta_source(pl, kp, field, (size_t)n),
 	};
-	return kp->nmeta++;
+	atomic_store(&kp->nmeta, i + 1);
+	return i;
 }
 
 static size_t header_meta(struct kpipe *pl, struct kpart *kp, const char *name)
 {
-	size_t len = strlen(name);
-	for (size_t i = 0; i < kp->nmeta; i++)
+	size_t len = strlen(name), nmeta = atomic_load(&kp->nmeta);
+	for (size_t i = 0; i < nmeta; i++)
 		if (kp->meta[i].name && (int64_t)i != kp->overflow_meta && !strcmp(kp->meta[i].name, name))
 			return i;
 	if (kp->header_fields < HEADER_FIELDS_MAX) {
@@ -287,6 +280,8 @@ static struct kpart *part_get(struct kpipe *pl, const char *topic, int32_t parti
 		return NULL;
 
 	kp = xcalloc(1, sizeof *kp);
+	atomic_init(&kp->inflight, 0);
+	atomic_init(&kp->nmeta, 0);
 	kp->topic = xstrdup(topic);
 	kp->partition = partition;
 	kp->next = kp->uncommitted = kp->key_meta = kp->overflow_meta = -1;
@@ -313,11 +308,10 @@ static struct kpart *part_get(struct kpipe *pl, const char *topic, int32_t parti
 
 static void part_free(struct kpart *kp)
 {
-	for (size_t i = 0; i < kp->nmeta; i++) {
+	for (size_t i = 0; i < atomic_load(&kp->nmeta); i++) {
 		free(kp->meta[i].name);
 		source_free(kp->meta[i].src);
 	}
-	free(kp->meta);
 	source_free(kp->src);
 	free(kp->win.ranges);
 	XXH3_freeState(kp->win.hash);
@@ -389,7 +383,7 @@ static struct kbatch *batch_take(struct kpipe *pl, struct kpart *kp)
 	b->nmeta = 0;
 	tally_init(&b->tally, pl->rs->n);
 	b->bytes = 0;
-	b->born = util_now();
+	b->born = pl->now;
 	atomic_fetch_add(&pl->inflight_batches, 1);
 	return b;
 }
@@ -416,6 +410,7 @@ static struct kchunk *batch_meta(struct kbatch *b, size_t idx)
 static void batch_recycle(struct kpipe *pl, struct kbatch *b)
 {
 	tally_release(&b->tally);
+	atomic_fetch_sub(&b->kp->inflight, b->bytes);
 	atomic_fetch_sub(&pl->inflight_bytes, b->bytes);
 	atomic_fetch_sub(&pl->inflight_batches, 1);
 	pthread_mutex_lock(&pl->lock);
@@ -460,6 +455,7 @@ static void dispatch(struct kpipe *pl, struct kpart *kp)
 	if (!b)
 		return;
 	kp->pending = NULL;
+	pl->npending--;
 	/* A partition whose first values were all empty has not shown its
 	 * format; its records are empty, so any framer will do. */
 	if (kp->src->format == FORMAT_AUTO)
@@ -473,17 +469,9 @@ static void dispatch(struct kpipe *pl, struct kpart *kp)
 
 static void dispatch_all(struct kpipe *pl, double older_than)
 {
-	for (size_t i = 0; i < pl->nparts; i++)
+	for (size_t i = 0; pl->npending && i < pl->nparts; i++)
 		if (pl->parts[i]->pending && pl->parts[i]->pending->born <= older_than)
 			dispatch(pl, pl->parts[i]);
-}
-
-static bool any_pending(const struct kpipe *pl)
-{
-	for (size_t i = 0; i < pl->nparts; i++)
-		if (pl->parts[i]->pending)
-			return true;
-	return false;
 }
 
 /* ------------------------------------------------------------ poll thread */
@@ -515,8 +503,10 @@ static void on_message(struct kpipe *pl, struct kafka_msg *m)
 	struct kpart *kp = part_get(pl, m->topic, m->partition, true);
 	if (kp->src->format == FORMAT_AUTO && m->len)
 		kp->src->format = frame_format_sniff(m->value, m->len) == FORMAT_JSONL ? FORMAT_JSONL : FORMAT_TEXT;
-	if (!kp->pending)
+	if (!kp->pending) {
 		kp->pending = batch_take(pl, kp);
+		pl->npending++;
+	}
 	struct kbatch *b = kp->pending;
 	size_t added = m->len + 1;
 
@@ -536,6 +526,7 @@ static void on_message(struct kpipe *pl, struct kafka_msg *m)
 		}
 	}
 	b->bytes += added;
+	atomic_fetch_add(&kp->inflight, added);
 	atomic_fetch_add(&pl->inflight_bytes, added);
 
 	win_add(&kp->win, m->offset, m->value, m->len);
@@ -589,14 +580,14 @@ static uint64_t rotate(struct kpipe *pl, enum reason why, bool final, struct kpa
 	}
 	struct kbatch *node = xcalloc(1, sizeof *node);
 	node->mark = mk;
-	pthread_mutex_lock(&pl->lock);
-	mk->seq = ++pl->marks_pushed;
-	pthread_mutex_unlock(&pl->lock);
-	fifo_push(pl, node);
 	pl->win_msgs = 0;
 	pl->win_t0 = util_now();
 	pl->win_started = mk->finished;
-	return mk->seq;
+	pthread_mutex_lock(&pl->lock);
+	uint64_t seq = mk->seq = ++pl->marks_pushed;
+	pthread_mutex_unlock(&pl->lock);
+	fifo_push(pl, node);     /* the writer owns (and frees) mk from here */
+	return seq;
 }
 
 static void wait_mark(struct kpipe *pl, uint64_t seq)
@@ -621,8 +612,8 @@ static void on_assign(void *arg, const struct kafka_tp *tps, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct kpart *kp = part_get(pl, tps[i].topic, tps[i].partition, true);
 		kp->assigned = true;
-		kp->eof = false;
-		kp->next = -1;
+		kp->eof = kp->paused = false;
+		kp->next = tps[i].offset >= 0 ? tps[i].offset : -1;   /* where reading starts, when known */
 	}
 	print_tps("assigned", tps, n);
 }
@@ -641,28 +632,47 @@ static void on_revoke(void *arg, const struct kafka_tp *tps, size_t n, bool lost
 	 * scanned, written, made durable and committed before they go. */
 	wait_mark(pl, rotate(pl, REASON_REVOKE, false, drop, ndrop, lost));
 	for (size_t i = 0; i < ndrop; i++) {
-		drop[i]->assigned = drop[i]->eof = false;
+		drop[i]->assigned = drop[i]->eof = drop[i]->paused = false;
 		drop[i]->next = -1;
 	}
 	free(drop);
 	print_tps(lost ? "lost" : "revoked", tps, n);
 }
 
+/* Pause or resume partitions so that at most about max_buffer bytes wait
+ * to be scanned. Only partitions with bytes in flight are paused, so a
+ * partition whose messages were queued behind a busy one's still gets its
+ * turn instead of starving; all resume once half has drained (a resumed
+ * partition fetches again only at the broker thread's next wake-up, up to
+ * a second later in librdkafka 2.0, which the remaining half covers). */
 static void backpressure(struct kpipe *pl)
 {
 	size_t bytes = atomic_load(&pl->inflight_bytes), batches = atomic_load(&pl->inflight_batches);
-	if (!pl->paused && (bytes > pl->opt->max_buffer || batches > BATCHES_MAX)) {
-		kafka_source_pause(pl->ks, true);
+	bool over = bytes > pl->opt->max_buffer || batches > BATCHES_MAX;
+	bool under = bytes <= pl->opt->max_buffer / 2 && batches <= BATCHES_MAX / 2;
+	if (!over && !(under && pl->paused))
+		return;
+	xgrow((void **)&pl->tps, &pl->tps_cap, pl->nparts + 1, sizeof *pl->tps);
+	size_t n = 0;
+	for (size_t i = 0; i < pl->nparts; i++) {
+		struct kpart *kp = pl->parts[i];
+		if (!kp->assigned || kp->paused == over || (over && !atomic_load(&kp->inflight)))
+			continue;
+		kp->paused = over;
+		pl->tps[n++] = (struct kafka_tp){ kp->topic, kp->partition, 0 };
+	}
+	kafka_source_pause(pl->ks, pl->tps, n, over);
+	if (over && n) {
+		if (!pl->paused)
+			pl->res->pauses++;
 		pl->paused = true;
-		pl->res->pauses++;
 		if (pl->opt->verbose)
-			fprintf(stderr, "piiscan: kafka: paused: %zu bytes in %zu batches wait to be scanned\n",
-				bytes, batches);
-	} else if (pl->paused && bytes <= pl->opt->max_buffer / 2 && batches <= BATCHES_MAX / 2) {
-		kafka_source_pause(pl->ks, false);
+			fprintf(stderr, "piiscan: kafka: paused %zu partition(s): %zu bytes in %zu batches wait to "
+				"be scanned\n", n, bytes, batches);
+	} else if (!over) {
 		pl->paused = false;
 		if (pl->opt->verbose)
-			fprintf(stderr, "piiscan: kafka: resumed\n");
+			fprintf(stderr, "piiscan: kafka: resumed %zu partition(s)\n", n);
 	}
 }
 
@@ -691,16 +701,17 @@ static bool all_at_end(struct kpipe *pl, bool idle)
 static enum reason poll_loop(struct kpipe *pl)
 {
 	const struct kafka_options *opt = pl->opt;
-	double last_linger = util_now();
+	double last_linger = pl->now = util_now();
+	unsigned since_clock = 0;
 	for (;;) {
-		if (stop_requested)
+		if (pipeline_stop_requested())
 			return REASON_SHUTDOWN;
 		if (atomic_load(&pl->failed))
 			return REASON_FAILURE;
 		backpressure(pl);
 		struct kafka_msg m;
 		bool idle = false;
-		enum kafka_event ev = kafka_source_poll(pl->ks, any_pending(pl) ? 10 : POLL_MS, &m);
+		enum kafka_event ev = kafka_source_poll(pl->ks, pl->npending ? 10 : POLL_MS, &m);
 		switch (ev) {
 		case KAFKA_EVENT_MESSAGE:
 			on_message(pl, &m);
@@ -723,7 +734,13 @@ static enum reason poll_loop(struct kpipe *pl)
 		case KAFKA_EVENT_ERROR:
 			break;
 		}
-		double now = util_now();
+		/* At hundreds of thousands of messages a second, reading the
+		 * clock for each shows in profiles; timers need less. */
+		if (ev != KAFKA_EVENT_MESSAGE || ++since_clock >= CLOCK_EVERY) {
+			pl->now = util_now();
+			since_clock = 0;
+		}
+		double now = pl->now;
 		if (now - last_linger >= LINGER_S) {
 			dispatch_all(pl, now - LINGER_S);
 			last_linger = now;
@@ -732,7 +749,8 @@ static enum reason poll_loop(struct kpipe *pl)
 			rotate(pl, REASON_COUNT, false, NULL, 0, false);
 		else if (now - pl->win_t0 >= opt->manifest_interval)
 			rotate(pl, REASON_INTERVAL, false, NULL, 0, false);
-		if (opt->exit_eof && all_at_end(pl, idle))
+		/* Only an EOF event or an idle poll can bring the end nearer. */
+		if (opt->exit_eof && (ev == KAFKA_EVENT_EOF || idle) && all_at_end(pl, idle))
 			return REASON_END;
 	}
 }
@@ -860,8 +878,9 @@ static void put_time(struct jsonw *w, const struct timespec *ts)
 static void part_errors(struct kpart *kp, uint64_t *warnings, uint64_t *failures)
 {
 	uint64_t w = 0, f = 0;
-	for (size_t i = 0; i <= kp->nmeta; i++) {
-		struct source *src = i < kp->nmeta ? kp->meta[i].src : kp->src;
+	size_t nmeta = atomic_load(&kp->nmeta);
+	for (size_t i = 0; i <= nmeta; i++) {
+		struct source *src = i < nmeta ? kp->meta[i].src : kp->src;
 		pthread_mutex_lock(&src->lock);
 		w += src->warnings;
 		f += src->failures;
@@ -1338,6 +1357,7 @@ int pipeline_kafka_run(const struct kafka_options *opt, const struct hsdb *db,
 	for (size_t i = 0; i < pl.nparts; i++)
 		part_free(pl.parts[i]);
 	free(pl.parts);
+	free(pl.tps);
 	free(pl.dirty);
 	tally_release(&pl.wtally);
 	queue_release(&pl.work_q);

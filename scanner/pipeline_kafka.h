@@ -57,11 +57,9 @@ struct kafka_result {
 	                                        the messages will be scanned again) */
 };
 
-/* Install the SIGINT/SIGTERM handlers that make a running kafka pipeline
- * stop fetching, drain, write, commit and leave the group. */
-void pipeline_kafka_install_signals(void);
-
-/* Run until -e's end, a signal, or a fatal error. Returns 0 when it ran
+/* Run until -e's end, a signal (pipeline_install_signals: it then stops
+ * fetching, drains, writes, commits and leaves the group), or a fatal
+ * error. Returns 0 when it ran
  * (the outcome is in *res), or a negative code with errbuf set when it
  * could not start (bad client configuration, unwritable outputs). */
 int pipeline_kafka_run(const struct kafka_options *opt, const struct hsdb *db,

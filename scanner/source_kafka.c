@@ -16,8 +16,8 @@
 struct kafka_source {
 	struct kafka_source_config cfg;
 	rd_kafka_t *rk;
+	int reset;                 /* auto.offset.reset: -1 earliest, 1 latest, 0 error */
 	bool closed;
-	bool paused;
 	atomic_bool fatal;
 };
 
@@ -178,6 +178,36 @@ static struct kafka_tp *tps_of(const rd_kafka_topic_partition_list_t *parts)
 	return tps;
 }
 
+/* Give every newly assigned partition an absolute start offset: the
+ * group's committed offset, else (or with -o beginning/end) the low or high
+ * watermark as auto.offset.reset says. librdkafka would otherwise look the
+ * logical offset up itself, and librdkafka 2.0 can leave a stale lookup
+ * timer behind when the partition is paused meanwhile, which later rewinds
+ * a running partition to the reset offset (a re-scan of all of it). When a
+ * lookup fails the partition keeps its logical offset. */
+static void resolve_offsets(struct kafka_source *ks, rd_kafka_topic_partition_list_t *parts)
+{
+	if (ks->cfg.start == KAFKA_START_STORED) {
+		rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+		if (!rd_kafka_committed(ks->rk, c, 10000))
+			for (int i = 0; i < c->cnt; i++)
+				if (!c->elems[i].err && c->elems[i].offset >= 0)
+					parts->elems[i].offset = c->elems[i].offset;
+		rd_kafka_topic_partition_list_destroy(c);
+	}
+	int to = ks->cfg.start == KAFKA_START_BEGINNING ? -1 : ks->cfg.start == KAFKA_START_END ? 1 : ks->reset;
+	for (int i = 0; to && i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *tp = &parts->elems[i];
+		int64_t lo, hi;
+		if (ks->cfg.start == KAFKA_START_STORED && tp->offset >= 0)
+			continue;
+		if (!rd_kafka_query_watermark_offsets(ks->rk, tp->topic, tp->partition, &lo, &hi, 10000))
+			tp->offset = to < 0 ? lo : hi;
+		else if (ks->cfg.start != KAFKA_START_STORED)
+			tp->offset = to < 0 ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+	}
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
 			 void *opaque)
 {
@@ -188,18 +218,15 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 	rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		if (ks->cfg.start != KAFKA_START_STORED)
-			for (int i = 0; i < parts->cnt; i++)
-				parts->elems[i].offset = ks->cfg.start == KAFKA_START_BEGINNING
-					? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+		resolve_offsets(ks, parts);
+		free(tps);
+		tps = tps_of(parts);
 		if (ks->cfg.on_assign)
 			ks->cfg.on_assign(ks->cfg.cb_arg, tps, (size_t)parts->cnt);
 		if (coop)
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
 			aerr = rd_kafka_assign(rk, parts);
-		if (ks->paused && parts->cnt)
-			rd_kafka_pause_partitions(rk, parts);
 	} else {
 		if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
 			fprintf(stderr, "piiscan: kafka: rebalance failed: %s\n", rd_kafka_err2str(err));
@@ -253,6 +280,11 @@ int kafka_source_new(const struct kafka_source_config *cfg, struct kafka_source 
 
 	struct kafka_source *ks = xcalloc(1, sizeof *ks);
 	ks->cfg = *cfg;
+	size_t rsz = sizeof err;
+	ks->reset = -1;
+	if (rd_kafka_conf_get(conf, "auto.offset.reset", err, &rsz) == RD_KAFKA_CONF_OK)
+		ks->reset = !strcmp(err, "error") ? 0
+			: (!strcmp(err, "largest") || !strcmp(err, "latest") || !strcmp(err, "end")) ? 1 : -1;
 	atomic_init(&ks->fatal, false);
 	rd_kafka_conf_set_opaque(conf, ks);
 	rd_kafka_conf_set_log_cb(conf, log_cb);
@@ -371,14 +403,14 @@ int kafka_msg_header(struct kafka_msg *m, size_t idx, const char **name, const c
 	return 0;
 }
 
-void kafka_source_pause(struct kafka_source *ks, bool pause)
+void kafka_source_pause(struct kafka_source *ks, const struct kafka_tp *tps, size_t n, bool pause)
 {
-	rd_kafka_topic_partition_list_t *parts;
-	ks->paused = pause;
-	if (rd_kafka_assignment(ks->rk, &parts))
+	if (!n)
 		return;
-	if (parts->cnt)
-		(pause ? rd_kafka_pause_partitions : rd_kafka_resume_partitions)(ks->rk, parts);
+	rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new((int)n);
+	for (size_t i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_add(parts, tps[i].topic, tps[i].partition);
+	(pause ? rd_kafka_pause_partitions : rd_kafka_resume_partitions)(ks->rk, parts);
 	rd_kafka_topic_partition_list_destroy(parts);
 }
 

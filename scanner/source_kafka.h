@@ -110,15 +110,15 @@ void kafka_msg_release(struct kafka_msg *m);
 int kafka_msg_header(struct kafka_msg *m, size_t idx, const char **name, const char **value,
 		     size_t *len);
 
-/* Stop (pause true) or restart fetching every assigned partition, and
- * keep partitions assigned later in the same state. Messages fetched but
- * not yet polled are dropped by librdkafka and fetched again on resume.
- * Polling thread only. */
-void kafka_source_pause(struct kafka_source *ks, bool pause);
+/* Stop (pause true) or restart fetching the partitions tps[0..n). Messages
+ * of a paused partition fetched but not yet polled are dropped by
+ * librdkafka and fetched again on resume, from the offset after the last
+ * one polled. Polling thread only. */
+void kafka_source_pause(struct kafka_source *ks, const struct kafka_tp *tps, size_t n, bool pause);
 
 /* Whether topic/partition has been read to its end, for -e when the EOF
  * event was dropped by a pause: next is the offset after the last message
- * polled from it, or -1 when none was. May ask the broker (timeout_ms).
+ * polled from it (or where reading starts), or -1 when not known. May ask the broker (timeout_ms).
  * Returns 1 (at the end), 0 (not) or -1 (cannot tell yet). Polling thread
  * only. */
 int kafka_source_at_end(struct kafka_source *ks, const char *topic, int32_t partition, int64_t next,
