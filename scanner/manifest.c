@@ -22,7 +22,7 @@ static const char *source_status_name(enum source_status s)
 	return s == SOURCE_COMPLETE ? "complete" : s == SOURCE_PARTIAL ? "partial" : "failed";
 }
 
-static void put_time(struct jsonw *w, const struct timespec *ts)
+void manifest_put_time(struct jsonw *w, const struct timespec *ts)
 {
 	struct tm tm;
 	char tmp[40];
@@ -160,6 +160,41 @@ static void by_source_release(struct by_source *g)
 	free(g->first);
 }
 
+void manifest_format_head(const struct scan_report *r, struct jsonw *w, const char *kind)
+{
+	jsonw_key(w, "manifest_version");
+	jsonw_u64(w, MANIFEST_VERSION);
+	if (kind) {
+		jsonw_key(w, "kind");
+		jsonw_string(w, kind);
+	}
+	jsonw_key(w, "tool");
+	jsonw_object_begin(w);
+	jsonw_key(w, "name");
+	jsonw_string(w, "piiscan");
+	jsonw_key(w, "version");
+	jsonw_string(w, r->version);
+	jsonw_object_end(w);
+	jsonw_key(w, "rule_set");
+	jsonw_object_begin(w);
+	jsonw_key(w, "id");
+	jsonw_string(w, r->rs->id);
+	jsonw_key(w, "xxh3_128");
+	jsonw_string(w, r->rs->hash_hex);
+	jsonw_key(w, "rules");
+	jsonw_u64(w, r->rs->n);
+	jsonw_object_end(w);
+	jsonw_key(w, "fingerprint");
+	jsonw_object_begin(w);
+	jsonw_key(w, "algorithm");
+	jsonw_string(w, FINGERPRINT_ALGORITHM);
+	jsonw_key(w, "key_id");
+	jsonw_string(w, r->key->id);
+	jsonw_key(w, "key_origin");
+	jsonw_string(w, r->key->origin);
+	jsonw_object_end(w);
+}
+
 void manifest_format(const struct scan_report *r, struct buf *out)
 {
 	struct jsonw w;
@@ -168,33 +203,7 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 
 	jsonw_init(&w, out, true);
 	jsonw_object_begin(&w);
-	jsonw_key(&w, "manifest_version");
-	jsonw_u64(&w, MANIFEST_VERSION);
-	jsonw_key(&w, "tool");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "name");
-	jsonw_string(&w, "piiscan");
-	jsonw_key(&w, "version");
-	jsonw_string(&w, r->version);
-	jsonw_object_end(&w);
-	jsonw_key(&w, "rule_set");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "id");
-	jsonw_string(&w, r->rs->id);
-	jsonw_key(&w, "xxh3_128");
-	jsonw_string(&w, r->rs->hash_hex);
-	jsonw_key(&w, "rules");
-	jsonw_u64(&w, r->rs->n);
-	jsonw_object_end(&w);
-	jsonw_key(&w, "fingerprint");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "algorithm");
-	jsonw_string(&w, FINGERPRINT_ALGORITHM);
-	jsonw_key(&w, "key_id");
-	jsonw_string(&w, r->key->id);
-	jsonw_key(&w, "key_origin");
-	jsonw_string(&w, r->key->origin);
-	jsonw_object_end(&w);
+	manifest_format_head(r, &w, NULL);
 	if (r->policy) {
 		char asof[32];
 		snprintf(asof, sizeof asof, "%04d-%02d-%02d", r->as_of[0], r->as_of[1], r->as_of[2]);
@@ -211,9 +220,9 @@ void manifest_format(const struct scan_report *r, struct buf *out)
 	jsonw_key(&w, "min_confidence");
 	jsonw_string(&w, confidence_name(r->min_confidence));
 	jsonw_key(&w, "started_at");
-	put_time(&w, &r->started);
+	manifest_put_time(&w, &r->started);
 	jsonw_key(&w, "finished_at");
-	put_time(&w, &r->finished);
+	manifest_put_time(&w, &r->finished);
 	jsonw_key(&w, "status");
 	jsonw_string(&w, run_status_name(r->status));
 

@@ -51,6 +51,13 @@ struct jsonw;
 void manifest_format_field(const struct scan_report *r, struct jsonw *w, const struct field *f,
 			   const struct source *src);
 
+/* The members every manifest begins with (manifest_version, kind when
+ * given, tool, rule_set, fingerprint), inside an object w has opened. */
+void manifest_format_head(const struct scan_report *r, struct jsonw *w, const char *kind);
+
+/* A timestamp as manifests write it: UTC, milliseconds, "Z". */
+void manifest_put_time(struct jsonw *w, const struct timespec *ts);
+
 /* Append the manifest JSON of r to out. */
 void manifest_format(const struct scan_report *r, struct buf *out);
 

@@ -863,16 +863,6 @@ static void write_findings(struct kpipe *pl, struct kbatch *b, struct chunk *ck)
 		fail(pl, eb);
 }
 
-static void put_time(struct jsonw *w, const struct timespec *ts)
-{
-	struct tm tm;
-	char tmp[40];
-	gmtime_r(&ts->tv_sec, &tm);
-	size_t n = strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(tmp + n, sizeof tmp - n, ".%03ldZ", ts->tv_nsec / 1000000);
-	jsonw_string(w, tmp);
-}
-
 /* Warnings and failures recorded against kp's sources since its last
  * manifest. */
 static void part_errors(struct kpart *kp, uint64_t *warnings, uint64_t *failures)
@@ -905,41 +895,13 @@ static void format_manifest(struct kpipe *pl, const struct kmark *mk, uint64_t w
 
 	jsonw_init(&w, out, true);
 	jsonw_object_begin(&w);
-	jsonw_key(&w, "manifest_version");
-	jsonw_u64(&w, MANIFEST_VERSION);
-	jsonw_key(&w, "kind");
-	jsonw_string(&w, "kafka_window");
-	jsonw_key(&w, "tool");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "name");
-	jsonw_string(&w, "piiscan");
-	jsonw_key(&w, "version");
-	jsonw_string(&w, opt->version);
-	jsonw_object_end(&w);
-	jsonw_key(&w, "rule_set");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "id");
-	jsonw_string(&w, pl->rs->id);
-	jsonw_key(&w, "xxh3_128");
-	jsonw_string(&w, pl->rs->hash_hex);
-	jsonw_key(&w, "rules");
-	jsonw_u64(&w, pl->rs->n);
-	jsonw_object_end(&w);
-	jsonw_key(&w, "fingerprint");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "algorithm");
-	jsonw_string(&w, FINGERPRINT_ALGORITHM);
-	jsonw_key(&w, "key_id");
-	jsonw_string(&w, pl->key->id);
-	jsonw_key(&w, "key_origin");
-	jsonw_string(&w, pl->key->origin);
-	jsonw_object_end(&w);
+	manifest_format_head(&rep, &w, "kafka_window");
 	jsonw_key(&w, "min_confidence");
 	jsonw_string(&w, confidence_name(opt->min_confidence));
 	jsonw_key(&w, "started_at");
-	put_time(&w, &mk->started);
+	manifest_put_time(&w, &mk->started);
 	jsonw_key(&w, "finished_at");
-	put_time(&w, &mk->finished);
+	manifest_put_time(&w, &mk->finished);
 	jsonw_key(&w, "status");
 	jsonw_string(&w, "complete");
 
