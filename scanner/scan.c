@@ -398,9 +398,19 @@ static int cmp_start(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-/* The groups come out in start order except where one start has several
- * ends (the DFA reports the shorter first): an insertion sort moves those
- * few places; anything further out of order is left to qsort. */
+static void validate_all(struct scanner *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		struct match *m = &sc->v[i];
+		const struct validator *val = sc->rs->rules[m->rule].validator;
+		m->verdict = val ? val->check(sc->p + m->start, m->end - m->start) : VERDICT_PASS;
+	}
+}
+
+/* For runs that are in start order but for a few places: the groups (one
+ * start with several ends: the DFA reports the shorter first) and
+ * Hyperscan's matches (reported by end; a start rarely moves far). An
+ * insertion sort moves those; anything further out of order goes to qsort. */
 static void sort_nearly_sorted(struct match *v, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
@@ -418,15 +428,6 @@ static void sort_nearly_sorted(struct match *v, size_t n)
 	}
 }
 
-static void validate_all(struct scanner *sc)
-{
-	for (size_t i = 0; i < sc->n; i++) {
-		struct match *m = &sc->v[i];
-		const struct validator *val = sc->rs->rules[m->rule].validator;
-		m->verdict = val ? val->check(sc->p + m->start, m->end - m->start) : VERDICT_PASS;
-	}
-}
-
 /* The fast path's merge, equal to the reference's sort-and-group: the DFA
  * matches are in start order already, the few from Hyperscan are sorted and
  * merged in, and each rule's overlapping matches join that rule's open
@@ -435,7 +436,7 @@ static void group_in_start_order(struct scanner *sc)
 {
 	size_t nd = sc->n_dfa, nr = sc->n - nd, n = sc->n;
 	if (nr) {
-		qsort(sc->v + nd, nr, sizeof *sc->v, cmp_start);
+		sort_nearly_sorted(sc->v + nd, nr);
 		xgrow((void **)&sc->tmp, &sc->tmp_cap, n, sizeof *sc->tmp);
 		size_t a = 0, b = nd, o = 0;
 		while (a < nd || b < n) {
