@@ -252,6 +252,36 @@ out:
 	return rc;
 }
 
+/* Rule i's reverse DFA, from the cache beside the database when it is
+ * there (building them is most of a warm start's time otherwise), or NULL
+ * if the pattern is outside the DFA compiler's subset. */
+static struct dfa *reverse_dfa(const struct rule *r, uint32_t i, const char *dir, const char *path)
+{
+	char rpath[PATH_MAX + 96], errbuf[128];
+	struct dfa *d = NULL;
+	size_t n;
+	if (!dfa_supports(r->pattern))
+		return NULL;
+	if (dir) {
+		snprintf(rpath, sizeof rpath, "%.*s.rev%u.dfa", (int)(strlen(path) - 5), path, i);
+		char *bytes = read_file(rpath, &n);
+		if (bytes)
+			d = dfa_deserialize(bytes, n);
+		free(bytes);
+		if (d)
+			return d;
+	}
+	d = dfa_build_reverse(r->pattern, i, HSDB_DFA_MAX_STATES, errbuf, sizeof errbuf);
+	if (d && dir) {
+		struct buf b;
+		buf_init(&b);
+		dfa_serialize(d, &b);
+		cache_write_bytes(b.data, b.len, dir, rpath);
+		buf_release(&b);
+	}
+	return d;
+}
+
 /* The Hyperscan database and reverse DFAs of the value rules that are not
  * in the DFA. Returns 0, or -1 if they cannot be made. */
 static int build_rest(struct hsdb *h, const char *dir, const char *path)
@@ -261,16 +291,13 @@ static int build_rest(struct hsdb *h, const char *dir, const char *path)
 	unsigned *flags = xcalloc(rs->n ? rs->n : 1, sizeof *flags);
 	unsigned *ids = xcalloc(rs->n ? rs->n : 1, sizeof *ids);
 	unsigned n = 0;
-	char errbuf[128];
 	int rc = 0;
 	h->rev = xcalloc(rs->n ? rs->n : 1, sizeof *h->rev);
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
 		if (r->field_scope || dfa_has_id(h->dfa, (uint32_t)i))
 			continue;
-		h->rev[i] = dfa_supports(r->pattern)
-			? dfa_build_reverse(r->pattern, (uint32_t)i, HSDB_DFA_MAX_STATES, errbuf, sizeof errbuf)
-			: NULL;
+		h->rev[i] = reverse_dfa(r, (uint32_t)i, dir, path);
 		exprs[n] = r->pattern;
 		/* Without a reverse DFA, Hyperscan must track the start itself. */
 		flags[n] = h->rev[i] ? 0 : HS_FLAG_SOM_LEFTMOST;
