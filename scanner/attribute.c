@@ -374,8 +374,7 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 
 /* Rules judged on whole values, for span k whose value is v[0..n) (the
  * chunk's bytes, or a decoded JSON string at decoded offset doff). */
-static void field_rules_on(struct attributor *at, struct chunk *ck, uint32_t k, const char *v, uint32_t n,
-			   int64_t doff)
+static void field_rules_on(struct attributor *at, uint32_t k, const char *v, uint32_t n, int64_t doff)
 {
 	const struct span *sp = &at->spans.v[k];
 	const struct field *f = fieldtab_get(at->cfg.fields, sp->field);
@@ -398,7 +397,6 @@ static void field_rules_on(struct attributor *at, struct chunk *ck, uint32_t k, 
 			push_cand(at, &fm, k, sp->start + at->map[a], sp->start + at->map[b], (uint32_t)doff + a,
 				  (uint32_t)doff, true);
 	}
-	(void)ck;
 }
 
 /* The matches of the whole chunk, placed in their spans. Matches inside
@@ -428,7 +426,7 @@ static int collect(struct attributor *at, struct chunk *ck)
 	for (size_t k = 0; at->nfield_rules && k < at->spans.n; k++) {
 		const struct span *sp = &at->spans.v[k];
 		if (!(sp->flags & (SPAN_KEY | SPAN_ESCAPED)))
-			field_rules_on(at, ck, (uint32_t)k, ck->data.data + sp->start, sp->end - sp->start, -1);
+			field_rules_on(at, (uint32_t)k, ck->data.data + sp->start, sp->end - sp->start, -1);
 	}
 	at->runs[2] = at->ncands;
 	at->decoded.len = 0;
@@ -442,7 +440,7 @@ static int collect(struct attributor *at, struct chunk *ck)
 		attribute_json_unescape(ck->data.data + sp->start, len, dst, at->map, &dlen);
 		uint32_t doff = (uint32_t)at->decoded.len;
 		at->decoded.len += dlen;
-		field_rules_on(at, ck, (uint32_t)k, dst, (uint32_t)dlen, doff);
+		field_rules_on(at, (uint32_t)k, dst, (uint32_t)dlen, doff);
 		if (scanner_scan(at->sc, dst, dlen, &m, &n))
 			return PIISCAN_ERR_SCAN;
 		for (size_t i = 0; i < n; i++)
