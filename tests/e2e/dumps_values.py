@@ -18,11 +18,16 @@ from stdnum import luhn as std_luhn
 from stdnum.cn import ric as std_ric
 from stdnum.cn import uscc as std_uscc
 
+# The value tables and patterns both generators draw from are
+# gen_exports.py's: one copy of the numbering plans and BIN lists.
+from gen_exports import (  # noqa: E402
+    AREA2, B32, EMAIL_DOMAINS, IMEI_TACS, MOBILE_PREFIXES, PLATE_ALNUM, PLATE_PROV, PROVINCES,
+    RE_AWS, RE_EMAIL, RE_PASSPORT, RE_PLATE, RE_POSTAL, UNIONPAY_BINS, USCC_DEPT, USCC_ORG_ALPHA,
+    VISA_BINS)
+
 # ---------------------------------------------------------------- oracles
 
 _PN = phonenumbers.PhoneNumberType
-PROVINCES = set('11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 '
-                '46 50 51 52 53 54 61 62 63 64 65 71 81 82 83 91'.split())
 _LOC_DAT = os.path.join(os.path.dirname(std_ric.__file__), 'loc.dat')
 
 
@@ -126,13 +131,6 @@ def ok_ipv6(s):
     return '.' not in s
 
 
-RE_EMAIL = re.compile(r'^[a-z0-9](?:[a-z0-9._+-]{0,30}[a-z0-9])?@(?:[a-z0-9-]+\.)+[a-z]{2,6}$', re.I)
-RE_PASSPORT = re.compile(r'^(?:E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8})$')
-PLATE_PROV = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼'
-PLATE_ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789'
-RE_PLATE = re.compile('^[%s][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]\\d{4}|\\d{5}[DF])$' % PLATE_PROV)
-RE_AWS = re.compile(r'^AKIA[A-Z2-7]{16}$')
-RE_POSTAL = re.compile(r'^[1-8]\d{5}$')
 RE_QQ = re.compile(r'^[1-9]\d{4,10}$')
 HAN = re.compile('[\u4e00-\u9fff]')
 
@@ -226,15 +224,8 @@ def digit_hazards(s):
 
 # ---------------------------------------------------------------- draws
 
-MOBILE_PREFIXES = ('130 131 132 133 134 135 136 137 138 139 147 150 151 152 153 155 156 '
-                   '157 158 159 166 173 175 176 177 178 180 181 182 183 184 185 186 187 '
-                   '188 189 198 199').split()
-AREA2 = '10 20 21 22 23 24 25 27 28 29'.split()
 AREA3 = '311 351 371 431 451 512 531 532 551 571 574 591 731 755 769 771 851 871 898 931 991'.split()
-UNIONPAY_BINS = '622202 622848 621700 622588 621226 622700 623058 622262 621483 625807 621661 620200'.split()
-VISA_BINS = '427020 438088 400360 456351 476173 410062'.split()
 MC_BINS = '510011 524374 535918 541234 552266 222100 230045 251234'.split()
-IMEI_TACS = '86012345 86534803 86891204 35328109 35875306 01332700 86691904 35209900'.split()
 # Common surnames (Ministry of Public Security statistics: the top of the list)
 SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'
 COMPOUND_SURNAMES = ['欧阳', '司马', '诸葛', '上官', '东方', '慕容']
@@ -244,10 +235,6 @@ NICK_WORDS = ['快乐的鱼', '小明同学', '追风少年', '月亮代表我�
               '夜猫子', '吃货本货', '稻草人', '南山南', '向日葵', '蓝色海洋', '江湖路远']
 PINYIN_SUR = 'wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo'.split()
 PINYIN_GIVEN = 'wei fang na min jing li qiang lei jun yang yong yan jie juan tao ming chao xia ping gang'.split()
-EMAIL_DOMAINS = 'qq.com 163.com 126.com gmail.com sina.com outlook.com foxmail.com corp.example.cn mail.example.com.cn'.split()
-USCC_DEPT = ['91', '91', '91', '92', '12', '11', '51', '52']
-USCC_ORG_ALPHA = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 PROV_CITY = [('北京市', ['海淀区', '朝阳区', '东城区', '丰台区']), ('上海市', ['浦东新区', '徐汇区', '静安区']),
              ('天津市', ['南开区', '河西区']), ('重庆市', ['渝中区', '江北区']),
              ('广东省深圳市', ['南山区', '福田区', '宝安区']), ('广东省广州市', ['天河区', '越秀区']),
