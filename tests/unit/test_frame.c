@@ -424,6 +424,45 @@ static void test_json_split(void)
 		deep[o++] = ']';
 	deep[o] = '\0';
 	check_json(deep, NULL, 0, "depth 64");
+
+	/* Strings longer than one 16-byte step of the quote search, with the
+	 * quote or a backslash on either side of a step's edge, and a string
+	 * that does not end. */
+	for (size_t at = 1; at < 40; at++) {
+		char rec[128], want_text[64];
+		size_t n = 0;
+		n += (size_t)snprintf(rec + n, sizeof rec - n, "{\"long\":\"");
+		for (size_t k = 0; k < at; k++)
+			rec[n++] = (char)('a' + k % 26);
+		memcpy(want_text, rec + n - at, at);
+		want_text[at] = '\0';
+		n += (size_t)snprintf(rec + n, sizeof rec - n, "\",\"e\":\"");
+		for (size_t k = 0; k < at; k++)
+			rec[n++] = 'x';
+		rec[n++] = '\\';
+		rec[n++] = '"';
+		n += (size_t)snprintf(rec + n, sizeof rec - n, "y\"}");
+		char esc_text[64];
+		memset(esc_text, 'x', at);
+		memcpy(esc_text + at, "\\\"y", 4);
+		const struct json_want lw[] = {
+			{ "long", "long", K }, { want_text, "long", 0 }, { "e", "e", K }, { esc_text, "e", E },
+		};
+		char label[32];
+		snprintf(label, sizeof label, "string of %zu", at);
+		check_json(rec, lw, 4, label);
+
+		struct source *src = source_new(3, "t.jsonl");
+		struct frame_ctx ctx = { .src = src, .fc = fc };
+		struct span_vec sv = { 0 };
+		size_t err_at = 0;
+		src->unnamed_field = fieldtab_intern(ft, 3, NULL, 0);
+		rec[n - 2] = 'y'; /* no closing quote left */
+		CHECK_MSG(framer_for(FORMAT_JSONL)->split(&ctx, rec, n - 1, 0, 4, &sv, &err_at) == PIISCAN_ERR_JSON,
+			  "%s without its closing quote is malformed", label);
+		free(sv.v);
+		source_free(src);
+	}
 }
 
 /* BUG (scanner/frame_json.c, path_field): see the final report. A value
