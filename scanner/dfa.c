@@ -452,14 +452,14 @@ struct dfa {
 	uint32_t ncls;
 	uint32_t nstates;
 	uint32_t *trans;      /* nstates x ncls; state 0 is dead, 1 the start */
-	uint16_t *trans16;    /* the same in 16 bits, when the states fit: half
-			       * the cache lines on the hot path */
 	uint32_t *acc_off;    /* per state: into acc */
 	uint16_t *acc_n;
 	uint32_t *acc;
+	struct dfa_table run; /* the same, laid out for the hot loop */
+	bool has_run;
 };
 
-static void make_trans16(struct dfa *d);
+static void make_run_table(struct dfa *d);
 
 /* A set of NFA states, sorted, for the subset construction. */
 struct sset {
@@ -517,7 +517,9 @@ void dfa_free(struct dfa *d)
 	if (!d)
 		return;
 	free(d->trans);
-	free(d->trans16);
+	free((void *)d->run.next);
+	free((void *)d->run.acc_off);
+	free((void *)d->run.acc_n);
 	free(d->acc_off);
 	free(d->acc_n);
 	free(d->acc);
@@ -756,7 +758,7 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 	}
 	for (unsigned c = 0; c < 256; c++)
 		d->first[c] = d->trans[1 * d->ncls + d->cls[c]] != 0;
-	make_trans16(d);
+	make_run_table(d);
 	for (size_t i = 0; i < nstates; i++)
 		free(states[i].v);
 	free(states);
@@ -770,10 +772,70 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 	return d;
 }
 
+/* The hot loop's layout: states renumbered so that one compare tells the
+ * common case (st < acc_min: go on) from an accepting state or the dead
+ * one (the last), and rows padded to a power of two so that the next index
+ * is a shift and an or, not a multiply, on the chain of dependent loads.
+ * Non-accepting states keep their build order, which is breadth first from
+ * the start: the states a token's first bytes visit share cache lines. */
+static void make_run_table(struct dfa *d)
+{
+	uint32_t n = d->nstates;
+	unsigned shift = 0;
+	while ((1u << shift) < d->ncls)
+		shift++;
+	if (n > UINT16_MAX || ((size_t)n << shift) > (1u << 26))
+		return;
+	uint32_t *perm = xmalloc(n * sizeof *perm);
+	uint32_t k = 0;
+	for (uint32_t st = 1; st < n; st++)
+		if (!d->acc_n[st])
+			perm[st] = k++;
+	uint32_t acc_min = k;
+	for (uint32_t st = 1; st < n; st++)
+		if (d->acc_n[st])
+			perm[st] = k++;
+	perm[0] = k; /* dead: the last */
+	uint16_t *next = xcalloc((size_t)n << shift, sizeof *next);
+	uint32_t *acc_off = xmalloc(n * sizeof *acc_off);
+	uint16_t *acc_n = xmalloc(n * sizeof *acc_n);
+	for (uint32_t st = 0; st < n; st++) {
+		for (uint32_t c = 0; c < d->ncls; c++)
+			next[(size_t)perm[st] << shift | c] = (uint16_t)perm[d->trans[(size_t)st * d->ncls + c]];
+		acc_off[perm[st]] = d->acc_off[st];
+		acc_n[perm[st]] = d->acc_n[st];
+	}
+	d->run = (struct dfa_table){ .next = next, .cls = d->cls, .shift = shift, .start = perm[1],
+				     .acc_min = acc_min, .dead = perm[0], .acc_off = acc_off, .acc_n = acc_n,
+				     .acc = d->acc };
+	d->has_run = true;
+	free(perm);
+}
+
+const struct dfa_table *dfa_table(const struct dfa *d)
+{
+	return d->has_run ? &d->run : NULL;
+}
+
 void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 		     void (*fn)(void *arg, uint32_t id, size_t start), void *arg)
 {
 	const unsigned char *s = (const unsigned char *)p;
+	if (d->has_run) {
+		const struct dfa_table *t = &d->run;
+		uint32_t st = t->start;
+		for (size_t i = end; i-- > 0;) {
+			st = dfa_table_step(t, st, s[i]);
+			if (st < t->acc_min)
+				continue;
+			if (st == t->dead)
+				return;
+			const uint32_t *ids = t->acc + t->acc_off[st];
+			for (uint16_t k = 0; k < t->acc_n[st]; k++)
+				fn(arg, ids[k], i);
+		}
+		return;
+	}
 	uint32_t ncls = d->ncls, st = 1;
 	for (size_t i = end; i-- > 0;) {
 		st = d->trans[(size_t)st * ncls + d->cls[s[i]]];
@@ -787,32 +849,22 @@ void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 	}
 }
 
-static void make_trans16(struct dfa *d)
-{
-	if (d->nstates > UINT16_MAX)
-		return;
-	size_t n = (size_t)d->nstates * d->ncls;
-	d->trans16 = xmalloc(n * sizeof *d->trans16);
-	for (size_t i = 0; i < n; i++)
-		d->trans16[i] = (uint16_t)d->trans[i];
-}
-
 void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
 	     void (*fn)(void *arg, uint32_t id, size_t end), void *arg)
 {
 	const unsigned char *s = (const unsigned char *)p;
-	if (d->trans16) {
-		const uint16_t *t = d->trans16;
-		uint32_t ncls = d->ncls, st = 1;
+	if (d->has_run) {
+		const struct dfa_table *t = &d->run;
+		uint32_t st = t->start;
 		for (size_t i = start; i < len; i++) {
-			st = t[(size_t)st * ncls + d->cls[s[i]]];
-			if (!st)
+			st = dfa_table_step(t, st, s[i]);
+			if (st < t->acc_min)
+				continue;
+			if (st == t->dead)
 				return;
-			if (d->acc_n[st]) {
-				const uint32_t *ids = d->acc + d->acc_off[st];
-				for (uint16_t k = 0; k < d->acc_n[st]; k++)
-					fn(arg, ids[k], i + 1);
-			}
+			const uint32_t *ids = t->acc + t->acc_off[st];
+			for (uint16_t k = 0; k < t->acc_n[st]; k++)
+				fn(arg, ids[k], i + 1);
 		}
 		return;
 	}
@@ -902,7 +954,7 @@ struct dfa *dfa_deserialize(const char *p, size_t n)
 			goto bad;
 	for (unsigned c = 0; c < 256; c++)
 		d->first[c] = d->trans[1 * ncls + d->cls[c]] != 0;
-	make_trans16(d);
+	make_run_table(d);
 	return d;
 bad:
 	dfa_free(d);

@@ -57,6 +57,27 @@ void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
 void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 		     void (*fn)(void *arg, uint32_t id, size_t start), void *arg);
 
+/* The run tables, for a caller that inlines the loop of dfa_run (the scan
+ * stage: no call per start, none per match). States are renumbered: run
+ * from start, a state below acc_min goes on, dead stops, any other state
+ * accepts acc[acc_off[st] .. + acc_n[st]). NULL when the DFA is too large
+ * for 16-bit states; dfa_run still works then. */
+struct dfa_table {
+	const uint16_t *next;     /* [state << shift | cls[byte]] */
+	const uint8_t *cls;
+	unsigned shift;
+	uint32_t start, acc_min, dead;
+	const uint32_t *acc_off;
+	const uint16_t *acc_n;
+	const uint32_t *acc;
+};
+const struct dfa_table *dfa_table(const struct dfa *d);
+
+static inline uint32_t dfa_table_step(const struct dfa_table *t, uint32_t st, unsigned char c)
+{
+	return t->next[(size_t)st << t->shift | t->cls[c]];
+}
+
 /* The first-byte table, exposed for the inline test above. */
 const uint8_t *dfa_first(const struct dfa *d);
 

@@ -8,6 +8,7 @@
 
 #include "dfa.h"
 #include "error.h"
+#include "tokstart.h"
 #include "util.h"
 
 struct scanner {
@@ -23,6 +24,8 @@ struct scanner {
 	uint32_t want_rule, want_end, want_base, found_start;   /* while retrying */
 	bool found;
 	const struct dfa *dfa;    /* NULL: Hyperscan over every byte */
+	const struct dfa_table *table;   /* its hot-loop layout, or NULL */
+	struct tokstart starts;   /* where the DFA runs from */
 	size_t dfa_start;         /* the start being run, for the DFA callback */
 	hs_scratch_t *rest_scratch;
 	size_t best_start;        /* reverse DFA: the leftmost boundary start */
@@ -196,6 +199,10 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 		free(sc);
 		return NULL;
 	}
+	if (sc->dfa) {
+		sc->table = dfa_table(sc->dfa);
+		tokstart_init(&sc->starts, dfa_first(sc->dfa));
+	}
 	sc->rs = hsdb_ruleset(db);
 	if (hs_alloc_scratch(hsdb_database(db), &sc->scratch) != HS_SUCCESS) {
 		free(sc);
@@ -347,29 +354,53 @@ static int on_rest(unsigned int id, unsigned long long from, unsigned long long 
 	return 0;
 }
 
-/* The fast path: run the rules' DFA from every byte where a match may
- * start and that is a token boundary. That is a small share of the bytes
- * (a digit run is entered once, at its first digit), and each run stops as
- * soon as no rule can continue, so most bytes are looked at once or twice
- * instead of once per pattern. */
+/* The DFA's loop, inlined: no call per byte, per start or per match. */
+static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_t start)
+{
+	const unsigned char *s = (const unsigned char *)sc->p;
+	size_t len = sc->len;
+	uint32_t st = t->start;
+	sc->dfa_start = start;
+	for (size_t i = start; i < len; i++) {
+		st = dfa_table_step(t, st, s[i]);
+		if (st < t->acc_min)
+			continue;
+		if (st == t->dead)
+			return;
+		if (!end_ok(s, len, i + 1))
+			continue;
+		const uint32_t *ids = t->acc + t->acc_off[st];
+		for (uint16_t k = 0; k < t->acc_n[st]; k++)
+			if (first_time_active(sc, ids[k], i + 1))
+				push(sc, ids[k], start, i + 1);
+	}
+}
+
+/* The fast path: run the rules' DFA from every token start (a byte where a
+ * match may begin that does not continue a token: tokstart.c). That is a
+ * small share of the bytes (a digit run is entered once, at its first
+ * digit), and each run stops as soon as no rule can continue, so most bytes
+ * are looked at once or twice instead of once per pattern. */
 static int scan_dfa(struct scanner *sc)
 {
 	const unsigned char *s = (const unsigned char *)sc->p;
-	const uint8_t *first = dfa_first(sc->dfa);
 	seen_reset(sc);
 	if (!sc->act)
 		sc->act = xcalloc(sc->rs->n ? sc->rs->n : 1, sizeof *sc->act);
 	for (size_t r = 0; r < sc->rs->n; r++)
 		sc->act[r].n = 0;
-	for (size_t i = 0; i < sc->len; i++) {
-		if (!first[s[i]] || !start_ok(s, i))
-			continue;
-		sc->dfa_start = i;
-		dfa_run(sc->dfa, sc->p, sc->len, i, on_dfa, sc);
-		/* The rest of a digit run starts nothing: skip it. */
-		if (is_digit(s[i]))
-			while (i + 1 < sc->len && is_digit(s[i + 1]))
-				i++;
+	struct tokstart_carry carry = { 0 };
+	for (size_t base = 0; base < sc->len; base += 64) {
+		size_t n = sc->len - base < 64 ? sc->len - base : 64;
+		for (uint64_t m = tokstart_block(&sc->starts, s + base, n, &carry); m; m &= m - 1) {
+			size_t i = base + (size_t)__builtin_ctzll(m);
+			if (sc->table) {
+				run_from(sc, sc->table, i);
+			} else {
+				sc->dfa_start = i;
+				dfa_run(sc->dfa, sc->p, sc->len, i, on_dfa, sc);
+			}
+		}
 	}
 	sc->n_dfa = sc->n;
 	const hs_database_t *rest = hsdb_rest(sc->db);

@@ -1,0 +1,121 @@
+/* Token starts, 64 bytes at a time: per-byte kinds as bit masks (AVX2 where
+ * the CPU has it, a byte loop otherwise), then the start rule as shifts and
+ * ands over the masks. The first-byte set is any set of bytes: it is looked
+ * up with two 16-byte nibble tables (the "truffle" technique of Hyperscan's
+ * literal engines), so the rule set decides it, not this file. */
+#include "tokstart.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TOKSTART_AVX2 1
+#include <immintrin.h>
+#endif
+
+void tokstart_init(struct tokstart *ts, const uint8_t first[256])
+{
+	memset(ts, 0, sizeof *ts);
+	for (unsigned c = 0; c < 256; c++) {
+		ts->first[c] = first[c] != 0;
+		if (!first[c])
+			continue;
+		if (c < 0x80)
+			ts->lo[c & 15] |= (uint8_t)(1u << (c >> 4));
+		else
+			ts->hi[c & 15] |= (uint8_t)(1u << ((c >> 4) & 7));
+	}
+#ifdef TOKSTART_AVX2
+	__builtin_cpu_init();
+	ts->vector = __builtin_cpu_supports("avx2");
+#endif
+}
+
+struct kinds {
+	uint64_t first, digit, alpha, dot;
+};
+
+static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+static struct kinds kinds_bytes(const struct tokstart *ts, const unsigned char *p, size_t n)
+{
+	struct kinds k = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		uint64_t bit = 1ULL << i;
+		k.first |= ts->first[p[i]] ? bit : 0;
+		k.digit |= is_digit(p[i]) ? bit : 0;
+		k.alpha |= is_alpha(p[i]) ? bit : 0;
+		k.dot |= p[i] == '.' ? bit : 0;
+	}
+	return k;
+}
+
+#ifdef TOKSTART_AVX2
+__attribute__((target("avx2"))) static inline void kinds32(const struct tokstart *ts, const unsigned char *p,
+							   uint32_t out[4])
+{
+	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	const __m256i lo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)ts->lo));
+	const __m256i hi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)ts->hi));
+	const __m256i bitsel = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 1, 2, 4, 8, 16, 32, 64, (char)128,
+						1, 2, 4, 8, 16, 32, 64, (char)128, 1, 2, 4, 8, 16, 32, 64, (char)128);
+	/* pshufb gives 0 for an index with bit 7 set: lo answers bytes < 0x80,
+	 * hi (indexed by the byte ^ 0x80) the others; the high nibble picks the bit. */
+	__m256i rows = _mm256_or_si256(_mm256_shuffle_epi8(lo, v),
+				       _mm256_shuffle_epi8(hi, _mm256_xor_si256(v, _mm256_set1_epi8((char)0x80))));
+	__m256i hinib = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(7));
+	__m256i hit = _mm256_and_si256(rows, _mm256_shuffle_epi8(bitsel, hinib));
+	out[0] = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256()));
+	/* Signed compares: bytes >= 0x80 are negative, so neither digit nor letter. */
+	__m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
+					 _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v));
+	__m256i low = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+	__m256i alpha = _mm256_and_si256(_mm256_cmpgt_epi8(low, _mm256_set1_epi8('a' - 1)),
+					 _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), low));
+	out[1] = (uint32_t)_mm256_movemask_epi8(digit);
+	out[2] = (uint32_t)_mm256_movemask_epi8(alpha);
+	out[3] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+}
+
+__attribute__((target("avx2"))) static struct kinds kinds_avx2(const struct tokstart *ts, const unsigned char *p)
+{
+	uint32_t a[4], b[4];
+	kinds32(ts, p, a);
+	kinds32(ts, p + 32, b);
+	return (struct kinds){
+		.first = (uint64_t)b[0] << 32 | a[0],
+		.digit = (uint64_t)b[1] << 32 | a[1],
+		.alpha = (uint64_t)b[2] << 32 | a[2],
+		.dot = (uint64_t)b[3] << 32 | a[3],
+	};
+}
+#endif
+
+uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_t n,
+			struct tokstart_carry *carry)
+{
+	struct kinds k;
+#ifdef TOKSTART_AVX2
+	if (n == 64 && ts->vector)
+		k = kinds_avx2(ts, p);
+	else
+#endif
+		k = kinds_bytes(ts, p, n);
+	uint64_t alnum = k.digit | k.alpha;
+	/* The same masks one and two bytes back, continued from the last block. */
+	uint64_t digit1 = k.digit << 1 | carry->digit >> 63;
+	uint64_t digit2 = k.digit << 2 | carry->digit >> 62;
+	uint64_t dot1 = k.dot << 1 | carry->dot >> 63;
+	uint64_t alnum1 = alnum << 1 | carry->alnum >> 63;
+	uint64_t inside = (k.digit & (digit1 | (dot1 & digit2))) | (k.alpha & alnum1);
+	if (n < 64) {
+		/* A short block is the last: no carry is needed after it, and the
+		 * bits past n stay clear. */
+		uint64_t valid = (1ULL << n) - 1;
+		return k.first & ~inside & valid;
+	}
+	carry->digit = k.digit;
+	carry->dot = k.dot;
+	carry->alnum = alnum;
+	return k.first & ~inside;
+}

@@ -1,0 +1,33 @@
+/* Token starts: the bytes of a block where a value may begin, found 64 at
+ * a time. A value is a whole token (see scan.c: start_ok), so a start is a
+ * byte some rule can begin with that does not continue a token: a digit
+ * with no digit (and no "d.") before it, a letter with no letter or digit
+ * before it, or any other first byte. On dense exports a start is one byte
+ * in ten; finding them with vector compares instead of a test per byte is
+ * what lets the DFA run only where it can match. */
+#ifndef PIISCAN_TOKSTART_H
+#define PIISCAN_TOKSTART_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tokstart {
+	uint8_t first[256];   /* some rule can begin with this byte */
+	uint8_t lo[16], hi[16];   /* the same set as nibble tables (bytes < 0x80, >= 0x80) */
+	bool vector;          /* the CPU runs the AVX2 path */
+};
+
+/* What a block needs of the block before it: its last two bytes' kinds. */
+struct tokstart_carry {
+	uint64_t digit, dot, alnum;
+};
+
+void tokstart_init(struct tokstart *ts, const uint8_t first[256]);
+
+/* Bit k set: p[k] is a token start (k < n <= 64). carry starts zeroed for
+ * the first block of a buffer (nothing before it) and is updated. */
+uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_t n,
+			struct tokstart_carry *carry);
+
+#endif
