@@ -277,9 +277,25 @@ struct cache_slot {
 	char name[FIELD_NAME_MAX];
 };
 
+/* A child of a known field: (parent field, key) -> field, so that a JSON
+ * key's field is found from the key's few bytes, without hashing or
+ * comparing the whole dotted path. */
+#define CHILD_SLOTS 1024
+#define ORDINAL_SLOTS 256
+#define CHILD_KEY_MAX 32
+
+struct child_slot {
+	uint32_t source, parent, id;
+	uint8_t klen;
+	bool used;
+	char key[CHILD_KEY_MAX];
+};
+
 struct fieldcache {
 	struct fieldtab *ft;
 	struct cache_slot *slots;
+	struct child_slot *children;
+	struct child_slot *ordinal;   /* by the key's ordinal in its record */
 };
 
 struct fieldcache *fieldcache_new(struct fieldtab *ft)
@@ -287,6 +303,8 @@ struct fieldcache *fieldcache_new(struct fieldtab *ft)
 	struct fieldcache *fc = xcalloc(1, sizeof *fc);
 	fc->ft = ft;
 	fc->slots = xcalloc(CACHE_SLOTS, sizeof *fc->slots);
+	fc->children = xcalloc(CHILD_SLOTS, sizeof *fc->children);
+	fc->ordinal = xcalloc(ORDINAL_SLOTS, sizeof *fc->ordinal);
 	return fc;
 }
 
@@ -295,6 +313,8 @@ void fieldcache_free(struct fieldcache *fc)
 	if (!fc)
 		return;
 	free(fc->slots);
+	free(fc->children);
+	free(fc->ordinal);
 	free(fc);
 }
 
@@ -316,5 +336,47 @@ uint32_t fieldcache_intern(struct fieldcache *fc, uint32_t source, const char *n
 	s->len = (uint16_t)(name ? len : 0);
 	if (name)
 		memcpy(s->name, name, len);
+	return s->id;
+}
+
+static inline bool same_key(const struct child_slot *s, uint32_t source, uint32_t parent, const char *key,
+			    size_t klen)
+{
+	if (!s->used || s->parent != parent || s->source != source || s->klen != klen)
+		return false;
+	for (size_t i = 0; i < klen; i++)
+		if (s->key[i] != key[i])
+			return false;
+	return true;
+}
+
+static inline void child_set(struct child_slot *s, uint32_t source, uint32_t parent, const char *key, size_t klen,
+			     uint32_t id)
+{
+	s->id = id;
+	s->used = true;
+	s->parent = parent;
+	s->source = source;
+	s->klen = (uint8_t)klen;
+	memcpy(s->key, key, klen);
+}
+
+uint32_t fieldcache_child(struct fieldcache *fc, uint32_t source, uint32_t parent, const char *key, size_t klen,
+			 const char *path, size_t len, size_t ordinal)
+{
+	if (klen > CHILD_KEY_MAX)
+		return fieldcache_intern(fc, source, path, len);
+	/* Records of one export mostly repeat the keys of the one before,
+	 * in the same order: the key at the same ordinal is the first guess. */
+	struct child_slot *o = &fc->ordinal[ordinal & (ORDINAL_SLOTS - 1)];
+	if (same_key(o, source, parent, key, klen))
+		return o->id;
+	uint64_t h = (uint64_t)parent * 0x9E3779B97F4A7C15ULL ^ (uint64_t)source * 0xff51afd7ed558ccdULL;
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+	struct child_slot *s = &fc->children[(h >> 32) & (CHILD_SLOTS - 1)];
+	if (!same_key(s, source, parent, key, klen))
+		child_set(s, source, parent, key, klen, fieldcache_intern(fc, source, path, len));
+	child_set(o, source, parent, key, klen, s->id);
 	return s->id;
 }

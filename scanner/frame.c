@@ -107,10 +107,7 @@ size_t frame_line_end(struct frame_cursor *cur, const char *p, size_t len, bool 
 	return 0;
 }
 
-void span_vec_push(struct span_vec *sv, uint32_t start, uint32_t end, uint32_t field,
-		   uint32_t record, uint32_t flags)
+void span_vec_grow(struct span_vec *sv)
 {
-	if (sv->n == sv->cap)
-		xgrow((void **)&sv->v, &sv->cap, sv->n + 1, sizeof *sv->v);
-	sv->v[sv->n++] = (struct span){ start, end, field, record, flags };
+	xgrow((void **)&sv->v, &sv->cap, sv->n + 1, sizeof *sv->v);
 }

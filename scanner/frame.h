@@ -110,7 +110,13 @@ void frame_csv_header(const char *rec, size_t len, char delim, char ***names, si
 /* record_end for formats whose records are lines (JSON Lines, text). */
 size_t frame_line_end(struct frame_cursor *cur, const char *p, size_t len, bool eof);
 
-void span_vec_push(struct span_vec *sv, uint32_t start, uint32_t end, uint32_t field,
-		   uint32_t record, uint32_t flags);
+void span_vec_grow(struct span_vec *sv);
+static inline void span_vec_push(struct span_vec *sv, uint32_t start, uint32_t end, uint32_t field,
+				 uint32_t record, uint32_t flags)
+{
+	if (sv->n == sv->cap)
+		span_vec_grow(sv);
+	sv->v[sv->n++] = (struct span){ start, end, field, record, flags };
+}
 
 #endif

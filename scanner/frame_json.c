@@ -25,11 +25,31 @@ struct jparse {
 	char path[FIELD_NAME_MAX + 1];
 	size_t plen;
 	uint32_t field;   /* the field of path: interned once per key */
+	size_t nkeys;     /* keys so far in the record */
 	struct { char kind; size_t plen; uint32_t field; } st[JSON_DEPTH_MAX];
 	int depth;
 };
 
-static inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+/* Byte kinds for the loops that look at every byte outside strings. */
+enum { J_WS = 1, J_BARE = 2 };
+static const uint8_t jkind[256] = {
+	[' '] = J_WS, ['\t'] = J_WS, ['\r'] = J_WS, ['\n'] = J_WS,
+	['0'] = J_BARE, ['1'] = J_BARE, ['2'] = J_BARE, ['3'] = J_BARE, ['4'] = J_BARE, ['5'] = J_BARE,
+	['6'] = J_BARE, ['7'] = J_BARE, ['8'] = J_BARE, ['9'] = J_BARE, ['-'] = J_BARE, ['+'] = J_BARE,
+	['.'] = J_BARE,
+	['a'] = J_BARE, ['b'] = J_BARE, ['c'] = J_BARE, ['d'] = J_BARE, ['e'] = J_BARE, ['f'] = J_BARE,
+	['g'] = J_BARE, ['h'] = J_BARE, ['i'] = J_BARE, ['j'] = J_BARE, ['k'] = J_BARE, ['l'] = J_BARE,
+	['m'] = J_BARE, ['n'] = J_BARE, ['o'] = J_BARE, ['p'] = J_BARE, ['q'] = J_BARE, ['r'] = J_BARE,
+	['s'] = J_BARE, ['t'] = J_BARE, ['u'] = J_BARE, ['v'] = J_BARE, ['w'] = J_BARE, ['x'] = J_BARE,
+	['y'] = J_BARE, ['z'] = J_BARE,
+	['A'] = J_BARE, ['B'] = J_BARE, ['C'] = J_BARE, ['D'] = J_BARE, ['E'] = J_BARE, ['F'] = J_BARE,
+	['G'] = J_BARE, ['H'] = J_BARE, ['I'] = J_BARE, ['J'] = J_BARE, ['K'] = J_BARE, ['L'] = J_BARE,
+	['M'] = J_BARE, ['N'] = J_BARE, ['O'] = J_BARE, ['P'] = J_BARE, ['Q'] = J_BARE, ['R'] = J_BARE,
+	['S'] = J_BARE, ['T'] = J_BARE, ['U'] = J_BARE, ['V'] = J_BARE, ['W'] = J_BARE, ['X'] = J_BARE,
+	['Y'] = J_BARE, ['Z'] = J_BARE,
+};
+
+static inline bool is_ws(char c) { return jkind[(unsigned char)c] & J_WS; }
 
 static inline void skip_ws(struct jparse *jp)
 {
@@ -81,13 +101,14 @@ static int parse_string(struct jparse *jp, size_t *a, size_t *b, bool *escaped)
 	}
 }
 
-/* The field of the current path. A scalar line, or the elements of a
- * top-level array, have no key (plen 0). */
-static uint32_t path_field(struct jparse *jp)
+/* The field of the path just extended by a key, under the field parent.
+ * An empty path (an empty key at the top) is the unnamed field, as are a
+ * scalar line and the elements of a top-level array. */
+static uint32_t key_field(struct jparse *jp, uint32_t parent, const char *key, size_t klen)
 {
 	if (jp->plen == 0)
 		return jp->ctx->src->unnamed_field;
-	return fieldcache_intern(jp->ctx->fc, jp->ctx->src->id, jp->path, jp->plen);
+	return fieldcache_child(jp->ctx->fc, jp->ctx->src->id, parent, key, klen, jp->path, jp->plen, jp->nkeys++);
 }
 
 static void emit(struct jparse *jp, size_t a, size_t b, uint32_t flags)
@@ -137,13 +158,9 @@ value:
 		goto after;
 	default: {
 		size_t s = jp.i;
-		while (jp.i < len) {
-			char c = rec[jp.i];
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      c == '-' || c == '+' || c == '.'))
-				break;
+		/* A number, true, false or null: the bytes those are made of. */
+		while (jp.i < len && (jkind[(unsigned char)rec[jp.i]] & J_BARE))
 			jp.i++;
-		}
 		if (jp.i == s)
 			goto bad;
 		if ((rec[s] >= '0' && rec[s] <= '9') || rec[s] == '-')
@@ -162,7 +179,7 @@ key:
 		jp.path[jp.plen++] = '.';
 	for (size_t k = a; k < b && jp.plen < FIELD_NAME_MAX; k++)
 		jp.path[jp.plen++] = rec[k];
-	jp.field = path_field(&jp);
+	jp.field = key_field(&jp, jp.st[jp.depth - 1].field, rec + a, b - a);
 	emit(&jp, a, b, SPAN_KEY | (esc ? SPAN_ESCAPED : 0));
 	skip_ws(&jp);
 	if (jp.i >= len || rec[jp.i] != ':')
