@@ -520,6 +520,7 @@ void dfa_free(struct dfa *d)
 	free((void *)d->run.next);
 	free((void *)d->run.acc_off);
 	free((void *)d->run.acc_n);
+	free((void *)d->run.pair);
 	free(d->acc_off);
 	free(d->acc_n);
 	free(d->acc);
@@ -808,6 +809,18 @@ static void make_run_table(struct dfa *d)
 	d->run = (struct dfa_table){ .next = next, .cls = d->cls, .shift = shift, .start = perm[1],
 				     .acc_min = acc_min, .dead = perm[0], .acc_off = acc_off, .acc_n = acc_n,
 				     .acc = d->acc };
+	/* The pairs of first bytes a run can get past: most token starts
+	 * (words of prose, keys, hex) die at their second byte. */
+	uint8_t *pair = xcalloc(65536 / 8, 1);
+	for (unsigned c0 = 0; c0 < 256; c0++) {
+		uint32_t st1 = dfa_table_step(&d->run, d->run.start, (unsigned char)c0);
+		if (st1 == d->run.dead)
+			continue;
+		for (unsigned c1 = 0; c1 < 256; c1++)
+			if (st1 >= acc_min || dfa_table_step(&d->run, st1, (unsigned char)c1) != d->run.dead)
+				pair[(c0 << 8 | c1) >> 3] |= (uint8_t)(1u << (c1 & 7));
+	}
+	d->run.pair = pair;
 	d->has_run = true;
 	free(perm);
 }

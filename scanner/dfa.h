@@ -70,8 +70,17 @@ struct dfa_table {
 	const uint32_t *acc_off;
 	const uint16_t *acc_n;
 	const uint32_t *acc;
+	const uint8_t *pair;      /* bit c0 << 8 | c1: a run from c0 c1 can report
+				   * something (65536 bits) */
 };
 const struct dfa_table *dfa_table(const struct dfa *d);
+
+/* Whether a run that starts with bytes c0 c1 can report a match. */
+static inline bool dfa_table_pair(const struct dfa_table *t, unsigned char c0, unsigned char c1)
+{
+	unsigned k = (unsigned)c0 << 8 | c1;
+	return t->pair[k >> 3] >> (k & 7) & 1;
+}
 
 static inline uint32_t dfa_table_step(const struct dfa_table *t, uint32_t st, unsigned char c)
 {

@@ -360,6 +360,8 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 	const unsigned char *s = (const unsigned char *)sc->p;
 	size_t len = sc->len;
 	uint32_t st = t->start;
+	if (start + 1 < len && !dfa_table_pair(t, s[start], s[start + 1]))
+		return;
 	sc->dfa_start = start;
 	for (size_t i = start; i < len; i++) {
 		st = dfa_table_step(t, st, s[i]);
