@@ -361,22 +361,37 @@ static inline void child_set(struct child_slot *s, uint32_t source, uint32_t par
 	memcpy(s->key, key, klen);
 }
 
-uint32_t fieldcache_child(struct fieldcache *fc, uint32_t source, uint32_t parent, const char *key, size_t klen,
-			 const char *path, size_t len, size_t ordinal)
+static inline uint64_t child_hash(uint32_t source, uint32_t parent, const char *key, size_t klen)
+{
+	uint64_t h = (uint64_t)parent * 0x9E3779B97F4A7C15ULL ^ (uint64_t)source * 0xff51afd7ed558ccdULL;
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+uint32_t fieldcache_child_get(struct fieldcache *fc, uint32_t source, uint32_t parent, const char *key, size_t klen,
+			     size_t ordinal)
 {
 	if (klen > CHILD_KEY_MAX)
-		return fieldcache_intern(fc, source, path, len);
+		return FIELD_NONE;
 	/* Records of one export mostly repeat the keys of the one before,
 	 * in the same order: the key at the same ordinal is the first guess. */
 	struct child_slot *o = &fc->ordinal[ordinal & (ORDINAL_SLOTS - 1)];
 	if (same_key(o, source, parent, key, klen))
 		return o->id;
-	uint64_t h = (uint64_t)parent * 0x9E3779B97F4A7C15ULL ^ (uint64_t)source * 0xff51afd7ed558ccdULL;
-	for (size_t i = 0; i < klen; i++)
-		h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
-	struct child_slot *s = &fc->children[(h >> 32) & (CHILD_SLOTS - 1)];
+	struct child_slot *s = &fc->children[(child_hash(source, parent, key, klen) >> 32) & (CHILD_SLOTS - 1)];
 	if (!same_key(s, source, parent, key, klen))
-		child_set(s, source, parent, key, klen, fieldcache_intern(fc, source, path, len));
+		return FIELD_NONE;
 	child_set(o, source, parent, key, klen, s->id);
 	return s->id;
+}
+
+void fieldcache_child_put(struct fieldcache *fc, uint32_t source, uint32_t parent, const char *key, size_t klen,
+			  size_t ordinal, uint32_t id)
+{
+	if (klen > CHILD_KEY_MAX)
+		return;
+	child_set(&fc->ordinal[ordinal & (ORDINAL_SLOTS - 1)], source, parent, key, klen, id);
+	child_set(&fc->children[(child_hash(source, parent, key, klen) >> 32) & (CHILD_SLOTS - 1)], source, parent,
+		  key, klen, id);
 }

@@ -57,11 +57,14 @@ struct fieldcache;
 struct fieldcache *fieldcache_new(struct fieldtab *ft);
 void fieldcache_free(struct fieldcache *fc);
 uint32_t fieldcache_intern(struct fieldcache *fc, uint32_t source, const char *name, size_t len);
-/* The field named path[0..len), which is the field parent's name, a dot
- * and key[0..klen) (JSON key paths): the same id as fieldcache_intern of
- * the path, found from (parent, key) where it was seen before; ordinal
- * (the key's position in its record) is where to look first. */
-uint32_t fieldcache_child(struct fieldcache *fc, uint32_t source, uint32_t parent, const char *key, size_t klen,
-			 const char *path, size_t len, size_t ordinal);
+/* JSON key paths: the field whose name is the field parent's name, a dot
+ * and key[0..klen), as cached by fieldcache_child_put, or FIELD_NONE.
+ * ordinal (the key's position in its record) is where to look first:
+ * records mostly repeat the keys of the one before, in the same order. */
+#define FIELD_NONE UINT32_MAX
+uint32_t fieldcache_child_get(struct fieldcache *fc, uint32_t source, uint32_t parent, const char *key, size_t klen,
+			     size_t ordinal);
+void fieldcache_child_put(struct fieldcache *fc, uint32_t source, uint32_t parent, const char *key, size_t klen,
+			  size_t ordinal, uint32_t id);
 
 #endif

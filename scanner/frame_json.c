@@ -13,6 +13,7 @@
 #include "field.h"
 #include "frame.h"
 #include "source.h"
+#include "util.h"
 
 #define JSON_DEPTH_MAX 64
 
@@ -22,11 +23,16 @@ struct jparse {
 	size_t len, i;
 	struct span_vec *out;
 	uint32_t base, recno;
-	char path[FIELD_NAME_MAX + 1];
-	size_t plen;
-	uint32_t field;   /* the field of path: interned once per key */
+	size_t plen;      /* the length of the current path (it is written out
+			   * only when its field is not cached: build_path) */
+	uint32_t field;   /* the field of the path: found once per key */
 	size_t nkeys;     /* keys so far in the record */
-	struct { char kind; size_t plen; uint32_t field; } st[JSON_DEPTH_MAX];
+	struct {
+		char kind;
+		size_t plen;
+		uint32_t field;
+		uint32_t key, klen;   /* an object's current key: rec[key..+klen) */
+	} st[JSON_DEPTH_MAX];
 	int depth;
 };
 
@@ -101,6 +107,22 @@ static int parse_string(struct jparse *jp, size_t *a, size_t *b, bool *escaped)
 	}
 }
 
+/* The current path: the keys of the objects on the stack, joined with
+ * dots (array elements take their parent's path), cut at FIELD_NAME_MAX. */
+static size_t build_path(const struct jparse *jp, char *out)
+{
+	size_t n = 0;
+	for (int d = 0; d < jp->depth; d++) {
+		if (jp->st[d].kind != '{')
+			continue;
+		if (n && n < FIELD_NAME_MAX)
+			out[n++] = '.';
+		for (uint32_t k = 0; k < jp->st[d].klen && n < FIELD_NAME_MAX; k++)
+			out[n++] = jp->rec[jp->st[d].key + k];
+	}
+	return n;
+}
+
 /* The field of the path just extended by a key, under the field parent.
  * An empty path (an empty key at the top) is the unnamed field, as are a
  * scalar line and the elements of a top-level array. */
@@ -108,7 +130,15 @@ static uint32_t key_field(struct jparse *jp, uint32_t parent, const char *key, s
 {
 	if (jp->plen == 0)
 		return jp->ctx->src->unnamed_field;
-	return fieldcache_child(jp->ctx->fc, jp->ctx->src->id, parent, key, klen, jp->path, jp->plen, jp->nkeys++);
+	size_t ord = jp->nkeys++;
+	uint32_t id = fieldcache_child_get(jp->ctx->fc, jp->ctx->src->id, parent, key, klen, ord);
+	if (id == FIELD_NONE) {
+		char path[FIELD_NAME_MAX];
+		size_t n = build_path(jp, path);
+		id = fieldcache_intern(jp->ctx->fc, jp->ctx->src->id, path, n);
+		fieldcache_child_put(jp->ctx->fc, jp->ctx->src->id, parent, key, klen, ord, id);
+	}
+	return id;
 }
 
 static void emit(struct jparse *jp, size_t a, size_t b, uint32_t flags)
@@ -174,11 +204,12 @@ key:
 		goto bad;
 	if (parse_string(&jp, &a, &b, &esc))
 		goto bad;
-	jp.plen = jp.st[jp.depth - 1].plen;
-	if (jp.plen && jp.plen < FIELD_NAME_MAX)
-		jp.path[jp.plen++] = '.';
-	for (size_t k = a; k < b && jp.plen < FIELD_NAME_MAX; k++)
-		jp.path[jp.plen++] = rec[k];
+	{
+		size_t up = jp.st[jp.depth - 1].plen;
+		jp.plen = MIN(FIELD_NAME_MAX, up + (up ? 1 : 0) + (b - a));
+		jp.st[jp.depth - 1].key = (uint32_t)a;
+		jp.st[jp.depth - 1].klen = (uint32_t)(b - a);
+	}
 	jp.field = key_field(&jp, jp.st[jp.depth - 1].field, rec + a, b - a);
 	emit(&jp, a, b, SPAN_KEY | (esc ? SPAN_ESCAPED : 0));
 	skip_ws(&jp);
