@@ -425,7 +425,7 @@ static int collect(struct attributor *at, struct chunk *ck)
 	/* Rules judged on whole values, in the fields whose names call for them. */
 	for (size_t k = 0; at->nfield_rules && k < at->spans.n; k++) {
 		const struct span *sp = &at->spans.v[k];
-		if (!(sp->flags & (SPAN_KEY | SPAN_ESCAPED)))
+		if (!(sp->flags & (SPAN_KEY | SPAN_ESCAPED)) && fieldtab_get(at->cfg.fields, sp->field)->field_rules)
 			field_rules_on(at, (uint32_t)k, ck->data.data + sp->start, sp->end - sp->start, -1);
 	}
 	at->runs[2] = at->ncands;
