@@ -773,6 +773,95 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 	return d;
 }
 
+/* Whether every state of d goes dead on byte c: no match holds a c. */
+static bool byte_kills(const struct dfa *d, unsigned char c)
+{
+	for (uint32_t st = 1; st < d->nstates; st++)
+		if (d->trans[(size_t)st * d->ncls + d->cls[c]])
+			return false;
+	return true;
+}
+
+/* The atom at pattern[i]: its length, and whether it is one literal byte
+ * (*lit). Classes, groups and escapes other than punctuation are not. */
+static size_t atom_len(const char *p, size_t i, int *lit)
+{
+	*lit = -1;
+	if (p[i] == '\\') {
+		if (!p[i + 1])
+			return 1;
+		if (p[i + 1] == 'x')
+			return p[i + 2] && p[i + 3] ? 4 : 2;
+		if ((p[i + 1] >= '!' && p[i + 1] <= '/') || (p[i + 1] >= ':' && p[i + 1] <= '@') ||
+		    (p[i + 1] >= '[' && p[i + 1] <= '`') || (p[i + 1] >= '{' && p[i + 1] <= '~'))
+			*lit = (unsigned char)p[i + 1];
+		return 2;
+	}
+	if (p[i] == '[') {
+		size_t j = i + 1;
+		if (p[j] == '^')
+			j++;
+		if (p[j] == ']')
+			j++;
+		for (; p[j] && p[j] != ']'; j++)
+			if (p[j] == '\\' && p[j + 1])
+				j++;
+		return p[j] ? j + 1 - i : j - i;
+	}
+	if (!strchr("().|?*+{}^$", p[i]))
+		*lit = (unsigned char)p[i];
+	return 1;
+}
+
+bool dfa_split(const char *pattern, uint32_t id, size_t max_states, unsigned char *c, struct dfa **prefix_rev,
+	       struct dfa **suffix)
+{
+	char errbuf[128];
+	size_t len = strlen(pattern);
+	int depth = 0;
+	*prefix_rev = *suffix = NULL;
+	if (!dfa_supports(pattern))
+		return false;
+	/* A top-level alternative need not hold the byte. */
+	for (size_t i = 0; i < len;) {
+		int lit;
+		size_t n = atom_len(pattern, i, &lit);
+		depth += pattern[i] == '(' ? 1 : pattern[i] == ')' ? -1 : 0;
+		if (pattern[i] == '|' && depth == 0)
+			return false;
+		i += n;
+	}
+	for (size_t i = 0; i < len;) {
+		int lit;
+		size_t n = atom_len(pattern, i, &lit);
+		char ch = pattern[i];
+		if (ch == '(')
+			depth++;
+		else if (ch == ')')
+			depth--;
+		char after = i + n < len ? pattern[i + n] : '\0';
+		if (depth == 0 && lit >= 0 && i > 0 && i + n < len && !strchr("?*+{", after)) {
+			char *pre = xstrndup(pattern, i), *suf = xstrndup(pattern + i + n, len - i - n);
+			struct dfa *r = dfa_supports(pre) && dfa_supports(suf)
+				? dfa_build_reverse(pre, id, max_states, errbuf, sizeof errbuf) : NULL;
+			struct dfa *f = r ? dfa_build(( const char *const *)&suf, &id, 1, max_states, errbuf,
+						      sizeof errbuf) : NULL;
+			free(pre);
+			free(suf);
+			if (r && f && byte_kills(r, (unsigned char)lit) && byte_kills(f, (unsigned char)lit)) {
+				*c = (unsigned char)lit;
+				*prefix_rev = r;
+				*suffix = f;
+				return true;
+			}
+			dfa_free(r);
+			dfa_free(f);
+		}
+		i += n;
+	}
+	return false;
+}
+
 /* The hot loop's layout: states renumbered so that one compare tells the
  * common case (st < acc_min: go on) from an accepting state or the dead
  * one (the last), and rows padded to a power of two so that the next index

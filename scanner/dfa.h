@@ -30,6 +30,15 @@ void dfa_free(struct dfa *d);
 struct dfa *dfa_build_reverse(const char *pattern, uint32_t id, size_t max_states, char *errbuf,
 			      size_t errbuf_len);
 
+/* Whether pattern is P c S, with a literal byte c at the top level that
+ * no match of P or of S holds (an e-mail address: local part, '@',
+ * domain). Then every match holds exactly one c, and the matches around
+ * each c in a text are found from it: *suffix (forward, from after the c)
+ * gives their ends, *prefix_rev (reverse, from before it) their starts.
+ * Both report id. False, with both NULL, when the pattern is not so. */
+bool dfa_split(const char *pattern, uint32_t id, size_t max_states, unsigned char *c, struct dfa **prefix_rev,
+	       struct dfa **suffix);
+
 /* Whether some state of d reports id. */
 bool dfa_has_id(const struct dfa *d, uint32_t id);
 

@@ -25,8 +25,15 @@ struct hsdb {
 	 * Hyperscan skips to) stay with Hyperscan, without SOM, and find their
 	 * starts with a reverse DFA each. */
 	struct dfa *dfa;
-	hs_database_t *rest;    /* NULL when every value rule is a token rule */
+	hs_database_t *rest;    /* NULL when every value rule is a token rule
+				 * or split */
 	struct dfa **rev;       /* per rule index: reverse DFA, for rules in rest */
+	/* Rules with one literal byte at their heart (e-mail: local part, '@',
+	 * domain; see dfa_split) need no Hyperscan at all: the scan finds
+	 * each such byte, the suffix DFA the ends after it, the reverse prefix
+	 * DFA the starts before it. Per rule index, NULL for other rules. */
+	struct dfa **split_rev, **split_fwd;
+	unsigned char *split_byte;
 	const struct ruleset *rs;
 	bool from_cache;
 };
@@ -37,7 +44,7 @@ struct hsdb {
 #define HSDB_DFA_MAX_STATES 60000
 
 /* Bump when the way patterns are compiled changes (flags, ids). */
-#define HSDB_FORMAT 4
+#define HSDB_FORMAT 5
 
 static unsigned rule_flags(const struct rule *r)
 {
@@ -282,6 +289,59 @@ static struct dfa *reverse_dfa(const struct rule *r, uint32_t i, const char *dir
 	return d;
 }
 
+/* Rule i split at a literal byte (dfa_split), from the cache beside the
+ * database when it is there. Returns whether the rule splits. */
+static bool split_rule(struct hsdb *h, uint32_t i, const char *dir, const char *path)
+{
+	const struct rule *r = &h->rs->rules[i];
+	char spath[PATH_MAX + 96];
+	size_t n;
+	if (dir) {
+		/* One file: the byte, the reverse prefix DFA's length, both DFAs;
+		 * or one zero byte: the rule does not split. */
+		snprintf(spath, sizeof spath, "%.*s.split%u.dfa", (int)(strlen(path) - 5), path, i);
+		char *bytes = read_file(spath, &n);
+		uint32_t rlen;
+		if (bytes && n == 1 && bytes[0] == 0) {
+			free(bytes);
+			return false; /* known not to split */
+		}
+		if (bytes && n > 5 && (memcpy(&rlen, bytes + 1, 4), rlen <= n - 5)) {
+			h->split_rev[i] = dfa_deserialize(bytes + 5, rlen);
+			h->split_fwd[i] = dfa_deserialize(bytes + 5 + rlen, n - 5 - rlen);
+			h->split_byte[i] = (unsigned char)bytes[0];
+		}
+		free(bytes);
+		if (h->split_rev[i] && h->split_fwd[i])
+			return true;
+		dfa_free(h->split_rev[i]);
+		dfa_free(h->split_fwd[i]);
+		h->split_rev[i] = h->split_fwd[i] = NULL;
+	}
+	if (!dfa_split(r->pattern, i, HSDB_DFA_MAX_STATES, &h->split_byte[i], &h->split_rev[i], &h->split_fwd[i])) {
+		if (dir)
+			cache_write_bytes("", 1, dir, spath);
+		return false;
+	}
+	if (dir) {
+		struct buf b, f;
+		buf_init(&b);
+		buf_init(&f);
+		dfa_serialize(h->split_rev[i], &f);
+		uint32_t rlen = (uint32_t)f.len;
+		buf_append(&b, &h->split_byte[i], 1);
+		buf_append(&b, &rlen, 4);
+		buf_append(&b, f.data, f.len);
+		f.len = 0;
+		dfa_serialize(h->split_fwd[i], &f);
+		buf_append(&b, f.data, f.len);
+		cache_write_bytes(b.data, b.len, dir, spath);
+		buf_release(&b);
+		buf_release(&f);
+	}
+	return true;
+}
+
 /* The Hyperscan database and reverse DFAs of the value rules that are not
  * in the DFA. Returns 0, or -1 if they cannot be made. */
 static int build_rest(struct hsdb *h, const char *dir, const char *path)
@@ -293,9 +353,12 @@ static int build_rest(struct hsdb *h, const char *dir, const char *path)
 	unsigned n = 0;
 	int rc = 0;
 	h->rev = xcalloc(rs->n ? rs->n : 1, sizeof *h->rev);
+	h->split_rev = xcalloc(rs->n ? rs->n : 1, sizeof *h->split_rev);
+	h->split_fwd = xcalloc(rs->n ? rs->n : 1, sizeof *h->split_fwd);
+	h->split_byte = xcalloc(rs->n ? rs->n : 1, 1);
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
-		if (r->field_scope || dfa_has_id(h->dfa, (uint32_t)i))
+		if (r->field_scope || dfa_has_id(h->dfa, (uint32_t)i) || split_rule(h, (uint32_t)i, dir, path))
 			continue;
 		h->rev[i] = reverse_dfa(r, (uint32_t)i, dir, path);
 		exprs[n] = r->pattern;
@@ -389,6 +452,14 @@ void hsdb_free(struct hsdb *h)
 		for (size_t i = 0; i < h->rs->n; i++)
 			dfa_free(h->rev[i]);
 	free(h->rev);
+	if (h->split_rev)
+		for (size_t i = 0; i < h->rs->n; i++) {
+			dfa_free(h->split_rev[i]);
+			dfa_free(h->split_fwd[i]);
+		}
+	free(h->split_rev);
+	free(h->split_fwd);
+	free(h->split_byte);
 	dfa_free(h->dfa);
 	free(h);
 }
@@ -399,3 +470,12 @@ bool hsdb_from_cache(const struct hsdb *h) { return h->from_cache; }
 const struct dfa *hsdb_dfa(const struct hsdb *h) { return h->dfa; }
 const hs_database_t *hsdb_rest(const struct hsdb *h) { return h->rest; }
 const struct dfa *hsdb_reverse(const struct hsdb *h, uint32_t rule) { return h->rev ? h->rev[rule] : NULL; }
+
+const struct dfa *hsdb_split(const struct hsdb *h, uint32_t rule, unsigned char *c, const struct dfa **prefix_rev)
+{
+	if (!h->split_fwd || !h->split_fwd[rule])
+		return NULL;
+	*c = h->split_byte[rule];
+	*prefix_rev = h->split_rev[rule];
+	return h->split_fwd[rule];
+}

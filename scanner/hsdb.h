@@ -41,5 +41,8 @@ const struct dfa *hsdb_dfa(const struct hsdb *db);
  * database reports starts itself, with SOM). */
 const hs_database_t *hsdb_rest(const struct hsdb *db);
 const struct dfa *hsdb_reverse(const struct hsdb *db, uint32_t rule);
+/* For a rule split at a literal byte (dfa_split): the suffix DFA, with the
+ * byte and the reverse prefix DFA; NULL for other rules. */
+const struct dfa *hsdb_split(const struct hsdb *db, uint32_t rule, unsigned char *c, const struct dfa **prefix_rev);
 
 #endif

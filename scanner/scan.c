@@ -42,6 +42,16 @@ struct scanner {
 	int32_t *open;            /* per rule: its group still open, or -1 */
 	struct match *tmp;
 	size_t tmp_cap;
+	struct split *splits;     /* the rules found from a literal byte */
+	size_t nsplits;
+	uint32_t *ends;           /* a split rule's ends after one byte */
+	size_t nends, ends_cap;
+};
+
+struct split {
+	uint32_t rule;
+	unsigned char byte;
+	const struct dfa *fwd, *rev;
 };
 
 /* The ends of one rule's matches that reach past the current start: a
@@ -199,11 +209,19 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 		free(sc);
 		return NULL;
 	}
+	sc->rs = hsdb_ruleset(db);
 	if (sc->dfa) {
 		sc->table = dfa_table(sc->dfa);
 		tokstart_init(&sc->starts, dfa_first(sc->dfa));
+		for (uint32_t r = 0; r < sc->rs->n; r++) {
+			struct split sp = { .rule = r };
+			if (!(sp.fwd = hsdb_split(db, r, &sp.byte, &sp.rev)))
+				continue;
+			size_t cap = sc->nsplits;
+			xgrow((void **)&sc->splits, &cap, sc->nsplits + 1, sizeof *sc->splits);
+			sc->splits[sc->nsplits++] = sp;
+		}
 	}
-	sc->rs = hsdb_ruleset(db);
 	if (hs_alloc_scratch(hsdb_database(db), &sc->scratch) != HS_SUCCESS) {
 		free(sc);
 		return NULL;
@@ -227,6 +245,8 @@ void scanner_free(struct scanner *sc)
 	free(sc->act);
 	free(sc->open);
 	free(sc->tmp);
+	free(sc->splits);
+	free(sc->ends);
 	free(sc);
 }
 
@@ -378,6 +398,39 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 	}
 }
 
+static void on_split_end(void *arg, uint32_t id, size_t end)
+{
+	struct scanner *sc = arg;
+	(void)id;
+	if (!end_ok((const unsigned char *)sc->p, sc->len, end))
+		return;
+	if (sc->nends == sc->ends_cap)
+		xgrow((void **)&sc->ends, &sc->ends_cap, sc->nends + 1, sizeof *sc->ends);
+	sc->ends[sc->nends++] = (uint32_t)end;
+}
+
+/* A rule split at a literal byte: at each such byte, the ends of the
+ * suffix after it, and (if any end is a token boundary) the leftmost start
+ * of the prefix before it that is one; every end pairs with that start, as
+ * Hyperscan's matches would (each reported once per end). */
+static void scan_split(struct scanner *sc, const struct split *sp)
+{
+	const char *p = sc->p, *end = sc->p + sc->len;
+	for (const char *at = memchr(p, sp->byte, sc->len); at; at = memchr(at + 1, sp->byte, (size_t)(end - at - 1))) {
+		size_t a = (size_t)(at - p);
+		sc->nends = 0;
+		dfa_run(sp->fwd, p, sc->len, a + 1, on_split_end, sc);
+		if (!sc->nends)
+			continue;
+		sc->have_start = false;
+		dfa_run_reverse(sp->rev, p, a, on_reverse, sc);
+		if (!sc->have_start)
+			continue;
+		for (size_t k = 0; k < sc->nends; k++)
+			push(sc, sp->rule, sc->best_start, sc->ends[k]);
+	}
+}
+
 /* The fast path: run the rules' DFA from every token start (a byte where a
  * match may begin that does not continue a token: tokstart.c). That is a
  * small share of the bytes (a digit run is entered once, at its first
@@ -405,6 +458,8 @@ static int scan_dfa(struct scanner *sc)
 		}
 	}
 	sc->n_dfa = sc->n;
+	for (size_t k = 0; k < sc->nsplits; k++)
+		scan_split(sc, &sc->splits[k]);
 	const hs_database_t *rest = hsdb_rest(sc->db);
 	if (rest && hs_scan(rest, sc->p, (unsigned)sc->len, 0, sc->rest_scratch, on_rest, sc) != HS_SUCCESS)
 		return PIISCAN_ERR_SCAN;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa.h"
 #include "harness.h"
 #include "hsdb.h"
 #include "rules.h"
@@ -34,8 +35,11 @@ static void env_init(void)
 		exit(1);
 }
 
+static struct scanner *ref;
+
 static void env_release(void)
 {
+	scanner_free(ref);
 	scanner_free(sc);
 	scanner_free(NULL);
 	hsdb_free(db);
@@ -285,5 +289,88 @@ static void test_scan_embedded(void)
 	check_scan("tel13812345678 ok", want, 1);
 }
 
+/* dfa_split: a pattern splits at a top-level literal byte that no match of
+ * either side holds, and nowhere else. */
+static void test_dfa_split(void)
+{
+	static const struct {
+		const char *pattern;
+		int byte; /* -1: does not split */
+	} cases[] = {
+		{ "[A-Za-z0-9_.%+-]{1,64}@[A-Za-z0-9.-]{1,40}\\.[A-Za-z]{2,12}", '@' },
+		{ "[a-z]+\\.[0-9]+", '.' },
+		{ "[a-z]+@[a-z]+|[0-9]+@[0-9]+", -1 },   /* top-level alternatives */
+		{ "[a-z@]+@[a-z]+", -1 },              /* the byte on one side too */
+		{ "[a-z]+@[^ ]+", -1 },
+		{ "[a-z]+@?[a-z]+", -1 },              /* optional */
+		{ "[a-z]+(?:@)[a-z]+", -1 },           /* not at the top level */
+		{ "@[a-z]+", -1 },                     /* nothing before it */
+		{ "[a-z]+@", -1 },                     /* nothing after it */
+		{ "ab-[0-9]+", 'b' },                  /* the first byte that works */
+		{ "[a-z]+b-[0-9]+", '-' },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		unsigned char c = 0;
+		struct dfa *rev, *fwd;
+		bool ok = dfa_split(cases[k].pattern, 7, 60000, &c, &rev, &fwd);
+		CHECK_MSG(ok == (cases[k].byte >= 0), "%s: split %d", cases[k].pattern, ok);
+		if (ok) {
+			CHECK_MSG(c == cases[k].byte, "%s: at '%c'", cases[k].pattern, c);
+			CHECK(dfa_has_id(rev, 7) && dfa_has_id(fwd, 7));
+		} else {
+			CHECK(!rev && !fwd);
+		}
+		dfa_free(rev);
+		dfa_free(fwd);
+	}
+}
+
+/* The fast engine (DFA from token starts, split rules from their byte,
+ * Hyperscan for the rest) finds exactly what the reference engine (one
+ * Hyperscan database with SOM) does: around e-mail addresses, where the
+ * split rule's starts and ends meet token boundaries, and on random text
+ * over the bytes that matter. */
+static void check_engines(const char *text, size_t len)
+{
+	if (!ref)
+		ref = scanner_new_engine(db, SCAN_ENGINE_REFERENCE);
+	const struct match *a, *b;
+	size_t na, nb;
+	CHECK_INT(scanner_scan(sc, text, len, &a, &na), 0);
+	struct match *copy = malloc((na ? na : 1) * sizeof *copy);
+	memcpy(copy, a, na * sizeof *copy);
+	CHECK_INT(scanner_scan(ref, text, len, &b, &nb), 0);
+	bool same = na == nb;
+	for (size_t i = 0; same && i < na; i++)
+		same = copy[i].rule == b[i].rule && copy[i].start == b[i].start && copy[i].end == b[i].end &&
+		       copy[i].verdict == b[i].verdict;
+	CHECK_MSG(same, "engines differ on \"%.*s\": %zu vs %zu matches", (int)len, text, na, nb);
+	free(copy);
+}
+
+static void test_engines_agree(void)
+{
+	static const char *const texts[] = {
+		"a@b.com", "x.y+z@sub.example.co", "@@a@b.cn@", "a@b.c", "1.2@x.com", "tel13812345678@qq.com",
+		"a@b.coma@c.com", "a@b.com@c.com", "-a@b.com-", "_.@x.io", "a@-.io", "mail:a.b@c.d.e.fg,",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@b.com",
+		"a@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.com",
+		"zhouyong290@sohu.com,6264998313858576,49.255.119.171", "x@y.commmmmmmmmmmmmm",
+	};
+	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
+		check_engines(texts[k], strlen(texts[k]));
+	static const char alphabet[] = "ab.@-_+1357 9x.com@cn";
+	uint64_t r = 42;
+	char buf[200];
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 1 + round % 60;
+		for (size_t i = 0; i < len; i++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[i] = alphabet[(r >> 33) % (sizeof alphabet - 1)];
+		}
+		check_engines(buf, len);
+	}
+}
+
 TEST_MAIN(env_init, test_is_token, test_scan_values, test_scan_failures, test_scan_sorted, test_scan_slice, test_scan_many,
-	  test_scan_leftmost, test_scan_embedded, env_release)
+	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, env_release)
