@@ -52,6 +52,7 @@ struct split {
 	uint32_t rule;
 	unsigned char byte;
 	const struct dfa *fwd, *rev;
+	const struct dfa_table *rev_table;
 };
 
 /* The ends of one rule's matches that reach past the current start: a
@@ -217,6 +218,7 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 			struct split sp = { .rule = r };
 			if (!(sp.fwd = hsdb_split(db, r, &sp.byte, &sp.rev)))
 				continue;
+			sp.rev_table = dfa_table(sp.rev);
 			size_t cap = sc->nsplits;
 			xgrow((void **)&sc->splits, &cap, sc->nsplits + 1, sizeof *sc->splits);
 			sc->splits[sc->nsplits++] = sp;
@@ -409,6 +411,26 @@ static void on_split_end(void *arg, uint32_t id, size_t end)
 	sc->ends[sc->nends++] = (uint32_t)end;
 }
 
+/* on_reverse's loop, inlined: the leftmost token start of a match of the
+ * reverse DFA t that ends at end (every position of a local part can be
+ * one: a call each would cost more than the step). */
+static void leftmost_start(struct scanner *sc, const struct dfa_table *t, size_t end)
+{
+	const unsigned char *s = (const unsigned char *)sc->p;
+	uint32_t st = t->start;
+	for (size_t i = end; i-- > 0;) {
+		st = dfa_table_step(t, st, s[i]);
+		if (st < t->acc_min)
+			continue;
+		if (st == t->dead)
+			return;
+		if (start_ok(s, i)) {
+			sc->best_start = i;
+			sc->have_start = true;
+		}
+	}
+}
+
 /* A rule split at a literal byte: at each such byte, the ends of the
  * suffix after it, and (if any end is a token boundary) the leftmost start
  * of the prefix before it that is one; every end pairs with that start, as
@@ -423,7 +445,10 @@ static void scan_split(struct scanner *sc, const struct split *sp)
 		if (!sc->nends)
 			continue;
 		sc->have_start = false;
-		dfa_run_reverse(sp->rev, p, a, on_reverse, sc);
+		if (sp->rev_table)
+			leftmost_start(sc, sp->rev_table, a);
+		else
+			dfa_run_reverse(sp->rev, p, a, on_reverse, sc);
 		if (!sc->have_start)
 			continue;
 		for (size_t k = 0; k < sc->nends; k++)
