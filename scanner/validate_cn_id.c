@@ -24,14 +24,19 @@ static int cn_id_num(const char *d, int n)
 	return v;
 }
 
+static int cn_id_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
 static int cn_id_date_ok(int y, int m, int d)
 {
 	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	if (m < 1 || m > 12 || d < 1)
 		return 0;
-	return d <= mdays[m - 1] + (m == 2 && leap);
+	/* The leap-year divisions only for the one day that needs them. */
+	return d <= mdays[m - 1] || (m == 2 && d == 29 && cn_id_leap(y));
 }
 
 enum verdict validate_cn_resident_id_check(const char *s, size_t len)
@@ -40,16 +45,24 @@ enum verdict validate_cn_resident_id_check(const char *s, size_t len)
 	 * is the one that makes the weighted sum 1 mod 11. */
 	static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
 	static const char check[] = "10X98765432";
-	char d[18];
-	size_t n = validate_compact(s, len, d, sizeof d);
+	char buf[18];
+	const char *d = s;
+	size_t n = len;
 	int sum = 0;
 
-	if (n != 18 && n != 15)
-		return VERDICT_FAIL;
-	/* All digits but the 18-character form's check character. */
-	for (size_t i = 0; i < 15 || (n == 18 && i < 17); i++)
-		if (!validate_is_digit(d[i]))
+	/* All digits but the 18-character form's check character. An ID
+	 * written without separators, the usual case, is read in place; a
+	 * separator in its last place, which compacting would refuse, never
+	 * equals the check character either. */
+	if (!(len == 18 && validate_all_digits(s, 17)) &&
+	    !(len == 15 && validate_all_digits(s, 15))) {
+		n = validate_compact(s, len, buf, sizeof buf);
+		d = buf;
+		if (n != 18 && n != 15)
 			return VERDICT_FAIL;
+		if (!validate_all_digits(d, n == 18 ? 17 : 15))
+			return VERDICT_FAIL;
+	}
 	if (!cn_id_province_ok(cn_id_num(d, 2)))
 		return VERDICT_FAIL;
 

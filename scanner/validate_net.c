@@ -12,80 +12,133 @@
 
 #include "validate_impl.h"
 
-static int net_is_local_char(char c)
-{
-	return validate_is_alpha(c) || validate_is_digit(c) || c == '.' || c == '_' ||
-	       c == '%' || c == '+' || c == '-';
-}
+/* Byte classes for e-mail addresses, one table lookup per byte: the
+ * characters of an unquoted local part, of a DNS label, and the letters
+ * a top-level domain is made of. */
+enum {
+	NET_LOCAL = 1, /* letters, digits and . _ % + - */
+	NET_LABEL = 2, /* letters, digits and - */
+	NET_ALPHA = 4, /* letters */
+};
 
-/* A DNS label of a host name: letters, digits and inner dashes. */
-static int net_label_ok(const char *s, size_t len)
+#define NET_DIGIT (NET_LOCAL | NET_LABEL)
+#define NET_LETTER (NET_LOCAL | NET_LABEL | NET_ALPHA)
+
+static const unsigned char net_class[256] = {
+	['0'] = NET_DIGIT, ['1'] = NET_DIGIT, ['2'] = NET_DIGIT, ['3'] = NET_DIGIT,
+	['4'] = NET_DIGIT, ['5'] = NET_DIGIT, ['6'] = NET_DIGIT, ['7'] = NET_DIGIT,
+	['8'] = NET_DIGIT, ['9'] = NET_DIGIT,
+	['A'] = NET_LETTER, ['B'] = NET_LETTER, ['C'] = NET_LETTER, ['D'] = NET_LETTER,
+	['E'] = NET_LETTER, ['F'] = NET_LETTER, ['G'] = NET_LETTER, ['H'] = NET_LETTER,
+	['I'] = NET_LETTER, ['J'] = NET_LETTER, ['K'] = NET_LETTER, ['L'] = NET_LETTER,
+	['M'] = NET_LETTER, ['N'] = NET_LETTER, ['O'] = NET_LETTER, ['P'] = NET_LETTER,
+	['Q'] = NET_LETTER, ['R'] = NET_LETTER, ['S'] = NET_LETTER, ['T'] = NET_LETTER,
+	['U'] = NET_LETTER, ['V'] = NET_LETTER, ['W'] = NET_LETTER, ['X'] = NET_LETTER,
+	['Y'] = NET_LETTER, ['Z'] = NET_LETTER,
+	['a'] = NET_LETTER, ['b'] = NET_LETTER, ['c'] = NET_LETTER, ['d'] = NET_LETTER,
+	['e'] = NET_LETTER, ['f'] = NET_LETTER, ['g'] = NET_LETTER, ['h'] = NET_LETTER,
+	['i'] = NET_LETTER, ['j'] = NET_LETTER, ['k'] = NET_LETTER, ['l'] = NET_LETTER,
+	['m'] = NET_LETTER, ['n'] = NET_LETTER, ['o'] = NET_LETTER, ['p'] = NET_LETTER,
+	['q'] = NET_LETTER, ['r'] = NET_LETTER, ['s'] = NET_LETTER, ['t'] = NET_LETTER,
+	['u'] = NET_LETTER, ['v'] = NET_LETTER, ['w'] = NET_LETTER, ['x'] = NET_LETTER,
+	['y'] = NET_LETTER, ['z'] = NET_LETTER,
+	['.'] = NET_LOCAL, ['_'] = NET_LOCAL, ['%'] = NET_LOCAL, ['+'] = NET_LOCAL,
+	['-'] = NET_LOCAL | NET_LABEL,
+};
+
+static int net_is(char c, int cls)
 {
-	if (len < 1 || len > 63 || s[0] == '-' || s[len - 1] == '-')
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!validate_is_alpha(s[i]) && !validate_is_digit(s[i]) && s[i] != '-')
-			return 0;
-	return 1;
+	return net_class[(unsigned char)c] & cls;
 }
 
 /* The common subset of RFC 5321 addresses that people actually have:
- * no quoted local parts, no IP-literal domains, a real-looking TLD. */
+ * no quoted local parts, no IP-literal domains, a real-looking TLD.
+ * One pass over the local part and one over the domain. */
 enum verdict validate_email_check(const char *s, size_t len)
 {
-	size_t at = 0, labels = 0, start, tld;
+	size_t at, i, start, tld, labels = 0;
+	size_t local_max = len < 64 ? len : 64;
 
 	if (len > 254)
 		return VERDICT_FAIL;
-	while (at < len && s[at] != '@')
-		at++;
-	if (at < 1 || at > 64 || at == len)
-		return VERDICT_FAIL;
-	if (s[0] == '.' || s[at - 1] == '.')
-		return VERDICT_FAIL;
-	for (size_t i = 0; i < at; i++)
-		if (!net_is_local_char(s[i]) || (s[i] == '.' && s[i + 1] == '.'))
+	/* The local part, up to the first '@': 1-64 characters, dots neither
+	 * first nor last nor two in a row. */
+	for (at = 0; at < local_max && s[at] != '@'; at++) {
+		if (!net_is(s[at], NET_LOCAL))
 			return VERDICT_FAIL;
+		if (s[at] == '.' && (at == 0 || s[at - 1] == '.'))
+			return VERDICT_FAIL;
+	}
+	if (at == 0 || at == len || s[at] != '@' || s[at - 1] == '.')
+		return VERDICT_FAIL;
 
-	start = tld = at + 1;
-	for (size_t i = at + 1; i <= len; i++) {
-		if (i < len && s[i] != '.')
-			continue;
-		if (!net_label_ok(s + start, i - start))
+	/* The domain: DNS labels of letters, digits and inner dashes, 1-63
+	 * long, split by single dots; the last one is the TLD. */
+	i = at + 1;
+	for (;;) {
+		start = i;
+		while (i < len && net_is(s[i], NET_LABEL))
+			i++;
+		if (i == start || i - start > 63 || s[start] == '-' || s[i - 1] == '-')
 			return VERDICT_FAIL;
 		labels++;
 		tld = start;
-		start = i + 1;
+		if (i == len)
+			break;
+		if (s[i] != '.')
+			return VERDICT_FAIL;
+		i++;
 	}
 	if (labels < 2 || len - tld < 2 || len - tld > 24)
 		return VERDICT_FAIL;
-	for (size_t i = tld; i < len; i++)
-		if (!validate_is_alpha(s[i]))
+	for (i = tld; i < len; i++)
+		if (!net_is(s[i], NET_ALPHA))
 			return VERDICT_FAIL;
 	return VERDICT_PASS;
+}
+
+/* One octet of a dotted quad at p (before end): 1-3 digits, 0-255, no
+ * leading zero. Returns the end of its digits, or NULL. Unrolled: an
+ * octet has at most three digits, and whatever follows them is for the
+ * caller to judge. */
+static const char *net_ipv4_octet(const char *p, const char *end)
+{
+	int v;
+
+	if (p == end || !validate_is_digit(*p))
+		return NULL;
+	v = *p++ - '0';
+	if (p == end || !validate_is_digit(*p))
+		return p;
+	if (v == 0)
+		return NULL;
+	v = v * 10 + (*p++ - '0');
+	if (p == end || !validate_is_digit(*p))
+		return p;
+	v = v * 10 + (*p++ - '0');
+	return v <= 255 ? p : NULL;
 }
 
 /* Dotted quad, octets 0-255 without leading zeros ("010" is ambiguous:
  * octal to some parsers, decimal to others, and mostly a version number). */
 enum verdict validate_ipv4_check(const char *s, size_t len)
 {
-	size_t i = 0;
+	const char *p = s, *end = s + len;
 
+	/* "0.0.0.0" to "255.255.255.255" */
+	if (len < 7 || len > 15)
+		return VERDICT_FAIL;
 	for (int octet = 0; octet < 4; octet++) {
-		size_t start = i;
-		int v = 0;
-
 		if (octet > 0) {
-			if (i >= len || s[i] != '.')
+			if (p == end || *p != '.')
 				return VERDICT_FAIL;
-			start = ++i;
+			p++;
 		}
-		while (i < len && validate_is_digit(s[i]) && i - start < 3)
-			v = v * 10 + (s[i++] - '0');
-		if (i == start || v > 255 || (s[start] == '0' && i - start > 1))
+		p = net_ipv4_octet(p, end);
+		if (!p)
 			return VERDICT_FAIL;
 	}
-	return i == len ? VERDICT_PASS : VERDICT_FAIL;
+	return p == end ? VERDICT_PASS : VERDICT_FAIL;
 }
 
 /* Any RFC 4291 text form, IPv4-embedded ones included; inet_pton is the

@@ -50,6 +50,12 @@ static const struct validate_case cases[] = {
 	{ "cn_resident_id", "110105 19491231-002X", F, NULL }, /* mixed seps */
 	{ "cn_resident_id", "110105  19491231002X", F, NULL },
 	{ "cn_resident_id", " 11010519491231002X", F, NULL },
+	/* Read in place when written plain; grouped or odd forms compacted. */
+	{ "cn_resident_id", "11010519491231002 ", F, NULL },  /* separator last */
+	{ "cn_resident_id", "11010519491231002-", F, NULL },
+	{ "cn_resident_id", "110105 4912 31 002", P, "110105491231002" }, /* 18 bytes, 15 digits */
+	{ "cn_resident_id", "11010549123100 2", P, "110105491231002" }, /* 16 bytes, 15 digits */
+	{ "cn_resident_id", "110105491231002X", F, NULL },    /* 16 */
 	{ "cn_resident_id", "", F, NULL },
 
 	/* bank_card: network prefix and length, Luhn; UnionPay may be weak. */
@@ -90,6 +96,10 @@ static const struct validate_case cases[] = {
 	{ "bank_card", "411111111111", F, NULL },
 	{ "bank_card", "41111111111111111111", F, NULL },
 	{ "bank_card", "4111a11111111111", F, NULL },
+	{ "bank_card", "4111 1111 1111 1111 111", F, NULL }, /* 19 digits, Luhn */
+	{ "bank_card", "4111 1111 1111 1111 1111", F, NULL }, /* 20 digits */
+	{ "bank_card", "2100873244742822098", F, NULL },     /* order number */
+	{ "bank_card", "622826199001011234", W, NULL },      /* Gansu resident ID */
 
 	/* imei */
 	{ "imei", "490154203237518", P, "490154203237518" },
@@ -142,6 +152,9 @@ static const struct validate_case cases[] = {
 	{ "cn_mobile", "8613812345678", F, NULL },
 	{ "cn_mobile", "+85213812345678", F, NULL },
 	{ "cn_mobile", "+86", F, NULL },
+	{ "cn_mobile", "00861381234", F, NULL },             /* 0086 and 7 digits */
+	{ "cn_mobile", "1381234567X", F, NULL },
+	{ "cn_mobile", "10012345678", F, NULL },
 
 	/* cn_landline */
 	{ "cn_landline", "010-23456789", P, "01023456789" },
@@ -199,6 +212,11 @@ static const struct validate_case cases[] = {
 	{ "cn_uscc", "911100006000373410", F, NULL },
 	{ "cn_uscc", "9111000060003734", F, NULL },
 	{ "cn_uscc", "12345", F, NULL },
+	{ "cn_uscc", "y1110000ma01abcde8", P, "Y1110000MA01ABCDE8" }, /* lower-case authority */
+	{ "cn_uscc", "9111000060003734 L", F, NULL },       /* 18 bytes with a separator */
+	{ "cn_uscc", "91110000600037341 ", F, NULL },
+	{ "cn_uscc", "91110000-600037341L", P, "91110000600037341L" },
+	{ "cn_uscc", "9111000060003734iL", F, NULL },       /* i is not in the alphabet */
 
 	/* email */
 	{ "email", "alice@example.com", P, "alice@example.com" },
@@ -238,6 +256,13 @@ static const struct validate_case cases[] = {
 	{ "ipv4", ".1.2.3", F, NULL },
 	{ "ipv4", "1..2.3", F, NULL },
 	{ "ipv4", "1.2.3.1000", F, NULL },
+	{ "ipv4", "1.2.3.4 ", F, NULL },
+	{ "ipv4", "1.2.3.0", P, NULL },
+	{ "ipv4", "10.0.100.200", P, NULL },
+	{ "ipv4", "1.2.3.00", F, NULL },
+	{ "ipv4", "1.2.300.4", F, NULL },
+	{ "ipv4", "1.2.3.4a", F, NULL },
+	{ "ipv4", "1234.1.1.1", F, NULL },
 	{ "ipv4", "1.2.3.4 ", F, NULL },
 
 	/* ipv6 */
@@ -519,6 +544,55 @@ static void test_luhn(void)
 	CHECK(!validate_luhn_ok("", 0));
 }
 
+/* The pairwise Luhn sum against the textbook one, digit by digit from the
+ * right, on every length a card or IMEI can have and then some. */
+static void test_luhn_pairs(void)
+{
+	unsigned long long state = 777;
+
+	for (int round = 0; round < 20000; round++) {
+		char d[32];
+		size_t n = 1 + (size_t)round % 25;
+		int sum = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			d[i] = (char)('0' + (state >> 33) % 10);
+		}
+		for (size_t i = 0; i < n; i++) {
+			int v = d[n - 1 - i] - '0';
+
+			if (i % 2 == 1)
+				v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+			sum += v;
+		}
+		CHECK_MSG(validate_luhn_ok(d, n) == (sum % 10 == 0), "%.*s", (int)n, d);
+	}
+}
+
+/* validate_all_digits reads words; every byte value at every position of
+ * every length must still be judged alone, without a read past len. */
+static void test_all_digits(void)
+{
+	for (size_t len = 0; len <= 25; len++) {
+		char *p = malloc(len ? len : 1);
+
+		if (!p)
+			abort();
+		memset(p, '7', len);
+		CHECK_MSG(validate_all_digits(p, len), "len %zu", len);
+		for (size_t pos = 0; pos < len; pos++) {
+			for (int b = 0; b < 256; b++) {
+				p[pos] = (char)b;
+				CHECK_MSG(validate_all_digits(p, len) == (b >= '0' && b <= '9'),
+					  "len %zu pos %zu byte %d", len, pos, b);
+			}
+			p[pos] = '0' + (char)(pos % 10);
+		}
+		free(p);
+	}
+}
+
 /* Every scheme below detects any single substituted character, so no
  * one-character change of a valid value may pass. The alphabet is what
  * each position may hold when written; for IBANs it is digits only,
@@ -699,5 +773,6 @@ static void test_cn_text(void)
 }
 
 TEST_MAIN(test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
