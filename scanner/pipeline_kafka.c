@@ -60,7 +60,8 @@
 #define LINGER_S 0.05                 /* a partly filled batch waits at most this long */
 #define POLL_MS 100
 #define COMMIT_TIMEOUT_MS 30000
-#define EOF_PROBE_S 1.0
+#define EOF_PROBE_S 0.05              /* an idle loop compares positions with the end this often */
+#define EOF_ASK_S 1.0                 /* and asks the broker (nothing polled yet) this often */
 #define CLOCK_EVERY 64                /* messages between clock reads in the poll loop */
 #define HEADER_FIELDS_MAX 32          /* header names with a field of their own, per partition */
 #define META_MAX (HEADER_FIELDS_MAX + 2)   /* + the key + the other header names */
@@ -190,7 +191,7 @@ struct kpipe {
 	double win_t0;
 	double now;                   /* util_now(), read every CLOCK_EVERY messages */
 	struct timespec win_started;
-	double last_eof_probe;
+	double last_eof_probe, last_eof_ask;
 
 	struct queue work_q;
 	pthread_mutex_t lock;         /* the FIFO, the free list, marker progress */
@@ -678,21 +679,29 @@ static void backpressure(struct kpipe *pl)
 
 /* -e: has every assigned partition been read to its end? The EOF event of
  * a partition can be lost to a pause (librdkafka drops fetched messages
- * and events, and reports an end offset once), so when idle, ask. */
+ * and events, and reports an end offset once), so when idle, look: the
+ * position against the high watermark of the last fetch costs nothing and
+ * is looked at often (a lost EOF would otherwise hold the exit up); a
+ * partition nothing was polled from needs the broker, asked once a second. */
 static bool all_at_end(struct kpipe *pl, bool idle)
 {
 	size_t assigned = 0, at_end = 0;
-	bool probe = idle && util_now() - pl->last_eof_probe >= EOF_PROBE_S;
+	double now = idle ? util_now() : 0;
+	bool probe = idle && now - pl->last_eof_probe >= EOF_PROBE_S;
+	bool ask = probe && now - pl->last_eof_ask >= EOF_ASK_S;
 	if (probe)
-		pl->last_eof_probe = util_now();
+		pl->last_eof_probe = now;
 	for (size_t i = 0; i < pl->nparts; i++) {
 		struct kpart *kp = pl->parts[i];
 		if (!kp->assigned)
 			continue;
 		assigned++;
-		if (!kp->eof && probe && !kp->pending &&
-		    kafka_source_at_end(pl->ks, kp->topic, kp->partition, kp->next, 1000) == 1)
-			kp->eof = true;
+		if (!kp->eof && probe && !kp->pending && (kp->next >= 0 || ask)) {
+			if (kp->next < 0)
+				pl->last_eof_ask = now;
+			if (kafka_source_at_end(pl->ks, kp->topic, kp->partition, kp->next, 1000) == 1)
+				kp->eof = true;
+		}
 		at_end += kp->eof;
 	}
 	return assigned && at_end == assigned;
