@@ -62,6 +62,7 @@
 #define COMMIT_TIMEOUT_MS 30000
 #define EOF_PROBE_S 0.05              /* an idle loop compares positions with the end this often */
 #define EOF_ASK_S 1.0                 /* and asks the broker (nothing polled yet) this often */
+#define KICK_MS 100                   /* the longest a fetcher wake-up request waits */
 #define CLOCK_EVERY 64                /* messages between clock reads in the poll loop */
 #define HEADER_FIELDS_MAX 32          /* header names with a field of their own, per partition */
 #define META_MAX (HEADER_FIELDS_MAX + 2)   /* + the key + the other header names */
@@ -185,6 +186,7 @@ struct kpipe {
 	size_t npending;              /* partitions with a partly filled batch */
 	uint32_t next_source_id;
 	bool paused;
+	size_t kick_next;             /* where kick_stalled looks first */
 	struct kafka_tp *tps;         /* backpressure's list, one slot per partition */
 	size_t tps_cap;
 	uint64_t win_msgs;
@@ -707,11 +709,32 @@ static bool all_at_end(struct kpipe *pl, bool idle)
 	return assigned && at_end == assigned;
 }
 
+/* When the poll loop finds nothing while an unpaused partition is known
+ * to hold more, librdkafka's fetcher is waiting for its broker thread to
+ * wake (kafka_source_kick): wake it, one partition per idle poll, in turn.
+ * Returns whether such a partition was found (poll again soon). */
+static bool kick_stalled(struct kpipe *pl)
+{
+	for (size_t k = 0; k < pl->nparts; k++) {
+		size_t i = (pl->kick_next + k) % pl->nparts;
+		struct kpart *kp = pl->parts[i];
+		if (!kp->assigned || kp->paused || kp->eof || kp->pending ||
+		    !kafka_source_behind(pl->ks, kp->topic, kp->partition, kp->next))
+			continue;
+		kafka_source_kick(pl->ks, kp->topic, kp->partition, KICK_MS);
+		pl->kick_next = i + 1;
+		pl->res->kicks++;
+		return true;
+	}
+	return false;
+}
+
 static enum reason poll_loop(struct kpipe *pl)
 {
 	const struct kafka_options *opt = pl->opt;
 	double last_linger = pl->now = util_now();
 	unsigned since_clock = 0;
+	bool stalled = false;
 	for (;;) {
 		if (pipeline_stop_requested())
 			return REASON_SHUTDOWN;
@@ -720,7 +743,7 @@ static enum reason poll_loop(struct kpipe *pl)
 		backpressure(pl);
 		struct kafka_msg m;
 		bool idle = false;
-		enum kafka_event ev = kafka_source_poll(pl->ks, pl->npending ? 10 : POLL_MS, &m);
+		enum kafka_event ev = kafka_source_poll(pl->ks, pl->npending || stalled ? 10 : POLL_MS, &m);
 		switch (ev) {
 		case KAFKA_EVENT_MESSAGE:
 			on_message(pl, &m);
@@ -739,6 +762,7 @@ static enum reason poll_loop(struct kpipe *pl)
 		case KAFKA_EVENT_NONE:
 			idle = true;
 			dispatch_all(pl, 1e300);
+			stalled = kick_stalled(pl);
 			break;
 		case KAFKA_EVENT_ERROR:
 			break;
@@ -1311,10 +1335,11 @@ int pipeline_kafka_run(const struct kafka_options *opt, const struct hsdb *db,
 	res->failed = atomic_load(&pl.failed);
 	res->uncommitted = pl.ndirty != 0;
 	fprintf(stderr, "piiscan: kafka: %s: %llu message(s), %.1f MB, %llu finding(s), %llu manifest(s) "
-		"in %.1f s; paused %llu time(s); %s\n",
+		"in %.1f s; paused %llu time(s), fetcher woken %llu time(s); %s\n",
 		why == REASON_END ? "end of every partition" : why == REASON_FAILURE ? "stopped" : "stopped by a signal",
 		(unsigned long long)res->messages, (double)res->bytes / 1e6, (unsigned long long)res->findings,
 		(unsigned long long)res->manifests, util_now() - t0, (unsigned long long)res->pauses,
+		(unsigned long long)res->kicks,
 		res->failed ? "output after the failure was not committed"
 		: res->uncommitted ? "the last offsets could not be committed (they will be scanned again)"
 		: "all scanned offsets committed");

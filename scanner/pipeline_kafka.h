@@ -51,6 +51,7 @@ struct kafka_result {
 	uint64_t manifests;
 	uint64_t commits_failed;             /* retried with the next window */
 	uint64_t pauses;                     /* times fetching paused for the scanners */
+	uint64_t kicks;                      /* times a stalled fetcher was woken */
 	bool failed;                         /* output could not be made durable, or the
 	                                        client failed: later offsets were not committed */
 	bool uncommitted;                    /* the last commit failed (the output is durable;

@@ -13,9 +13,20 @@
 #include "error.h"
 #include "util.h"
 
+/* Messages are taken from librdkafka in batches: one call per message
+ * cost more (clock reads, locks) than the poll loop's own work. A batch is
+ * handed out whole before librdkafka is called again, so a rebalance
+ * callback (which runs inside that call) never overtakes a message polled
+ * before it; messages of partitions a rebalance took away are dropped from
+ * the batch by librdkafka itself. */
+#define POLL_BATCH 256
+
 struct kafka_source {
 	struct kafka_source_config cfg;
 	rd_kafka_t *rk;
+	rd_kafka_queue_t *queue;   /* the consumer queue: messages and events */
+	rd_kafka_message_t *batch[POLL_BATCH];
+	size_t nbatch, ibatch;     /* batch[ibatch..nbatch) not handed out yet */
 	int reset;                 /* auto.offset.reset: -1 earliest, 1 latest, 0 error */
 	bool closed;
 	atomic_bool fatal;
@@ -121,6 +132,14 @@ int kafka_conf_new(const struct kafka_client_config *cc, bool producer, struct r
 		rc = conf_set(conf, producer, "enable.auto.commit", "false", NULL, errbuf, errbuf_len);
 	if (!rc && !producer)
 		rc = conf_set(conf, producer, "enable.auto.offset.store", "false", NULL, errbuf, errbuf_len);
+	/* librdkafka keeps one fetch in flight per broker, and the broker
+	 * holds it up to fetch.wait.max.ms while the partitions in it have
+	 * nothing new. A partition at its end thus held back the others'
+	 * resumed fetch by up to the default 500 ms, most of a second of idle
+	 * scanners per pause (bench/kafka); 100 ms bounds that, at the cost of
+	 * ten empty fetches a second per broker when there is nothing to read. */
+	if (!rc && !producer)
+		rc = conf_set(conf, producer, "fetch.wait.max.ms", "100", NULL, errbuf, errbuf_len);
 	if (!rc && cc->brokers)
 		rc = conf_set(conf, producer, "bootstrap.servers", cc->brokers, "-b", errbuf, errbuf_len);
 	if (!rc && cc->config_file)
@@ -301,6 +320,7 @@ int kafka_source_new(const struct kafka_source_config *cfg, struct kafka_source 
 	/* One queue for messages, rebalances and errors, served by
 	 * rd_kafka_consumer_poll on the polling thread. */
 	rd_kafka_poll_set_consumer(ks->rk);
+	ks->queue = rd_kafka_queue_get_consumer(ks->rk);
 
 	rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new((int)cfg->ntopics);
 	for (size_t i = 0; i < cfg->ntopics; i++)
@@ -322,6 +342,13 @@ void kafka_source_close(struct kafka_source *ks)
 	if (ks->closed)
 		return;
 	ks->closed = true;
+	/* Polled from librdkafka but never handed out: not scanned, so not
+	 * committed; whoever reads the partition next reads them. */
+	while (ks->ibatch < ks->nbatch)
+		rd_kafka_message_destroy(ks->batch[ks->ibatch++]);
+	if (ks->queue)
+		rd_kafka_queue_destroy(ks->queue);
+	ks->queue = NULL;
 	rd_kafka_resp_err_t e = rd_kafka_consumer_close(ks->rk);
 	if (e)
 		fprintf(stderr, "piiscan: kafka: leaving the group failed: %s\n", rd_kafka_err2str(e));
@@ -342,9 +369,14 @@ enum kafka_event kafka_source_poll(struct kafka_source *ks, int timeout_ms, stru
 		return KAFKA_EVENT_FATAL;
 	if (ks->closed)
 		return KAFKA_EVENT_NONE;
-	rd_kafka_message_t *rkm = rd_kafka_consumer_poll(ks->rk, timeout_ms);
-	if (!rkm)
-		return atomic_load(&ks->fatal) ? KAFKA_EVENT_FATAL : KAFKA_EVENT_NONE;
+	if (ks->ibatch == ks->nbatch) {
+		ssize_t n = rd_kafka_consume_batch_queue(ks->queue, timeout_ms, ks->batch, POLL_BATCH);
+		ks->ibatch = 0;
+		ks->nbatch = n > 0 ? (size_t)n : 0;
+		if (!ks->nbatch)
+			return atomic_load(&ks->fatal) ? KAFKA_EVENT_FATAL : KAFKA_EVENT_NONE;
+	}
+	rd_kafka_message_t *rkm = ks->batch[ks->ibatch++];
 	if (rkm->err) {
 		enum kafka_event ev = KAFKA_EVENT_ERROR;
 		if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && rkm->rkt) {
@@ -435,6 +467,18 @@ int kafka_source_at_end(struct kafka_source *ks, const char *topic, int32_t part
 	}
 	rd_kafka_topic_partition_list_destroy(l);
 	return rc;
+}
+
+bool kafka_source_behind(struct kafka_source *ks, const char *topic, int32_t partition, int64_t next)
+{
+	int64_t lo, hi;
+	return next >= 0 && !rd_kafka_get_watermark_offsets(ks->rk, topic, partition, &lo, &hi) && next < hi;
+}
+
+void kafka_source_kick(struct kafka_source *ks, const char *topic, int32_t partition, int timeout_ms)
+{
+	int64_t lo, hi;
+	rd_kafka_query_watermark_offsets(ks->rk, topic, partition, &lo, &hi, timeout_ms);
 }
 
 int kafka_source_commit(struct kafka_source *ks, const struct kafka_tp *offs, size_t n, int timeout_ms,

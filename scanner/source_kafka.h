@@ -124,6 +124,17 @@ void kafka_source_pause(struct kafka_source *ks, const struct kafka_tp *tps, siz
 int kafka_source_at_end(struct kafka_source *ks, const char *topic, int32_t partition, int64_t next,
 			int timeout_ms);
 
+/* Whether topic/partition holds messages from next on, by the high
+ * watermark of the last fetch (no request). Polling thread only. */
+bool kafka_source_behind(struct kafka_source *ks, const char *topic, int32_t partition, int64_t next);
+
+/* Wake the fetcher of topic/partition's broker. librdkafka 2.0 decides
+ * again whether to fetch a partition only when that broker's thread wakes:
+ * up to a second after a resume, or after its prefetch queue went over
+ * queued.min.messages and drained. A request to the broker (a watermark
+ * query, waiting at most timeout_ms) wakes it. Polling thread only. */
+void kafka_source_kick(struct kafka_source *ks, const char *topic, int32_t partition, int timeout_ms);
+
 /* Commit offs[0..n) (next offsets to read) for the group and wait up to
  * timeout_ms for the answer. Returns 0, or a negative code with errbuf
  * set. Thread-safe. */
