@@ -26,12 +26,12 @@ struct jparse {
 	size_t plen;      /* the length of the current path (it is written out
 			   * only when its field is not cached: build_path) */
 	uint32_t field;   /* the field of the path: found once per key */
-	size_t nkeys;     /* keys so far in the record */
 	struct {
 		char kind;
 		size_t plen;
 		uint32_t field;
 		uint32_t key, klen;   /* an object's current key: rec[key..+klen) */
+		uint32_t nkeys;       /* keys so far in the object */
 	} st[JSON_DEPTH_MAX];
 	int depth;
 };
@@ -66,7 +66,7 @@ static inline void skip_ws(struct jparse *jp)
 /* The first '"' or '\\' in p[j..len), or len. Most strings are short: a
  * 16-byte compare finds the end of one in a step or two, where two memchr
  * calls per string cost more than the string. */
-static size_t find_quote_or_backslash(const char *p, size_t j, size_t len)
+static inline size_t find_quote_or_backslash(const char *p, size_t j, size_t len)
 {
 #ifdef __SSE2__
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
@@ -85,7 +85,7 @@ static size_t find_quote_or_backslash(const char *p, size_t j, size_t len)
 
 /* At an opening quote: find the closing one. Returns 0 and the content
  * [*a, *b), or -1 if the string does not end. */
-static int parse_string(struct jparse *jp, size_t *a, size_t *b, bool *escaped)
+static inline __attribute__((always_inline)) int parse_string(struct jparse *jp, size_t *a, size_t *b, bool *escaped)
 {
 	size_t j = jp->i + 1;
 	*escaped = false;
@@ -130,7 +130,10 @@ static uint32_t key_field(struct jparse *jp, uint32_t parent, const char *key, s
 {
 	if (jp->plen == 0)
 		return jp->ctx->src->unnamed_field;
-	size_t ord = jp->nkeys++;
+	/* Where to look first: the key at the same place in an object of the
+	 * same field (records of one export repeat their objects' keys in
+	 * order, even where the records differ elsewhere). */
+	size_t ord = (size_t)parent * 16 + jp->st[jp->depth - 1].nkeys++;
 	uint32_t id = fieldcache_child_get(jp->ctx->fc, jp->ctx->src->id, parent, key, klen, ord);
 	if (id == FIELD_NONE) {
 		char path[FIELD_NAME_MAX];
@@ -171,6 +174,7 @@ value:
 		jp.st[jp.depth].kind = rec[jp.i];
 		jp.st[jp.depth].plen = jp.plen;
 		jp.st[jp.depth].field = jp.field;
+		jp.st[jp.depth].nkeys = 0;
 		jp.depth++;
 		jp.i++;
 		skip_ws(&jp);

@@ -187,6 +187,7 @@ struct kpipe {
 	uint32_t next_source_id;
 	bool paused;
 	size_t kick_next;             /* where kick_stalled looks first */
+	bool stalled;                 /* fetching is expected: poll briefly, then kick */
 	struct kafka_tp *tps;         /* backpressure's list, one slot per partition */
 	size_t tps_cap;
 	uint64_t win_msgs;
@@ -674,6 +675,7 @@ static void backpressure(struct kpipe *pl)
 				"be scanned\n", n, bytes, batches);
 	} else if (!over) {
 		pl->paused = false;
+		pl->stalled = true; /* the fetcher may not notice the resume: see soon */
 		if (pl->opt->verbose)
 			fprintf(stderr, "piiscan: kafka: resumed %zu partition(s)\n", n);
 	}
@@ -734,7 +736,6 @@ static enum reason poll_loop(struct kpipe *pl)
 	const struct kafka_options *opt = pl->opt;
 	double last_linger = pl->now = util_now();
 	unsigned since_clock = 0;
-	bool stalled = false;
 	for (;;) {
 		if (pipeline_stop_requested())
 			return REASON_SHUTDOWN;
@@ -743,7 +744,7 @@ static enum reason poll_loop(struct kpipe *pl)
 		backpressure(pl);
 		struct kafka_msg m;
 		bool idle = false;
-		enum kafka_event ev = kafka_source_poll(pl->ks, pl->npending || stalled ? 10 : POLL_MS, &m);
+		enum kafka_event ev = kafka_source_poll(pl->ks, pl->npending || pl->stalled ? 10 : POLL_MS, &m);
 		switch (ev) {
 		case KAFKA_EVENT_MESSAGE:
 			on_message(pl, &m);
@@ -762,7 +763,7 @@ static enum reason poll_loop(struct kpipe *pl)
 		case KAFKA_EVENT_NONE:
 			idle = true;
 			dispatch_all(pl, 1e300);
-			stalled = kick_stalled(pl);
+			pl->stalled = kick_stalled(pl);
 			break;
 		case KAFKA_EVENT_ERROR:
 			break;
