@@ -311,7 +311,6 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
 
 	tally_finding(t, sp->field, record, c->rule, c->conf);
-	atomic_fetch_add(&ck->src->findings, 1);
 	ck->nfindings++;
 	if (!at->cfg.format_findings && !at->cfg.on_finding)
 		return;
@@ -454,6 +453,7 @@ static int collect(struct attributor *at, struct chunk *ck)
 int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 {
 	const struct ruleset *rs = at->rs;
+	uint64_t findings_before = ck->nfindings;
 	size_t bad = utf8_invalid_at((const unsigned char *)ck->data.data, ck->data.len);
 	if (bad < ck->data.len && (!ck->piece || (bad >= ck->keep_lo && bad < ck->keep_hi)))
 		source_error(ck->src, ck->base_offset + bad, 0, true,
@@ -522,5 +522,8 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 			emit(at, ck, t, &at->cands[best]);
 		i = j;
 	}
+	/* Once per chunk: an atomic add per finding made the workers share
+	 * (and bounce) the source's cache line millions of times. */
+	atomic_fetch_add(&ck->src->findings, ck->nfindings - findings_before);
 	return 0;
 }
