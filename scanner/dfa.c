@@ -874,7 +874,7 @@ static void make_run_table(struct dfa *d)
 	unsigned shift = 0;
 	while ((1u << shift) < d->ncls)
 		shift++;
-	if (n > UINT16_MAX || ((size_t)n << shift) > (1u << 26))
+	if (((size_t)n << shift) > (1u << 26))
 		return;
 	uint32_t *perm = xmalloc(n * sizeof *perm);
 	uint32_t k = 0;
@@ -886,18 +886,18 @@ static void make_run_table(struct dfa *d)
 		if (d->acc_n[st])
 			perm[st] = k++;
 	perm[0] = k; /* dead: the last */
-	uint16_t *next = xcalloc((size_t)n << shift, sizeof *next);
+	uint32_t *next = xcalloc((size_t)n << shift, sizeof *next);
 	uint32_t *acc_off = xmalloc(n * sizeof *acc_off);
 	uint16_t *acc_n = xmalloc(n * sizeof *acc_n);
 	for (uint32_t st = 0; st < n; st++) {
 		for (uint32_t c = 0; c < d->ncls; c++)
-			next[(size_t)perm[st] << shift | c] = (uint16_t)perm[d->trans[(size_t)st * d->ncls + c]];
+			next[(size_t)perm[st] << shift | c] = perm[d->trans[(size_t)st * d->ncls + c]] << shift;
 		acc_off[perm[st]] = d->acc_off[st];
 		acc_n[perm[st]] = d->acc_n[st];
 	}
-	d->run = (struct dfa_table){ .next = next, .cls = d->cls, .shift = shift, .start = perm[1],
-				     .acc_min = acc_min, .dead = perm[0], .acc_off = acc_off, .acc_n = acc_n,
-				     .acc = d->acc };
+	d->run = (struct dfa_table){ .next = next, .cls = d->cls, .shift = shift, .start = perm[1] << shift,
+				     .acc_min = acc_min << shift, .dead = perm[0] << shift, .acc_off = acc_off,
+				     .acc_n = acc_n, .acc = d->acc };
 	/* The pairs of first bytes a run can get past: most token starts
 	 * (words of prose, keys, hex) die at their second byte. */
 	uint8_t *pair = xcalloc(65536 / 8, 1);
@@ -906,7 +906,7 @@ static void make_run_table(struct dfa *d)
 		if (st1 == d->run.dead)
 			continue;
 		for (unsigned c1 = 0; c1 < 256; c1++)
-			if (st1 >= acc_min || dfa_table_step(&d->run, st1, (unsigned char)c1) != d->run.dead)
+			if (st1 >= d->run.acc_min || dfa_table_step(&d->run, st1, (unsigned char)c1) != d->run.dead)
 				pair[(c0 << 8 | c1) >> 3] |= (uint8_t)(1u << (c1 & 7));
 	}
 	d->run.pair = pair;
@@ -932,8 +932,9 @@ void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 				continue;
 			if (st == t->dead)
 				return;
-			const uint32_t *ids = t->acc + t->acc_off[st];
-			for (uint16_t k = 0; k < t->acc_n[st]; k++)
+			uint16_t nids;
+			const uint32_t *ids = dfa_table_ids(t, st, &nids);
+			for (uint16_t k = 0; k < nids; k++)
 				fn(arg, ids[k], i);
 		}
 		return;
@@ -964,8 +965,9 @@ void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
 				continue;
 			if (st == t->dead)
 				return;
-			const uint32_t *ids = t->acc + t->acc_off[st];
-			for (uint16_t k = 0; k < t->acc_n[st]; k++)
+			uint16_t nids;
+			const uint32_t *ids = dfa_table_ids(t, st, &nids);
+			for (uint16_t k = 0; k < nids; k++)
 				fn(arg, ids[k], i + 1);
 		}
 		return;

@@ -67,16 +67,17 @@ void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 		     void (*fn)(void *arg, uint32_t id, size_t start), void *arg);
 
 /* The run tables, for a caller that inlines the loop of dfa_run (the scan
- * stage: no call per start, none per match). States are renumbered: run
- * from start, a state below acc_min goes on, dead stops, any other state
- * accepts acc[acc_off[st] .. + acc_n[st]). NULL when the DFA is too large
- * for 16-bit states; dfa_run still works then. */
+ * stage: no call per start, none per match). A state is the offset of its
+ * row (index << shift), so a step is one load and an add on the chain of
+ * dependent loads. Run from start: a state below acc_min goes on, dead
+ * stops, any other state accepts the ids dfa_table_ids gives. NULL when
+ * the DFA is too large for the layout; dfa_run still works then. */
 struct dfa_table {
-	const uint16_t *next;     /* [state << shift | cls[byte]] */
+	const uint32_t *next;     /* [state + cls[byte]] */
 	const uint8_t *cls;
 	unsigned shift;
 	uint32_t start, acc_min, dead;
-	const uint32_t *acc_off;
+	const uint32_t *acc_off;  /* by state >> shift */
 	const uint16_t *acc_n;
 	const uint32_t *acc;
 	const uint8_t *pair;      /* bit c0 << 8 | c1: a run from c0 c1 can report
@@ -84,16 +85,24 @@ struct dfa_table {
 };
 const struct dfa_table *dfa_table(const struct dfa *d);
 
+static inline uint32_t dfa_table_step(const struct dfa_table *t, uint32_t st, unsigned char c)
+{
+	return t->next[st + t->cls[c]];
+}
+
+/* The ids an accepting state reports: *n of them. */
+static inline const uint32_t *dfa_table_ids(const struct dfa_table *t, uint32_t st, uint16_t *n)
+{
+	uint32_t k = st >> t->shift;
+	*n = t->acc_n[k];
+	return t->acc + t->acc_off[k];
+}
+
 /* Whether a run that starts with bytes c0 c1 can report a match. */
 static inline bool dfa_table_pair(const struct dfa_table *t, unsigned char c0, unsigned char c1)
 {
 	unsigned k = (unsigned)c0 << 8 | c1;
 	return t->pair[k >> 3] >> (k & 7) & 1;
-}
-
-static inline uint32_t dfa_table_step(const struct dfa_table *t, uint32_t st, unsigned char c)
-{
-	return t->next[(size_t)st << t->shift | t->cls[c]];
 }
 
 /* The first-byte table, exposed for the inline test above. */

@@ -393,8 +393,9 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 			return;
 		if (!end_ok(s, len, i + 1))
 			continue;
-		const uint32_t *ids = t->acc + t->acc_off[st];
-		for (uint16_t k = 0; k < t->acc_n[st]; k++)
+		uint16_t nids;
+		const uint32_t *ids = dfa_table_ids(t, st, &nids);
+		for (uint16_t k = 0; k < nids; k++)
 			if (first_time_active(sc, ids[k], i + 1))
 				push(sc, ids[k], start, i + 1);
 	}
