@@ -19,25 +19,51 @@
 struct outfile {
 	int fd;
 	char *path;
-	char *tmp;       /* NULL for stdout */
+	char *tmp;       /* NULL: written straight through (stdout, not a regular file) */
 	char *buf;
 	size_t len;
 	int err;         /* first write errno */
 };
 
+static void outfile_free(struct outfile *of)
+{
+	free(of->tmp);
+	free(of->path);
+	free(of->buf);
+	free(of);
+}
+
 int outfile_open(const char *path, struct outfile **out, char *errbuf, size_t errbuf_len)
 {
 	struct outfile *of = xcalloc(1, sizeof *of);
-	of->path = xstrdup(path);
+	struct stat st;
 	of->buf = xmalloc(OUT_BUF);
 	if (!strcmp(path, "-")) {
+		of->path = xstrdup(path);
 		of->fd = 1;
 		*out = of;
 		return 0;
 	}
-	char *copy = xstrdup(path);
+	/* What is not a regular file (/dev/null, a FIFO, a terminal) is
+	 * written straight through: renaming a temporary file over it would
+	 * replace the device with a file. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		of->path = xstrdup(path);
+		of->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (of->fd < 0) {
+			snprintf(errbuf, errbuf_len, "cannot open '%s': %s", path, strerror(errno));
+			outfile_free(of);
+			return PIISCAN_ERR_OPEN;
+		}
+		*out = of;
+		return 0;
+	}
+	/* A symbolic link stays: the file it names is what is replaced. */
+	char *target = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
+	of->path = target ? target : xstrdup(path);
+	char *copy = xstrdup(of->path);
 	const char *dir = dirname(copy);
-	char *base_copy = xstrdup(path);
+	char *base_copy = xstrdup(of->path);
 	const char *base = basename(base_copy);
 	size_t l = strlen(dir) + strlen(base) + 64;
 	of->tmp = xmalloc(l);
@@ -47,10 +73,7 @@ int outfile_open(const char *path, struct outfile **out, char *errbuf, size_t er
 	of->fd = open(of->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (of->fd < 0) {
 		snprintf(errbuf, errbuf_len, "cannot create '%s': %s", path, strerror(errno));
-		free(of->tmp);
-		free(of->path);
-		free(of->buf);
-		free(of);
+		outfile_free(of);
 		return PIISCAN_ERR_OPEN;
 	}
 	*out = of;
@@ -106,21 +129,16 @@ int outfile_write(struct outfile *of, const void *p, size_t len)
 	return of->err ? PIISCAN_ERR_IO : 0;
 }
 
-static void outfile_free(struct outfile *of)
-{
-	free(of->tmp);
-	free(of->path);
-	free(of->buf);
-	free(of);
-}
-
 int outfile_commit(struct outfile *of, char *errbuf, size_t errbuf_len)
 {
 	int rc = 0;
 	flush(of);
 	if (!of->tmp) {
+		if (of->fd != 1 && close(of->fd) && !of->err)
+			of->err = errno;
 		if (of->err) {
-			snprintf(errbuf, errbuf_len, "cannot write to stdout: %s", strerror(of->err));
+			snprintf(errbuf, errbuf_len, "cannot write to %s: %s",
+				 of->fd == 1 ? "stdout" : of->path, strerror(of->err));
 			rc = PIISCAN_ERR_IO;
 		}
 		outfile_free(of);
@@ -157,6 +175,8 @@ void outfile_abort(struct outfile *of)
 	if (of->tmp) {
 		close(of->fd);
 		unlink(of->tmp);
+	} else if (of->fd != 1) {
+		close(of->fd);
 	}
 	outfile_free(of);
 }

@@ -1,7 +1,9 @@
 /* Output files that appear whole or not at all: written to a temporary
  * file beside the target (mode 0600), fsynced, then renamed over it, so a
  * run killed outright never leaves a half-written manifest or findings
- * file. "-" writes to stdout instead. Not thread-safe per file. */
+ * file. A symbolic link is kept and the file it names replaced. "-" writes
+ * to stdout, and a path that is not a regular file (/dev/null, a FIFO) is
+ * written straight through. Not thread-safe per file. */
 #ifndef PIISCAN_OUTFILE_H
 #define PIISCAN_OUTFILE_H
 

@@ -4,11 +4,13 @@
  * confidence names and error strings. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -663,6 +665,42 @@ static void test_outfile(void)
 	eb[0] = '\0';
 	CHECK_INT(outfile_open(bad, &of, eb, sizeof eb), PIISCAN_ERR_OPEN);
 	CHECK(strstr(eb, bad) != NULL);
+
+	/* Regression (outfile.c, fixed): "--findings /dev/null" renamed the
+	 * temporary file over the device, leaving a regular file at /dev/null.
+	 * What is not a regular file is written straight through: a FIFO here
+	 * (not /dev/null: a regression would break the machine the test runs
+	 * on), read by a child, stays a FIFO. */
+	char fifo[300];
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	pid_t child = fork();
+	if (child == 0) {
+		alarm(10); /* if nothing ever writes to the FIFO */
+		int fd = open(fifo, O_RDONLY);
+		char rb[64];
+		ssize_t n, total = 0;
+		while ((n = read(fd, rb, sizeof rb)) > 0)
+			total += n;
+		_exit(total == 7 ? 0 : 1);
+	}
+	int status = -1;
+	CHECK_INT(outfile_write_all(fifo, "{\"a\":1}", 7, eb, sizeof eb), 0);
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+	unlink(fifo);
+
+	/* A symbolic link stays a link; the file it names is replaced. */
+	char link[300];
+	snprintf(link, sizeof link, "%s/link.json", dir);
+	CHECK(symlink("manifest.json", link) == 0);
+	CHECK_INT(outfile_write_all(link, "{}", 2, eb, sizeof eb), 0);
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	got = slurp(path, &len);
+	CHECK(got && len == 2 && !memcmp(got, "{}", 2));
+	free(got);
+	CHECK_INT(dir_entries(dir), 2);
+	unlink(link);
 
 	unlink(path);
 	rmdir(dir);
