@@ -33,6 +33,28 @@ static void outfile_free(struct outfile *of)
 	free(of);
 }
 
+/* The path a symbolic link names (it need not exist yet), relative to the
+ * link's directory where it is relative. */
+static char *link_target(const char *path)
+{
+	char *real = realpath(path, NULL), t[PATH_MAX];
+	if (real)
+		return real;
+	ssize_t n = readlink(path, t, sizeof t - 1);
+	if (n <= 0)
+		return xstrdup(path);
+	t[n] = '\0';
+	if (t[0] == '/')
+		return xstrdup(t);
+	char *copy = xstrdup(path);
+	const char *dir = dirname(copy);
+	size_t l = strlen(dir) + (size_t)n + 2;
+	char *joined = xmalloc(l);
+	snprintf(joined, l, "%s/%s", dir, t);
+	free(copy);
+	return joined;
+}
+
 int outfile_open(const char *path, struct outfile **out, char *errbuf, size_t errbuf_len)
 {
 	struct outfile *of = xcalloc(1, sizeof *of);
@@ -59,8 +81,7 @@ int outfile_open(const char *path, struct outfile **out, char *errbuf, size_t er
 		return 0;
 	}
 	/* A symbolic link stays: the file it names is what is replaced. */
-	char *target = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
-	of->path = target ? target : xstrdup(path);
+	of->path = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? link_target(path) : xstrdup(path);
 	char *copy = xstrdup(of->path);
 	const char *dir = dirname(copy);
 	char *base_copy = xstrdup(of->path);

@@ -701,6 +701,17 @@ static void test_outfile(void)
 	free(got);
 	CHECK_INT(dir_entries(dir), 2);
 	unlink(link);
+	/* ... also when it names a file that is not there yet. */
+	char target[300];
+	snprintf(target, sizeof target, "%s/new.json", dir);
+	CHECK(symlink("new.json", link) == 0);
+	CHECK_INT(outfile_write_all(link, "[]", 2, eb, sizeof eb), 0);
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	got = slurp(target, &len);
+	CHECK(got && len == 2 && !memcmp(got, "[]", 2));
+	free(got);
+	unlink(link);
+	unlink(target);
 
 	unlink(path);
 	rmdir(dir);
