@@ -41,6 +41,7 @@ struct attributor {
 	size_t runs[4];
 	struct cand *merged;
 	size_t merged_cap;
+	bool *masks_email;        /* per rule: previews masked as e-mail addresses */
 };
 
 struct attributor *attributor_new(const struct attribute_config *cfg)
@@ -56,9 +57,13 @@ struct attributor *attributor_new(const struct attribute_config *cfg)
 	at->fc = fieldcache_new(cfg->fields);
 	buf_init(&at->decoded);
 	at->field_rules = xcalloc(at->rs->n ? at->rs->n : 1, sizeof *at->field_rules);
-	for (size_t i = 0; i < at->rs->n; i++)
-		if (at->rs->rules[i].field_scope)
+	at->masks_email = xcalloc(at->rs->n ? at->rs->n : 1, sizeof *at->masks_email);
+	for (size_t i = 0; i < at->rs->n; i++) {
+		const struct rule *r = &at->rs->rules[i];
+		if (r->field_scope)
 			at->field_rules[at->nfield_rules++] = (uint32_t)i;
+		at->masks_email[i] = r->validator && !strcmp(r->validator->name, "email");
+	}
 	return at;
 }
 
@@ -73,6 +78,7 @@ void attributor_free(struct attributor *at)
 	free(at->merged);
 	free(at->map);
 	free(at->field_rules);
+	free(at->masks_email);
 	buf_release(&at->decoded);
 	free(at);
 }
@@ -317,7 +323,7 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 	size_t nl = r->validator ? r->validator->normalize(v, c->vlen, norm, sizeof norm)
 		: validate_normalize_identity(v, c->vlen, norm, sizeof norm);
 	fingerprint_hex(at->cfg.key, norm, nl, fp);
-	finding_mask(v, c->vlen, r->validator && !strcmp(r->validator->name, "email"), masked, sizeof masked);
+	finding_mask(v, c->vlen, at->masks_email[c->rule], masked, sizeof masked);
 	struct finding f = {
 		.source_json = ck->src->path_json,
 		.record = record,

@@ -50,6 +50,42 @@ static const char *bstr(struct buf *b)
 	return b->data;
 }
 
+/* buf_format_u64 against printf, at every length and its edges. */
+static void test_format_u64(void)
+{
+	uint64_t vals[200];
+	size_t n = 0;
+	vals[n++] = 0;
+	vals[n++] = UINT64_MAX;
+	for (uint64_t p = 1; n < 150; p *= 10) {
+		vals[n++] = p;
+		vals[n++] = p - 1;
+		vals[n++] = p + 1;
+		vals[n++] = p * 9 + p / 2;
+		if (p > UINT64_MAX / 10)
+			break;
+	}
+	uint64_t r = 88172645463325252ULL;
+	for (int i = 0; i < 20000; i++) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		uint64_t v = i < 10000 ? r >> (i % 64) : (uint64_t)i;
+		char got[32], want[32];
+		size_t k = buf_format_u64(got, v);
+		got[k] = '\0';
+		snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+		CHECK_STR(got, want);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char got[32], want[32];
+		size_t k = buf_format_u64(got, vals[i]);
+		got[k] = '\0';
+		snprintf(want, sizeof want, "%llu", (unsigned long long)vals[i]);
+		CHECK_STR(got, want);
+	}
+}
+
 static void test_buf(void)
 {
 	struct buf b;
@@ -826,6 +862,6 @@ static void test_util(void)
 	CHECK(t1 >= t0);
 }
 
-TEST_MAIN(test_json_checker, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
+TEST_MAIN(test_json_checker, test_format_u64, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
 	  test_finding_mask, test_finding_mask_short_email, test_confidence, test_field_words, test_fieldtab,
 	  test_queue, test_outfile, test_tally, test_errors, test_util)
