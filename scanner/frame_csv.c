@@ -56,7 +56,7 @@ static size_t csv_record_end(struct frame_cursor *cur, const char *p, size_t len
 	return 0;
 }
 
-static uint32_t column_field(const struct frame_ctx *ctx, uint32_t col)
+static inline uint32_t column_field(const struct frame_ctx *ctx, uint32_t col)
 {
 	if (col < ctx->src->ncols)
 		return ctx->src->colfield[col];
@@ -66,7 +66,7 @@ static uint32_t column_field(const struct frame_ctx *ctx, uint32_t col)
 }
 
 /* Walk the fields of one record, calling back with each field's content. */
-static int csv_walk(const char *rec, size_t len, char delim,
+static inline __attribute__((always_inline)) int csv_walk(const char *rec, size_t len, char delim,
 		    void (*fn)(void *arg, uint32_t col, size_t a, size_t b, bool quoted), void *arg,
 		    size_t *err_at)
 {
@@ -152,7 +152,7 @@ struct split_arg {
 	uint32_t base, recno;
 };
 
-static void split_one(void *argp, uint32_t col, size_t a, size_t b, bool quoted)
+static inline void split_one(void *argp, uint32_t col, size_t a, size_t b, bool quoted)
 {
 	struct split_arg *arg = argp;
 	(void)quoted;
