@@ -210,7 +210,7 @@ static size_t utf8_invalid_at(const unsigned char *p, size_t len)
 	return len;
 }
 
-static void push_cand(struct attributor *at, const struct match *m, uint32_t span, uint32_t start,
+static inline void push_cand(struct attributor *at, const struct match *m, uint32_t span, uint32_t start,
 		      uint32_t end, uint32_t voff, uint32_t vbase, bool decoded)
 {
 	if (at->ncands == at->cands_cap)

@@ -118,13 +118,13 @@ int scan_is_token(const char *p, size_t len, size_t start, size_t end)
 /* A run of digits with letters right before and right after it is part of
  * a longer code (hex trace ids: f13384889802cabb), not a value of its own;
  * one letter on one side is still a value (tel13812345678). */
-static int embedded(const unsigned char *s, size_t len, size_t from, size_t to)
+static inline int embedded(const unsigned char *s, size_t len, size_t from, size_t to)
 {
 	return from > 0 && to < len && is_digit(s[from]) && is_digit(s[to - 1]) && is_alpha(s[from - 1]) &&
 	       is_alpha(s[to]);
 }
 
-static void push(struct scanner *sc, unsigned id, size_t from, size_t to)
+static inline void push(struct scanner *sc, unsigned id, size_t from, size_t to)
 {
 	if (embedded((const unsigned char *)sc->p, sc->len, from, to))
 		return;
@@ -309,7 +309,7 @@ static bool first_time(struct scanner *sc, uint32_t rule, size_t end)
  * time is the leftmost start. Only matches that reach past the current
  * start can repeat, and there are few of those per rule: a short list,
  * with the hash set behind it for the rare overflow. */
-static bool first_time_active(struct scanner *sc, uint32_t rule, size_t end)
+static inline bool first_time_active(struct scanner *sc, uint32_t rule, size_t end)
 {
 	struct active *a = &sc->act[rule];
 	uint32_t start = (uint32_t)sc->dfa_start, k = 0;
