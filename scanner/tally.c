@@ -26,29 +26,18 @@ void tally_release(struct tally *t)
 	memset(t, 0, sizeof *t);
 }
 
-static struct tally_field *slot(struct tally *t, uint32_t field)
+struct tally_field *tally_grow(struct tally *t, uint32_t field)
 {
-	if (field >= t->cap) {
-		size_t old = t->cap, ncap = old ? old : 64;
-		while (ncap <= field)
-			ncap *= 2;
-		t->f = xrealloc(t->f, ncap * sizeof *t->f);
-		memset(t->f + old, 0, (ncap - old) * sizeof *t->f);
-		t->cap = ncap;
-	}
+	size_t old = t->cap, ncap = old ? old : 64;
+	while (ncap <= field)
+		ncap *= 2;
+	t->f = xrealloc(t->f, ncap * sizeof *t->f);
+	memset(t->f + old, 0, (ncap - old) * sizeof *t->f);
+	t->cap = ncap;
 	return &t->f[field];
 }
 
-void tally_value(struct tally *t, uint32_t field, uint64_t record)
-{
-	struct tally_field *f = slot(t, field);
-	if (f->last_total != record + 1) {
-		f->last_total = record + 1;
-		f->records_total++;
-	}
-}
-
-static void rules_alloc(struct tally_field *f, size_t nrules)
+void tally_rules_alloc(struct tally_field *f, size_t nrules)
 {
 	if (f->by_rule)
 		return;
@@ -60,24 +49,9 @@ static void rules_alloc(struct tally_field *f, size_t nrules)
 
 void tally_reject(struct tally *t, uint32_t field, uint32_t rule)
 {
-	struct tally_field *f = slot(t, field);
-	rules_alloc(f, t->nrules);
+	struct tally_field *f = tally_slot(t, field);
+	tally_rules_alloc(f, t->nrules);
 	f->rule_rejected[rule]++;
-}
-
-void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule, enum confidence c)
-{
-	struct tally_field *f = slot(t, field);
-	rules_alloc(f, t->nrules);
-	f->by_rule[rule * 4 + c]++;
-	if (f->rule_last[rule] != record + 1) {
-		f->rule_last[rule] = record + 1;
-		f->rule_records[rule]++;
-	}
-	if (f->last_matched != record + 1) {
-		f->last_matched = record + 1;
-		f->records_matched++;
-	}
 }
 
 void tally_merge(struct tally *dst, const struct tally *src)
@@ -86,11 +60,11 @@ void tally_merge(struct tally *dst, const struct tally *src)
 		const struct tally_field *s = &src->f[i];
 		if (!s->records_total && !s->records_matched && !s->by_rule)
 			continue;
-		struct tally_field *d = slot(dst, (uint32_t)i);
+		struct tally_field *d = tally_slot(dst, (uint32_t)i);
 		d->records_total += s->records_total;
 		d->records_matched += s->records_matched;
 		if (s->by_rule) {
-			rules_alloc(d, dst->nrules);
+			tally_rules_alloc(d, dst->nrules);
 			for (size_t k = 0; k < dst->nrules * 4; k++)
 				d->by_rule[k] += s->by_rule[k];
 			/* A record lives in one chunk, so shards never share one. */

@@ -35,14 +35,51 @@ void tally_init(struct tally *t, size_t nrules);
 void tally_release(struct tally *t);
 
 /* The field has a non-empty value in record. */
-void tally_value(struct tally *t, uint32_t field, uint64_t record);
+static inline void tally_value(struct tally *t, uint32_t field, uint64_t record);
 /* A finding of rule at confidence c in field, record. */
-void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule, enum confidence c);
+static inline void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule,
+				 enum confidence c);
 /* A candidate of rule in field matched the pattern but failed the
  * validator (evidence for the column's classification). */
 void tally_reject(struct tally *t, uint32_t field, uint32_t rule);
 /* Add src into dst. */
 void tally_merge(struct tally *dst, const struct tally *src);
+
+/* The two calls made per value and per finding, inline: the slot of a
+ * field seen before and its rule counters are there already. */
+struct tally_field *tally_grow(struct tally *t, uint32_t field);
+void tally_rules_alloc(struct tally_field *f, size_t nrules);
+
+static inline struct tally_field *tally_slot(struct tally *t, uint32_t field)
+{
+	return field < t->cap ? &t->f[field] : tally_grow(t, field);
+}
+
+static inline void tally_value(struct tally *t, uint32_t field, uint64_t record)
+{
+	struct tally_field *f = tally_slot(t, field);
+	if (f->last_total != record + 1) {
+		f->last_total = record + 1;
+		f->records_total++;
+	}
+}
+
+static inline void tally_finding(struct tally *t, uint32_t field, uint64_t record, uint32_t rule,
+				 enum confidence c)
+{
+	struct tally_field *f = tally_slot(t, field);
+	if (!f->by_rule)
+		tally_rules_alloc(f, t->nrules);
+	f->by_rule[rule * 4 + c]++;
+	if (f->rule_last[rule] != record + 1) {
+		f->rule_last[rule] = record + 1;
+		f->rule_records[rule]++;
+	}
+	if (f->last_matched != record + 1) {
+		f->last_matched = record + 1;
+		f->records_matched++;
+	}
+}
 
 /* The counts of field (zeroes if it never got any). */
 const struct tally_field *tally_get(const struct tally *t, uint32_t field);
