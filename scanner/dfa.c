@@ -456,10 +456,9 @@ struct dfa {
 	uint16_t *acc_n;
 	uint32_t *acc;
 	struct dfa_table run; /* the same, laid out for the hot loop */
-	bool has_run;
 };
 
-static void make_run_table(struct dfa *d);
+static bool make_run_table(struct dfa *d);
 
 /* A set of NFA states, sorted, for the subset construction. */
 struct sset {
@@ -759,7 +758,11 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 	}
 	for (unsigned c = 0; c < 256; c++)
 		d->first[c] = d->trans[1 * d->ncls + d->cls[c]] != 0;
-	make_run_table(d);
+	if (!make_run_table(d)) {
+		snprintf(errbuf, errbuf_len, "DFA too large (%zu states)", nstates);
+		dfa_free(d);
+		d = NULL;
+	}
 	for (size_t i = 0; i < nstates; i++)
 		free(states[i].v);
 	free(states);
@@ -868,14 +871,14 @@ bool dfa_split(const char *pattern, uint32_t id, size_t max_states, unsigned cha
  * is a shift and an or, not a multiply, on the chain of dependent loads.
  * Non-accepting states keep their build order, which is breadth first from
  * the start: the states a token's first bytes visit share cache lines. */
-static void make_run_table(struct dfa *d)
+static bool make_run_table(struct dfa *d)
 {
 	uint32_t n = d->nstates;
 	unsigned shift = 0;
 	while ((1u << shift) < d->ncls)
 		shift++;
 	if (((size_t)n << shift) > (1u << 26))
-		return;
+		return false; /* 256 MiB of table: no DFA the rules need */
 	uint32_t *perm = xmalloc(n * sizeof *perm);
 	uint32_t k = 0;
 	for (uint32_t st = 1; st < n; st++)
@@ -910,45 +913,31 @@ static void make_run_table(struct dfa *d)
 				pair[(c0 << 8 | c1) >> 3] |= (uint8_t)(1u << (c1 & 7));
 	}
 	d->run.pair = pair;
-	d->has_run = true;
 	free(perm);
+	return true;
 }
 
 const struct dfa_table *dfa_table(const struct dfa *d)
 {
-	return d->has_run ? &d->run : NULL;
+	return &d->run;
 }
 
 void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 		     void (*fn)(void *arg, uint32_t id, size_t start), void *arg)
 {
 	const unsigned char *s = (const unsigned char *)p;
-	if (d->has_run) {
-		const struct dfa_table *t = &d->run;
-		uint32_t st = t->start;
-		for (size_t i = end; i-- > 0;) {
-			st = dfa_table_step(t, st, s[i]);
-			if (st < t->acc_min)
-				continue;
-			if (st == t->dead)
-				return;
-			uint16_t nids;
-			const uint32_t *ids = dfa_table_ids(t, st, &nids);
-			for (uint16_t k = 0; k < nids; k++)
-				fn(arg, ids[k], i);
-		}
-		return;
-	}
-	uint32_t ncls = d->ncls, st = 1;
+	const struct dfa_table *t = &d->run;
+	uint32_t st = t->start;
 	for (size_t i = end; i-- > 0;) {
-		st = d->trans[(size_t)st * ncls + d->cls[s[i]]];
-		if (!st)
+		st = dfa_table_step(t, st, s[i]);
+		if (st < t->acc_min)
+			continue;
+		if (st == t->dead)
 			return;
-		if (d->acc_n[st]) {
-			const uint32_t *ids = d->acc + d->acc_off[st];
-			for (uint16_t k = 0; k < d->acc_n[st]; k++)
-				fn(arg, ids[k], i);
-		}
+		uint16_t nids;
+		const uint32_t *ids = dfa_table_ids(t, st, &nids);
+		for (uint16_t k = 0; k < nids; k++)
+			fn(arg, ids[k], i);
 	}
 }
 
@@ -956,33 +945,18 @@ void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
 	     void (*fn)(void *arg, uint32_t id, size_t end), void *arg)
 {
 	const unsigned char *s = (const unsigned char *)p;
-	if (d->has_run) {
-		const struct dfa_table *t = &d->run;
-		uint32_t st = t->start;
-		for (size_t i = start; i < len; i++) {
-			st = dfa_table_step(t, st, s[i]);
-			if (st < t->acc_min)
-				continue;
-			if (st == t->dead)
-				return;
-			uint16_t nids;
-			const uint32_t *ids = dfa_table_ids(t, st, &nids);
-			for (uint16_t k = 0; k < nids; k++)
-				fn(arg, ids[k], i + 1);
-		}
-		return;
-	}
-	const uint32_t *trans = d->trans;
-	uint32_t ncls = d->ncls, st = 1;
+	const struct dfa_table *t = &d->run;
+	uint32_t st = t->start;
 	for (size_t i = start; i < len; i++) {
-		st = trans[(size_t)st * ncls + d->cls[s[i]]];
-		if (!st)
+		st = dfa_table_step(t, st, s[i]);
+		if (st < t->acc_min)
+			continue;
+		if (st == t->dead)
 			return;
-		if (d->acc_n[st]) {
-			const uint32_t *ids = d->acc + d->acc_off[st];
-			for (uint16_t k = 0; k < d->acc_n[st]; k++)
-				fn(arg, ids[k], i + 1);
-		}
+		uint16_t nids;
+		const uint32_t *ids = dfa_table_ids(t, st, &nids);
+		for (uint16_t k = 0; k < nids; k++)
+			fn(arg, ids[k], i + 1);
 	}
 }
 
@@ -1058,7 +1032,8 @@ struct dfa *dfa_deserialize(const char *p, size_t n)
 			goto bad;
 	for (unsigned c = 0; c < 256; c++)
 		d->first[c] = d->trans[1 * ncls + d->cls[c]] != 0;
-	make_run_table(d);
+	if (!make_run_table(d))
+		goto bad;
 	return d;
 bad:
 	dfa_free(d);

@@ -70,8 +70,7 @@ void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
  * stage: no call per start, none per match). A state is the offset of its
  * row (index << shift), so a step is one load and an add on the chain of
  * dependent loads. Run from start: a state below acc_min goes on, dead
- * stops, any other state accepts the ids dfa_table_ids gives. NULL when
- * the DFA is too large for the layout; dfa_run still works then. */
+ * stops, any other state accepts the ids dfa_table_ids gives. */
 struct dfa_table {
 	const uint32_t *next;     /* [state + cls[byte]] */
 	const uint8_t *cls;

@@ -24,7 +24,7 @@ struct scanner {
 	uint32_t want_rule, want_end, want_base, found_start;   /* while retrying */
 	bool found;
 	const struct dfa *dfa;    /* NULL: Hyperscan over every byte */
-	const struct dfa_table *table;   /* its hot-loop layout, or NULL */
+	const struct dfa_table *table;   /* its hot-loop layout */
 	struct tokstart starts;   /* where the DFA runs from */
 	size_t dfa_start;         /* the start being run, for the DFA callback */
 	hs_scratch_t *rest_scratch;
@@ -335,13 +335,6 @@ static inline bool first_time_active(struct scanner *sc, uint32_t rule, size_t e
 	return true;
 }
 
-static void on_dfa(void *arg, uint32_t id, size_t end)
-{
-	struct scanner *sc = arg;
-	if (end_ok((const unsigned char *)sc->p, sc->len, end) && first_time_active(sc, id, end))
-		push(sc, id, sc->dfa_start, end);
-}
-
 static void on_reverse(void *arg, uint32_t id, size_t start)
 {
 	struct scanner *sc = arg;
@@ -446,10 +439,7 @@ static void scan_split(struct scanner *sc, const struct split *sp)
 		if (!sc->nends)
 			continue;
 		sc->have_start = false;
-		if (sp->rev_table)
-			leftmost_start(sc, sp->rev_table, a);
-		else
-			dfa_run_reverse(sp->rev, p, a, on_reverse, sc);
+		leftmost_start(sc, sp->rev_table, a);
 		if (!sc->have_start)
 			continue;
 		for (size_t k = 0; k < sc->nends; k++)
@@ -474,13 +464,7 @@ static int scan_dfa(struct scanner *sc)
 	for (size_t base = 0; base < sc->len; base += 64) {
 		size_t n = sc->len - base < 64 ? sc->len - base : 64;
 		for (uint64_t m = tokstart_block(&sc->starts, s + base, n, &carry); m; m &= m - 1) {
-			size_t i = base + (size_t)__builtin_ctzll(m);
-			if (sc->table) {
-				run_from(sc, sc->table, i);
-			} else {
-				sc->dfa_start = i;
-				dfa_run(sc->dfa, sc->p, sc->len, i, on_dfa, sc);
-			}
+			run_from(sc, sc->table, base + (size_t)__builtin_ctzll(m));
 		}
 	}
 	sc->n_dfa = sc->n;
