@@ -516,6 +516,9 @@ static void sort_nearly_sorted(struct match *v, size_t n)
 		size_t j = i;
 		while (j > 0 && cmp_start(&v[j - 1], &x) > 0) {
 			if (i - j >= 64) {
+				/* v[j] was copied one up already: x goes back
+				 * there (not yet in order; qsort sees to that). */
+				v[j] = x;
 				qsort(v, n, sizeof *v, cmp_start);
 				return;
 			}

@@ -359,6 +359,23 @@ static void test_engines_agree(void)
 	};
 	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
 		check_engines(texts[k], strlen(texts[k]));
+	/* Regression (scan.c, sort_nearly_sorted, fixed): Hyperscan reports a
+	 * long JWT's ends shortest first, each must move before all the others
+	 * (one start, longer end first), and past 64 moves the insertion sort
+	 * fell back to qsort with the element it was moving lost and its
+	 * neighbour doubled: the JWT came out short (found by
+	 * tests/fuzz/fuzz_engines.c). */
+	for (int pairs = 30; pairs < 120; pairs++) {
+		/* An end after each digit: some count of them puts the longest
+		 * end exactly where the sort gave up. */
+		char jwt[512];
+		size_t jl = (size_t)snprintf(jwt, sizeof jwt, "x .eyJ%s.eyJ%s.", "abcdefghij", "klmnopqrst");
+		for (int k = 0; k < pairs; k++)
+			jl += (size_t)snprintf(jwt + jl, sizeof jwt - jl, "1a");
+		jl += (size_t)snprintf(jwt + jl, sizeof jwt - jl, " y");
+		check_engines(jwt, jl);
+	}
+
 	static const char alphabet[] = "ab.@-_+1357 9x.com@cn";
 	uint64_t r = 42;
 	char buf[200];
