@@ -33,6 +33,17 @@ static char *put_str(char *o, const char *s, size_t n)
 	return o + n;
 }
 
+/* Printable ASCII but for '"' and '\\': a JSON string as it stands. */
+static bool plain_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
 void finding_format(struct buf *out, const struct finding *f)
 {
 	size_t ls = strlen(f->source_json), lf = strlen(f->field_json), lr = strlen(f->rule_id);
@@ -55,10 +66,17 @@ void finding_format(struct buf *out, const struct finding *f)
 	PUT_LIT(o, ",\"confidence\":\"");
 	o = put_str(o, conf, strlen(conf));
 	PUT_LIT(o, "\",\"masked\":");
-	out->len += (size_t)(o - start);
-	jsonw_quote(out, f->masked, lm);
-	o = buf_reserve(out, 64 + le);
-	start = o;
+	if (plain_ascii(f->masked, lm)) {
+		/* Most previews need no escaping: quoted in place. */
+		*o++ = '"';
+		o = put_str(o, f->masked, lm);
+		*o++ = '"';
+	} else {
+		out->len += (size_t)(o - start);
+		jsonw_quote(out, f->masked, lm);
+		o = buf_reserve(out, 64 + le);
+		start = o;
+	}
 	PUT_LIT(o, ",\"fingerprint\":\"");
 	o = put_str(o, f->fingerprint, FINGERPRINT_HEX_LEN);
 	*o++ = '"';
