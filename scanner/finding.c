@@ -94,12 +94,27 @@ static size_t u8len(unsigned char c)
 
 size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t cap)
 {
-	/* Most values are ASCII and not e-mails: one character per byte. */
-	if (!is_email && len < cap) {
+	/* Most values are ASCII: one character per byte. */
+	if (len < cap) {
 		size_t k = 0;
 		while (k < len && (unsigned char)v[k] < 0x80)
 			k++;
-		if (k == len) {
+		const char *at = k == len && is_email && len + 4 < cap ? memchr(v, '@', len) : NULL;
+		if (at) {
+			/* The first character of a local part of two or more,
+			 * then at most three stars, then the domain. */
+			size_t local = (size_t)(at - v), head = local >= 2 ? 1 : 0;
+			size_t stars = local - head < 3 ? local - head : 3, o = 0;
+			if (head)
+				dst[o++] = v[0];
+			memset(dst + o, '*', stars);
+			o += stars;
+			memcpy(dst + o, at, len - local);
+			o += len - local;
+			dst[o] = '\0';
+			return o;
+		}
+		if (k == len && !is_email) {
 			size_t head = len >= 11 ? 3 : len / 4, tail = len >= 11 ? 4 : len / 4;
 			memcpy(dst, v, head);
 			memset(dst + head, '*', len - head - tail);
@@ -123,8 +138,12 @@ size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t 
 	size_t keep_head, keep_tail;
 	const char *at = is_email ? memchr(v, '@', len) : NULL;
 	if (at) {
-		/* A one-character local part would be shown whole. */
-		keep_head = at - v >= 2 ? 1 : 0;
+		/* A one-character local part would be shown whole (characters,
+		 * not bytes: "王@…" is one). */
+		size_t local = 0;
+		while (local < nch && v + starts[local] < at)
+			local++;
+		keep_head = local >= 2 ? 1 : 0;
 		keep_tail = 0;
 	} else if (nch >= 11) {
 		keep_head = 3;

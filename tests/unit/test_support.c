@@ -306,6 +306,12 @@ static void test_finding_mask(void)
 		{ "john@example.com", true, "j***@example.com" },
 		{ "zhang.san@example.com.cn", true, "z***@example.com.cn" },
 		{ "ab@x.cn", true, "a*@x.cn" },
+		{ "a@x.cn", true, "*@x.cn" },
+		{ "@x.cn", true, "@x.cn" },
+		{ "abc@x.cn", true, "a**@x.cn" },
+		{ "abcd@x.cn", true, "a***@x.cn" },
+		{ "王@x.cn", true, "*@x.cn" },                         /* non-ASCII local part */
+		{ "wang@例子.cn", true, "w***@例子.cn" },
 		{ "john@example.com", false, "joh*********.com" },    /* not an e-mail rule: plain */
 		{ "no-at-sign", true, "no******gn" },
 		{ "京A12345", false, "京*****5" },
