@@ -720,18 +720,9 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 	}
 	if (too_big) {
 		snprintf(errbuf, errbuf_len, "the DFA would need more than %zu states", max_states);
-		for (size_t i = 0; i < nstates; i++)
-			free(states[i].v);
-		free(states);
-		free(table);
-		free(buf);
-		free(seen);
-		free(stack);
-		free(touched);
-		free(a.v);
-		free(a.sets);
 		dfa_free(d);
-		return NULL;
+		d = NULL;
+		goto out;
 	}
 	d->nstates = (uint32_t)nstates;
 	xgrow((void **)&d->trans, &trans_cap, nstates * d->ncls, sizeof *d->trans);
@@ -763,6 +754,7 @@ static struct dfa *build_dfa(const char *const *patterns, const uint32_t *ids, s
 		dfa_free(d);
 		d = NULL;
 	}
+out:
 	for (size_t i = 0; i < nstates; i++)
 		free(states[i].v);
 	free(states);

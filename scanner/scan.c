@@ -51,8 +51,8 @@ struct scanner {
 struct split {
 	uint32_t rule;
 	unsigned char byte;
-	const struct dfa *fwd, *rev;
-	const struct dfa_table *rev_table;
+	const struct dfa *fwd;            /* the suffix, for the ends */
+	const struct dfa_table *rev_table; /* the prefix reversed, for the start */
 };
 
 /* The ends of one rule's matches that reach past the current start: a
@@ -216,9 +216,10 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 		tokstart_init(&sc->starts, dfa_first(sc->dfa));
 		for (uint32_t r = 0; r < sc->rs->n; r++) {
 			struct split sp = { .rule = r };
-			if (!(sp.fwd = hsdb_split(db, r, &sp.byte, &sp.rev)))
+			const struct dfa *rev;
+			if (!(sp.fwd = hsdb_split(db, r, &sp.byte, &rev)))
 				continue;
-			sp.rev_table = dfa_table(sp.rev);
+			sp.rev_table = dfa_table(rev);
 			size_t cap = sc->nsplits;
 			xgrow((void **)&sc->splits, &cap, sc->nsplits + 1, sizeof *sc->splits);
 			sc->splits[sc->nsplits++] = sp;
