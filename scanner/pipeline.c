@@ -83,6 +83,10 @@ struct pipe {
 	/* reader state for the current source */
 	struct chunk *ck;
 	struct buf pend;
+	/* pend[copy_from..+copy_n): whole records of ck not yet copied into
+	 * it. They are copied in one go (flush_records) instead of one call
+	 * per record: ck->data.len + copy_n is the chunk's length. */
+	size_t copy_from, copy_n;
 };
 
 struct worker {
@@ -92,11 +96,20 @@ struct worker {
 	struct tally tally;
 };
 
+static void flush_records(struct pipe *pl)
+{
+	if (!pl->copy_n)
+		return;
+	buf_append(&pl->ck->data, pl->pend.data + pl->copy_from, pl->copy_n);
+	pl->copy_n = 0;
+}
+
 static void dispatch(struct pipe *pl)
 {
 	struct chunk *ck = pl->ck;
 	if (!ck)
 		return;
+	flush_records(pl);
 	pl->ck = NULL;
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 1, sizeof *ck->recs);
 	ck->recs[ck->nrec] = (uint32_t)ck->data.len;
@@ -160,7 +173,8 @@ static void map_append(struct pipe *pl, struct reader *rd, struct chunk *ck, siz
 static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len)
 {
 	struct source *src = rd->src;
-	if (pl->ck && (pl->ck->data.len + len > CHUNK_CAP || (rd->tc != NULL) != (pl->ck->srcmap_used)))
+	if (pl->ck && (pl->ck->data.len + pl->copy_n + len > CHUNK_CAP ||
+		       (rd->tc != NULL) != (pl->ck->srcmap_used)))
 		dispatch(pl);
 	if (!pl->ck) {
 		pl->ck = take_chunk(pl, src, pend_off(pl, rd, pos), rd->records);
@@ -172,9 +186,20 @@ static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t le
 	xgrow((void **)&ck->rec_off, &ck->rec_off_cap, ck->nrec + 1, sizeof *ck->rec_off);
 	ck->layouts[ck->nrec] = rd->cur.layout;
 	ck->rec_off[ck->nrec] = pend_off(pl, rd, pos);
-	ck->recs[ck->nrec++] = (uint32_t)ck->data.len;
-	buf_append(&ck->data, pl->pend.data + pos, len);
-	map_append(pl, rd, ck, pos, len);
+	if (rd->tc) {
+		ck->recs[ck->nrec++] = (uint32_t)ck->data.len;
+		buf_append(&ck->data, pl->pend.data + pos, len);
+		map_append(pl, rd, ck, pos, len);
+		return;
+	}
+	/* Records follow one another in pend: extend the pending copy (a
+	 * record skipped in between, such as a header, starts a new one). */
+	if (pl->copy_n && pl->copy_from + pl->copy_n != pos)
+		flush_records(pl);
+	if (!pl->copy_n)
+		pl->copy_from = pos;
+	ck->recs[ck->nrec++] = (uint32_t)(ck->data.len + pl->copy_n);
+	pl->copy_n += len;
 }
 
 static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first, uint32_t keep_lo,
@@ -248,13 +273,17 @@ static void on_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len
 		set_header(pl, rd->src, pl->pend.data + pos, len);
 		return;
 	}
+	/* Counted here, stored in the source once at the end: the source's
+	 * cache line is read by the workers for every field (its columns), and
+	 * a write per record made the two cores trade it. */
 	rd->records++;
-	rd->src->records++;
 	add_record(pl, rd, pos, len);
 }
 
 static void consume(struct pipe *pl, struct reader *rd, size_t n)
 {
+	if (pl->ck)
+		flush_records(pl); /* its bytes are about to move */
 	buf_consume(&pl->pend, n);
 	if (rd->tc)
 		buf_consume(&rd->map, n * sizeof(uint64_t));
@@ -268,6 +297,8 @@ static int start_transcoding(struct pipe *pl, struct reader *rd, enum encoding e
 	rd->tc = transcoder_new(enc);
 	if (!rd->tc)
 		return -1;
+	if (pl->ck)
+		flush_records(pl);
 	buf_reset(&rd->raw);
 	buf_append(&rd->raw, pl->pend.data, pl->pend.len);
 	buf_reset(&pl->pend);
@@ -401,7 +432,6 @@ static void read_source(struct pipe *pl, struct source *src)
 			if (!rd.giant) {
 				rd.giant = true;
 				rd.records++;
-				src->records++;
 				source_error(src, pend_off(pl, &rd, 0), rd.records, true,
 					     "record longer than 8 MiB: scanned in pieces as text, without fields");
 				add_piece(pl, &rd, pl->pend.len, true, 0, (uint32_t)(pl->pend.len - OVERLAP));
@@ -414,6 +444,7 @@ static void read_source(struct pipe *pl, struct source *src)
 		}
 	}
 	dispatch(pl);
+	src->records = rd.records;
 	if (rd.fr && rd.fr->release)
 		rd.fr->release(&rd.cur);
 	transcoder_free(rd.tc);

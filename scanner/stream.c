@@ -249,6 +249,27 @@ int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbu
 			st->done = true;
 		return rc;
 	}
+	if (st->raw_pos == st->raw_len && !st->raw_eof) {
+		/* Plain bytes, nothing buffered: read straight into dst (a copy
+		 * less for every byte of the input). */
+		ssize_t r;
+		do
+			r = read(st->fd, dst, cap);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			snprintf(errbuf, errbuf_len, "read failed: %s", strerror(errno));
+			st->raw_eof = st->done = true;
+			return PIISCAN_ERR_IO;
+		}
+		if (r == 0) {
+			st->raw_eof = st->done = true;
+			return 0;
+		}
+		st->src->bytes_stored += (uint64_t)r;
+		XXH3_128bits_update(st->hash, dst, (size_t)r);
+		*n = (size_t)r;
+		return 0;
+	}
 	int rc = fill(st, errbuf, errbuf_len);
 	if (rc) {
 		st->done = true;

@@ -49,10 +49,8 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
-void xgrow(void **p, size_t *cap, size_t need, size_t elem)
+void xgrow_slow(void **p, size_t *cap, size_t need, size_t elem)
 {
-	if (need <= *cap)
-		return;
 	size_t ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;

@@ -14,8 +14,14 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
 /* Grow *p (an array of elem-sized items with capacity *cap) to hold at
- * least need items, doubling. */
-void xgrow(void **p, size_t *cap, size_t need, size_t elem);
+ * least need items, doubling. The test is inline: callers ask once per
+ * record or per match, and nearly always there is room. */
+void xgrow_slow(void **p, size_t *cap, size_t need, size_t elem);
+static inline void xgrow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (__builtin_expect(need > *cap, 0))
+		xgrow_slow(p, cap, need, elem);
+}
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
