@@ -520,6 +520,7 @@ void dfa_free(struct dfa *d)
 	free((void *)d->run.acc_off);
 	free((void *)d->run.acc_n);
 	free((void *)d->run.pair);
+	free((void *)d->run.drun);
 	free(d->acc_off);
 	free(d->acc_n);
 	free(d->acc);
@@ -857,6 +858,71 @@ bool dfa_split(const char *pattern, uint32_t id, size_t max_states, unsigned cha
 	return false;
 }
 
+/* Whether states a and b report the same ids. */
+static bool same_ids(const struct dfa_table *t, uint32_t a, uint32_t b)
+{
+	uint16_t na, nb;
+	const uint32_t *ia = dfa_table_ids(t, a, &na), *ib = dfa_table_ids(t, b, &nb);
+	return na == nb && !memcmp(ia, ib, na * sizeof *ia);
+}
+
+/* dfa_table_drun's table: for each first digit, the set of states n digits
+ * lead to, over every digit string (a subset construction over the
+ * digits), and what it allows. */
+static struct dfa_drun *make_drun(const struct dfa_table *t, uint32_t nstates, uint32_t ncls)
+{
+	struct dfa_drun *drun = xcalloc(10 * DFA_DRUN_MAX, sizeof *drun);
+	uint32_t *cur = xmalloc(nstates * sizeof *cur), *nxt = xmalloc(nstates * sizeof *nxt);
+	uint32_t *mark = xcalloc(nstates, sizeof *mark), gen = 0;
+	bool *live = xmalloc(ncls * sizeof *live);
+	for (size_t i = 0; i < 10 * DFA_DRUN_MAX; i++)
+		drun[i].accept = t->dead;
+	for (unsigned d = 0; d < 10; d++) {
+		uint32_t ncur = 0, st = dfa_table_step(t, t->start, (unsigned char)('0' + d));
+		if (st != t->dead)
+			cur[ncur++] = st;
+		bool survive = true; /* every digit string so far leads to a live state */
+		for (unsigned n = 1; n < DFA_DRUN_MAX && ncur; n++) {
+			struct dfa_drun *r = &drun[d * DFA_DRUN_MAX + n];
+			bool uniform = survive;
+			memset(live, 0, ncls * sizeof *live);
+			for (uint32_t i = 0; i < ncur; i++) {
+				bool acc = cur[i] >= t->acc_min;
+				r->any_accept |= acc;
+				uniform &= acc && same_ids(t, cur[i], cur[0]);
+				for (uint32_t k = 0; k < ncls; k++)
+					live[k] |= t->next[cur[i] + k] != t->dead;
+			}
+			for (unsigned c = 0; c < 256; c++)
+				if (live[t->cls[c]])
+					r->cont[c >> 3] |= (uint8_t)(1u << (c & 7));
+			if (uniform)
+				r->accept = cur[0];
+			uint32_t nn = 0;
+			gen++;
+			for (uint32_t i = 0; i < ncur; i++)
+				for (unsigned g = '0'; g <= '9'; g++) {
+					uint32_t q = dfa_table_step(t, cur[i], (unsigned char)g);
+					if (q == t->dead) {
+						survive = false;
+					} else if (mark[q >> t->shift] != gen) {
+						mark[q >> t->shift] = gen;
+						nxt[nn++] = q;
+					}
+				}
+			uint32_t *sw = cur;
+			cur = nxt;
+			nxt = sw;
+			ncur = nn;
+		}
+	}
+	free(cur);
+	free(nxt);
+	free(mark);
+	free(live);
+	return drun;
+}
+
 /* The hot loop's layout: states renumbered so that one compare tells the
  * common case (st < acc_min: go on) from an accepting state or the dead
  * one (the last), and rows padded to a power of two so that the next index
@@ -905,6 +971,7 @@ static bool make_run_table(struct dfa *d)
 				pair[(c0 << 8 | c1) >> 3] |= (uint8_t)(1u << (c1 & 7));
 	}
 	d->run.pair = pair;
+	d->run.drun = make_drun(&d->run, n, d->ncls);
 	free(perm);
 	return true;
 }

@@ -81,6 +81,7 @@ struct dfa_table {
 	const uint32_t *acc;
 	const uint8_t *pair;      /* bit c0 << 8 | c1: a run from c0 c1 can report
 				   * something (65536 bits) */
+	const struct dfa_drun *drun;   /* digit runs: see dfa_table_drun */
 };
 const struct dfa_table *dfa_table(const struct dfa *d);
 
@@ -102,6 +103,36 @@ static inline bool dfa_table_pair(const struct dfa_table *t, unsigned char c0, u
 {
 	unsigned k = (unsigned)c0 << 8 | c1;
 	return t->pair[k >> 3] >> (k & 7) & 1;
+}
+
+/* Digit runs. Inside a run of digits no match ends (a value is a whole
+ * token), so what a run from a digit can report depends only on the
+ * states its digits lead to and the byte after them: for a run that starts
+ * with the digit d and whose digits end after exactly n of them (0 < n <
+ * DFA_DRUN_MAX), the states every n-digit string from d leads to (a subset
+ * construction over the digits) say whether
+ * - it goes on past the digits: some state goes on with the next byte
+ *   (bit c of cont);
+ * - it reports at their end: some state accepts (any_accept);
+ * - and what: when every n-digit string from d survives to a state that
+ *   accepts the same ids, accept is one of them (else dead).
+ * So a 13-digit timestamp is passed over, and a 19-digit order number or
+ * a 15-digit IMEI is reported without a walk, wherever no rule reads on. */
+#define DFA_DRUN_MAX 32
+struct dfa_drun {
+	uint8_t cont[32];
+	uint32_t accept;
+	bool any_accept;
+};
+
+static inline const struct dfa_drun *dfa_table_drun(const struct dfa_table *t, unsigned d, unsigned n)
+{
+	return &t->drun[d * DFA_DRUN_MAX + n];
+}
+
+static inline bool dfa_drun_goes_on(const struct dfa_drun *r, unsigned char c)
+{
+	return r->cont[c >> 3] >> (c & 7) & 1;
 }
 
 /* The first-byte table, exposed for the inline test above. */

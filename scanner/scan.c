@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "dfa.h"
 #include "error.h"
@@ -370,6 +373,45 @@ static int on_rest(unsigned int id, unsigned long long from, unsigned long long 
 	return 0;
 }
 
+/* The row of dfa_table_drun for the digits at s[start], or NULL (not a
+ * digit, a run of DFA_DRUN_MAX or more, too near the end): *n is their
+ * count. Measuring the run is two vector compares, off the chain of
+ * dependent loads that a walk is. */
+static inline const struct dfa_drun *digit_run(const struct dfa_table *t, const unsigned char *s, size_t len,
+					       size_t start, unsigned *n)
+{
+#if defined(__SSE2__) && DFA_DRUN_MAX == 32
+	unsigned d = (unsigned)s[start] - '0';
+	if (d > 9 || len - start < 32)
+		return NULL;
+	const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+	__m128i a = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + start)), zero);
+	__m128i b = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + start + 16)), zero);
+	uint32_t digits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(a, nine), a)) |
+			  (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(b, nine), b)) << 16;
+	if (digits == UINT32_MAX)
+		return NULL;
+	*n = (unsigned)__builtin_ctz(~digits);
+	return dfa_table_drun(t, d, *n);
+#else
+	(void)t, (void)s, (void)len, (void)start, (void)n;
+	return NULL;
+#endif
+}
+
+/* A match of the DFA's accepting state st from the current start ends at
+ * end: keep each id the first time (rule, end) is seen. */
+static inline __attribute__((always_inline)) void accept_at(struct scanner *sc, const struct dfa_table *t, uint32_t st, size_t start, size_t end)
+{
+	if (!end_ok((const unsigned char *)sc->p, sc->len, end))
+		return;
+	uint16_t nids;
+	const uint32_t *ids = dfa_table_ids(t, st, &nids);
+	for (uint16_t k = 0; k < nids; k++)
+		if (first_time_active(sc, ids[k], end))
+			push(sc, ids[k], start, end);
+}
+
 /* The DFA's loop, inlined: no call per byte, per start or per match. */
 static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_t start)
 {
@@ -379,19 +421,25 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 	if (start + 1 < len && !dfa_table_pair(t, s[start], s[start + 1]))
 		return;
 	sc->dfa_start = start;
+	unsigned n;
+	const struct dfa_drun *dr = digit_run(t, s, len, start, &n);
+	if (dr && !dfa_drun_goes_on(dr, s[start + n])) {
+		/* The walk would end right after the digits: its outcome is
+		 * known when no state accepts, or all accept alike. */
+		if (!dr->any_accept)
+			return;
+		if (dr->accept != t->dead) {
+			accept_at(sc, t, dr->accept, start, start + n);
+			return;
+		}
+	}
 	for (size_t i = start; i < len; i++) {
 		st = dfa_table_step(t, st, s[i]);
 		if (st < t->acc_min)
 			continue;
 		if (st == t->dead)
 			return;
-		if (!end_ok(s, len, i + 1))
-			continue;
-		uint16_t nids;
-		const uint32_t *ids = dfa_table_ids(t, st, &nids);
-		for (uint16_t k = 0; k < nids; k++)
-			if (first_time_active(sc, ids[k], i + 1))
-				push(sc, ids[k], start, i + 1);
+		accept_at(sc, t, st, start, i + 1);
 	}
 }
 

@@ -389,5 +389,113 @@ static void test_engines_agree(void)
 	}
 }
 
+/* dfa_table_drun against every digit string of up to 6 digits, walked: a
+ * state set and its verdicts from the subset construction must be what
+ * the strings themselves do. "1[3-9]..." kills "10...", so its 5-digit
+ * strings all accept but do not all survive: not uniform. */
+static void test_dfa_drun(void)
+{
+	static const char *const pats[] = { "1[3-9][0-9]{3}", "[2-6][0-9]{2,4}", "[0-9]{4}-[0-9]{2}", "12[0-9]{3}x?",
+					    "[0-9]{3}" };
+	static const uint32_t ids[] = { 0, 1, 2, 3, 4 };
+	char eb[256];
+	for (size_t np = 1; np <= 5; np++) {
+		struct dfa *d = dfa_build(pats, ids, np, 10000, eb, sizeof eb);
+		CHECK_MSG(d != NULL, "dfa_build: %s", eb);
+		if (!d)
+			continue;
+		const struct dfa_table *t = dfa_table(d);
+		for (unsigned first = 0; first < 10; first++)
+			for (unsigned n = 1; n <= 6; n++) {
+				const struct dfa_drun *dr = dfa_table_drun(t, first, n);
+				bool any_accept = false, all_survive = true, same = true;
+				uint8_t cont[32] = { 0 };
+				uint32_t firstfinal = t->dead;
+				unsigned total = 1;
+				for (unsigned k = 1; k < n; k++)
+					total *= 10;
+				for (unsigned w = 0; w < total; w++) {
+					uint32_t st = dfa_table_step(t, t->start, (unsigned char)('0' + first));
+					unsigned rest = w;
+					for (unsigned k = 1; k < n && st != t->dead; k++, rest /= 10)
+						st = dfa_table_step(t, st, (unsigned char)('0' + rest % 10));
+					if (st == t->dead) {
+						all_survive = false;
+						continue;
+					}
+					bool acc = st >= t->acc_min;
+					any_accept |= acc;
+					for (unsigned c = 0; c < 256; c++)
+						if (dfa_table_step(t, st, (unsigned char)c) != t->dead)
+							cont[c >> 3] |= (uint8_t)(1u << (c & 7));
+					uint16_t na = 0, nb = 0;
+					const uint32_t *ia = acc ? dfa_table_ids(t, st, &na) : NULL;
+					if (firstfinal == t->dead) {
+						firstfinal = st;
+					} else {
+						const uint32_t *ib = firstfinal >= t->acc_min ? dfa_table_ids(t, firstfinal, &nb) : NULL;
+						same &= acc && na == nb && (!na || !memcmp(ia, ib, na * sizeof *ia));
+					}
+					same &= acc;
+				}
+				bool uniform = all_survive && same && firstfinal != t->dead;
+				CHECK_MSG(dr->any_accept == any_accept, "%zu patterns, %u, n %u: any_accept", np, first, n);
+				for (unsigned c = 0; c < 256; c++)
+					if (c < '0' || c > '9')
+						CHECK_MSG(dfa_drun_goes_on(dr, (unsigned char)c) == ((cont[c >> 3] >> (c & 7)) & 1),
+							  "%zu patterns, %u, n %u: byte %u", np, first, n, c);
+				CHECK_MSG((dr->accept != t->dead) == uniform, "%zu patterns, %u, n %u: uniform %d", np, first,
+					  n, uniform);
+				if (uniform && dr->accept != t->dead) {
+					uint16_t na, nb;
+					const uint32_t *ia = dfa_table_ids(t, dr->accept, &na), *ib = dfa_table_ids(t, firstfinal, &nb);
+					CHECK(na == nb && !memcmp(ia, ib, na * sizeof *ia));
+				}
+			}
+		dfa_free(d);
+	}
+}
+
+/* Digit runs of every length up to past DFA_DRUN_MAX, each followed by a
+ * byte that some rule reads on with or none does (scan.c: digit_run passes
+ * over or reports a run from its length alone, and must agree with a walk).
+ * The runs start with each digit; whole texts are longer than 32 bytes so
+ * that the vector measure of a run applies. */
+static void test_engines_digit_runs(void)
+{
+	static const char after[] = ",.-: @Xxa/\n\t";
+	uint64_t r = 7;
+	char buf[400];
+	for (int round = 0; round < 30000; round++) {
+		size_t len = 0;
+		while (len < 200) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			size_t run = 1 + (r >> 33) % 40;
+			for (size_t i = 0; i < run; i++) {
+				r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+				buf[len++] = (char)('0' + (r >> 33) % 10);
+			}
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[len++] = after[(r >> 33) % (sizeof after - 1)];
+			if ((r >> 40) % 4 == 0) /* a separator run: 12.34.56.78, 0571-8888 8888 */
+				buf[len++] = after[(r >> 45) % (sizeof after - 1)];
+		}
+		check_engines(buf, len);
+	}
+	/* Each length from 1 to 40 for each first digit, in a row and alone. */
+	for (int d = 0; d < 10; d++)
+		for (size_t n = 1; n <= 40; n++)
+			for (size_t k = 0; k < sizeof after - 1; k++) {
+				size_t len = 0;
+				buf[len++] = ',';
+				for (size_t i = 0; i < n; i++)
+					buf[len++] = (char)('0' + (i ? (int)((i * 7 + (size_t)d) % 10) : d));
+				buf[len++] = after[k];
+				while (len < 40)
+					buf[len++] = ' ';
+				check_engines(buf, len);
+			}
+}
+
 TEST_MAIN(env_init, test_is_token, test_scan_values, test_scan_failures, test_scan_sorted, test_scan_slice, test_scan_many,
-	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, env_release)
+	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, test_dfa_drun, test_engines_digit_runs, env_release)
