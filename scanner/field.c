@@ -11,9 +11,9 @@
 #include "jsonw.h"
 #include "util.h"
 
-#define PAGE_BITS 10
+#define PAGE_BITS FIELDTAB_PAGE_BITS
 #define PAGE_SIZE (1u << PAGE_BITS)
-#define MAX_PAGES 8192
+#define MAX_PAGES FIELDTAB_MAX_PAGES
 
 struct entry {
 	uint64_t hash;
@@ -22,9 +22,9 @@ struct entry {
 };
 
 struct fieldtab {
+	struct fieldtab_pages p;   /* first: fieldtab_get reads it inline */
 	pthread_mutex_t lock;
 	const struct ruleset *rs;
-	struct field *pages[MAX_PAGES];
 	uint32_t count;
 	struct entry *index;     /* open addressing over (source, name) */
 	size_t index_cap;
@@ -123,13 +123,13 @@ void fieldtab_free(struct fieldtab *ft)
 	if (!ft)
 		return;
 	for (uint32_t i = 0; i < ft->count; i++) {
-		struct field *f = &ft->pages[i >> PAGE_BITS][i & (PAGE_SIZE - 1)];
+		struct field *f = &ft->p.pages[i >> PAGE_BITS][i & (PAGE_SIZE - 1)];
 		free(f->name);
 		free(f->json);
 		free(f->context);
 	}
-	for (size_t p = 0; p < MAX_PAGES && ft->pages[p]; p++)
-		free(ft->pages[p]);
+	for (size_t p = 0; p < MAX_PAGES && ft->p.pages[p]; p++)
+		free(ft->p.pages[p]);
 	free(ft->index);
 	free(ft->per_source);
 	free(ft->overflow);
@@ -137,10 +137,6 @@ void fieldtab_free(struct fieldtab *ft)
 	free(ft);
 }
 
-const struct field *fieldtab_get(const struct fieldtab *ft, uint32_t id)
-{
-	return &ft->pages[id >> PAGE_BITS][id & (PAGE_SIZE - 1)];
-}
 
 uint32_t fieldtab_count(const struct fieldtab *ft)
 {
@@ -191,9 +187,9 @@ static uint32_t add_field(struct fieldtab *ft, uint64_t h, uint32_t source, cons
 	size_t page = id >> PAGE_BITS;
 	if (page >= MAX_PAGES)
 		abort(); /* 8 million fields: the per-source cap makes this unreachable in practice */
-	if (!ft->pages[page])
-		ft->pages[page] = xcalloc(PAGE_SIZE, sizeof(struct field));
-	struct field *f = &ft->pages[page][id & (PAGE_SIZE - 1)];
+	if (!ft->p.pages[page])
+		ft->p.pages[page] = xcalloc(PAGE_SIZE, sizeof(struct field));
+	struct field *f = &ft->p.pages[page][id & (PAGE_SIZE - 1)];
 	f->id = id;
 	f->source = source;
 	f->context = xcalloc(ft->rs->n ? ft->rs->n : 1, 1);

@@ -27,6 +27,14 @@ struct field {
 
 struct fieldtab;
 
+/* Fields live in stable pages; the page table comes first in struct
+ * fieldtab, so fieldtab_get is inline (it runs per value and per finding). */
+#define FIELDTAB_PAGE_BITS 10
+#define FIELDTAB_MAX_PAGES 8192
+struct fieldtab_pages {
+	struct field *pages[FIELDTAB_MAX_PAGES];
+};
+
 struct fieldtab *fieldtab_new(const struct ruleset *rs);
 void fieldtab_free(struct fieldtab *ft);
 
@@ -35,7 +43,11 @@ void fieldtab_free(struct fieldtab *ft);
 uint32_t fieldtab_intern(struct fieldtab *ft, uint32_t source, const char *name, size_t len);
 
 /* The field with id; valid until fieldtab_free. Thread-safe. */
-const struct field *fieldtab_get(const struct fieldtab *ft, uint32_t id);
+static inline const struct field *fieldtab_get(const struct fieldtab *ft, uint32_t id)
+{
+	const struct fieldtab_pages *p = (const struct fieldtab_pages *)(const void *)ft;
+	return &p->pages[id >> FIELDTAB_PAGE_BITS][id & ((1u << FIELDTAB_PAGE_BITS) - 1)];
+}
 
 /* How many fields exist (ids are 0..count-1). */
 uint32_t fieldtab_count(const struct fieldtab *ft);

@@ -595,7 +595,12 @@ static void group_in_start_order(struct scanner *sc)
 			else
 				sc->tmp[o++] = sc->v[b++];
 		}
-		memcpy(sc->v, sc->tmp, n * sizeof *sc->v);
+		struct match *sw = sc->v;
+		size_t sw_cap = sc->cap;
+		sc->v = sc->tmp;
+		sc->cap = sc->tmp_cap;
+		sc->tmp = sw;
+		sc->tmp_cap = sw_cap;
 	}
 	if (!sc->open)
 		sc->open = xmalloc((sc->rs->n ? sc->rs->n : 1) * sizeof *sc->open);
@@ -635,8 +640,17 @@ static void group_in_start_order(struct scanner *sc)
 			m.end = sc->groups[g].reach;
 			m.verdict = VERDICT_FAIL;
 		}
-		sc->v[g] = m;
-		if (g && cmp_start(&sc->v[g - 1], &sc->v[g]) > 0)
+		/* Out of order is mostly one start with two ends (a card's 17
+		 * digits before an id's X: shorter first) or a group whose first
+		 * member failed: moved back here, a few places at most; past
+		 * that the whole is sorted at the end. */
+		size_t k = g;
+		while (k > 0 && g - k < 8 && cmp_start(&sc->v[k - 1], &m) > 0) {
+			sc->v[k] = sc->v[k - 1];
+			k--;
+		}
+		sc->v[k] = m;
+		if (k > 0 && cmp_start(&sc->v[k - 1], &m) > 0)
 			sorted = false;
 	}
 	sc->n = ng;

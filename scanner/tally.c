@@ -47,12 +47,6 @@ void tally_rules_alloc(struct tally_field *f, size_t nrules)
 	f->rule_rejected = xcalloc(nrules, sizeof *f->rule_rejected);
 }
 
-void tally_reject(struct tally *t, uint32_t field, uint32_t rule)
-{
-	struct tally_field *f = tally_slot(t, field);
-	tally_rules_alloc(f, t->nrules);
-	f->rule_rejected[rule]++;
-}
 
 void tally_merge(struct tally *dst, const struct tally *src)
 {

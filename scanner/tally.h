@@ -41,7 +41,7 @@ static inline void tally_finding(struct tally *t, uint32_t field, uint64_t recor
 				 enum confidence c);
 /* A candidate of rule in field matched the pattern but failed the
  * validator (evidence for the column's classification). */
-void tally_reject(struct tally *t, uint32_t field, uint32_t rule);
+static inline void tally_reject(struct tally *t, uint32_t field, uint32_t rule);
 /* Add src into dst. */
 void tally_merge(struct tally *dst, const struct tally *src);
 
@@ -79,6 +79,14 @@ static inline void tally_finding(struct tally *t, uint32_t field, uint64_t recor
 		f->last_matched = record + 1;
 		f->records_matched++;
 	}
+}
+
+static inline void tally_reject(struct tally *t, uint32_t field, uint32_t rule)
+{
+	struct tally_field *f = tally_slot(t, field);
+	if (!f->by_rule)
+		tally_rules_alloc(f, t->nrules);
+	f->rule_rejected[rule]++;
 }
 
 /* The counts of field (zeroes if it never got any). */
