@@ -26,7 +26,8 @@ void tokstart_init(struct tokstart *ts, const uint8_t first[256])
 	}
 #ifdef TOKSTART_AVX2
 	__builtin_cpu_init();
-	ts->vector = __builtin_cpu_supports("avx2");
+	ts->level = __builtin_cpu_supports("avx512bw") ? TOKSTART_AVX512
+		: __builtin_cpu_supports("avx2") ? TOKSTART_AVX2 : TOKSTART_BYTES;
 #endif
 }
 
@@ -89,6 +90,31 @@ __attribute__((target("avx2"))) static struct kinds kinds_avx2(const struct toks
 		.dot = (uint64_t)b[3] << 32 | a[3],
 	};
 }
+
+/* The same kinds in one pass: AVX-512BW compares give the 64-bit masks
+ * directly (no movemask, no halves to join). */
+__attribute__((target("avx512bw"))) static struct kinds kinds_avx512(const struct tokstart *ts,
+								     const unsigned char *p)
+{
+	const __m512i v = _mm512_loadu_si512((const void *)p);
+	const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)ts->lo));
+	const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)ts->hi));
+	const __m512i bitsel = _mm512_broadcast_i32x4(
+		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 1, 2, 4, 8, 16, 32, 64, (char)128));
+	/* As kinds32: lo answers bytes < 0x80, hi the others (pshufb gives 0
+	 * for an index with bit 7 set), the high nibble picks the bit. */
+	__m512i rows = _mm512_or_si512(_mm512_shuffle_epi8(lo, v),
+				       _mm512_shuffle_epi8(hi, _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80))));
+	__m512i hinib = _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(7));
+	__m512i hit = _mm512_and_si512(rows, _mm512_shuffle_epi8(bitsel, hinib));
+	__m512i lower = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+	return (struct kinds){
+		.first = _mm512_test_epi8_mask(hit, hit),
+		.digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10)),
+		.alpha = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(lower, _mm512_set1_epi8('a')), _mm512_set1_epi8(26)),
+		.dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')),
+	};
+}
 #endif
 
 uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_t n,
@@ -96,7 +122,9 @@ uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_
 {
 	struct kinds k;
 #ifdef TOKSTART_AVX2
-	if (n == 64 && ts->vector)
+	if (n == 64 && ts->level == TOKSTART_AVX512)
+		k = kinds_avx512(ts, p);
+	else if (n == 64 && ts->level == TOKSTART_AVX2)
 		k = kinds_avx2(ts, p);
 	else
 #endif

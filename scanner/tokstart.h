@@ -12,10 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The paths, best last: what tokstart_init picks is the best the CPU has
+ * (a test may lower it). */
+enum tokstart_level {
+	TOKSTART_BYTES,
+	TOKSTART_AVX2,
+	TOKSTART_AVX512,   /* AVX-512BW: one 64-byte pass to bit masks */
+};
+
 struct tokstart {
 	uint8_t first[256];   /* some rule can begin with this byte */
 	uint8_t lo[16], hi[16];   /* the same set as nibble tables (bytes < 0x80, >= 0x80) */
-	bool vector;          /* the CPU runs the AVX2 path */
+	enum tokstart_level level;
 };
 
 /* What a block needs of the block before it: its last two bytes' kinds. */
