@@ -317,21 +317,18 @@ static uint64_t record_number(const struct chunk *ck, size_t i)
 	return ck->rec_ids ? ck->rec_ids[i] : ck->first_record + i;
 }
 
-static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const struct cand *c)
+/* A finding written out (--findings, a findings topic): its offsets, a
+ * masked preview and a keyed fingerprint. */
+static void emit_finding(struct attributor *at, struct chunk *ck, const struct cand *c, uint64_t record)
 {
 	const struct span *sp = &at->spans.v[c->span];
 	const struct rule *r = &at->rs->rules[c->rule];
 	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
-	uint64_t record = record_number(ck, sp->record);
 	uint64_t offset = input_offset(ck, sp->record, c->start);
 	uint32_t length = ck->srcmap_used && !ck->record_relative
 		? (uint32_t)(ck->srcmap[c->end] - ck->srcmap[c->start]) : c->end - c->start;
 	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
 
-	tally_finding(t, sp->field, record, c->rule, c->conf);
-	ck->nfindings++;
-	if (!at->cfg.format_findings && !at->cfg.on_finding)
-		return;
 	size_t nl = r->validator ? r->validator->normalize(v, c->vlen, norm, sizeof norm)
 		: validate_normalize_identity(v, c->vlen, norm, sizeof norm);
 	fingerprint_hex(at->cfg.key, norm, nl, fp);
@@ -352,6 +349,19 @@ static void emit(struct attributor *at, struct chunk *ck, struct tally *t, const
 		finding_format(&ck->out, &f);
 	if (at->cfg.on_finding)
 		at->cfg.on_finding(at->cfg.on_finding_arg, &f, c->rule);
+}
+
+/* A finding counted; written out too when asked. The manifest job (the
+ * common case) needs only the count: offsets, preview and fingerprint are
+ * made only for a finding that is written. */
+static inline void emit(struct attributor *at, struct chunk *ck, struct tally *t, const struct cand *c)
+{
+	const struct span *sp = &at->spans.v[c->span];
+	uint64_t record = record_number(ck, sp->record);
+	tally_finding(t, sp->field, record, c->rule, c->conf);
+	ck->nfindings++;
+	if (at->cfg.format_findings || at->cfg.on_finding)
+		emit_finding(at, ck, c, record);
 }
 
 /* Frame the chunk's records into at->spans, counting the values. */
