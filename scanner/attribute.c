@@ -45,6 +45,11 @@ struct attributor {
 	struct cand *merged;
 	size_t merged_cap;
 	bool *masks_email;        /* per rule: previews masked as e-mail addresses */
+	/* Lengths for findings lines: per rule id, per field's JSON name (0:
+	 * not yet known). */
+	uint32_t *rule_len;
+	uint32_t *field_len;
+	size_t field_len_cap;
 };
 
 struct attributor *attributor_new(const struct attribute_config *cfg)
@@ -61,11 +66,13 @@ struct attributor *attributor_new(const struct attribute_config *cfg)
 	buf_init(&at->decoded);
 	at->field_rules = xcalloc(at->rs->n ? at->rs->n : 1, sizeof *at->field_rules);
 	at->masks_email = xcalloc(at->rs->n ? at->rs->n : 1, sizeof *at->masks_email);
+	at->rule_len = xcalloc(at->rs->n ? at->rs->n : 1, sizeof *at->rule_len);
 	for (size_t i = 0; i < at->rs->n; i++) {
 		const struct rule *r = &at->rs->rules[i];
 		if (r->field_scope)
 			at->field_rules[at->nfield_rules++] = (uint32_t)i;
 		at->masks_email[i] = r->validator && !strcmp(r->validator->name, "email");
+		at->rule_len[i] = (uint32_t)strlen(r->id);
 	}
 	return at;
 }
@@ -82,6 +89,8 @@ void attributor_free(struct attributor *at)
 	free(at->map);
 	free(at->field_rules);
 	free(at->masks_email);
+	free(at->rule_len);
+	free(at->field_len);
 	buf_release(&at->decoded);
 	free(at);
 }
@@ -328,15 +337,24 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 	uint32_t length = ck->srcmap_used && !ck->record_relative
 		? (uint32_t)(ck->srcmap[c->end] - ck->srcmap[c->start]) : c->end - c->start;
 	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
+	const struct field *fd = fieldtab_get(at->cfg.fields, sp->field);
 
 	size_t nl = r->validator ? r->validator->normalize(v, c->vlen, norm, sizeof norm)
 		: validate_normalize_identity(v, c->vlen, norm, sizeof norm);
 	fingerprint_hex(at->cfg.key, norm, nl, fp);
-	finding_mask(v, c->vlen, at->masks_email[c->rule], masked, sizeof masked);
+	size_t ml = finding_mask(v, c->vlen, at->masks_email[c->rule], masked, sizeof masked);
+	if (sp->field >= at->field_len_cap) {
+		size_t old = at->field_len_cap;
+		xgrow((void **)&at->field_len, &at->field_len_cap, (size_t)sp->field + 1, sizeof *at->field_len);
+		memset(at->field_len + old, 0, (at->field_len_cap - old) * sizeof *at->field_len);
+	}
+	uint32_t *fl = &at->field_len[sp->field];
+	if (!*fl)
+		*fl = (uint32_t)strlen(fd->json);
 	struct finding f = {
 		.source_json = ck->src->path_json,
 		.record = record,
-		.field_json = fieldtab_get(at->cfg.fields, sp->field)->json,
+		.field_json = fd->json,
 		.rule_id = r->id,
 		.offset = offset,
 		.length = length,
@@ -344,6 +362,10 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 		.masked = masked,
 		.fingerprint = fp,
 		.extra = ck->src->findings_extra,
+		.source_len = ck->src->path_json_len,
+		.field_len = *fl,
+		.rule_len = at->rule_len[c->rule],
+		.masked_len = (uint32_t)ml,
 	};
 	if (at->cfg.format_findings)
 		finding_format(&ck->out, &f);

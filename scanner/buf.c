@@ -17,15 +17,13 @@ void buf_release(struct buf *b)
 	buf_init(b);
 }
 
-char *buf_reserve(struct buf *b, size_t n)
+char *buf_reserve_slow(struct buf *b, size_t n)
 {
-	if (b->cap - b->len < n) {
-		size_t ncap = b->cap ? b->cap : 256;
-		while (ncap - b->len < n)
-			ncap *= 2;
-		b->data = xrealloc(b->data, ncap);
-		b->cap = ncap;
-	}
+	size_t ncap = b->cap ? b->cap : 256;
+	while (ncap - b->len < n)
+		ncap *= 2;
+	b->data = xrealloc(b->data, ncap);
+	b->cap = ncap;
 	return b->data + b->len;
 }
 
@@ -60,13 +58,24 @@ size_t buf_format_u64(char *dst, uint64_t v)
 	if (n == 0)
 		n = 1;
 	char *o = dst + n;
-	while (v >= 100) {
+	while (v >= 1ULL << 32) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		o -= 2;
 		o[0] = pairs[2 * r];
 		o[1] = pairs[2 * r + 1];
 	}
+	/* Record numbers and offsets mostly fit 32 bits: a 32-bit division
+	 * by 100 is a shorter multiply. */
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
+		o -= 2;
+		o[0] = pairs[2 * r];
+		o[1] = pairs[2 * r + 1];
+	}
+	v = w;
 	if (v >= 10) {
 		o[-2] = pairs[2 * v];
 		o[-1] = pairs[2 * v + 1];

@@ -18,7 +18,11 @@ void buf_release(struct buf *b);
 /* Empty the buffer, keeping its memory. */
 static inline void buf_reset(struct buf *b) { b->len = 0; }
 /* Make room for n more bytes; returns where they go (len unchanged). */
-char *buf_reserve(struct buf *b, size_t n);
+char *buf_reserve_slow(struct buf *b, size_t n);
+static inline char *buf_reserve(struct buf *b, size_t n)
+{
+	return b->cap - b->len >= n ? b->data + b->len : buf_reserve_slow(b, n);
+}
 void buf_append(struct buf *b, const void *p, size_t n);
 static inline void buf_putc(struct buf *b, char c)
 {

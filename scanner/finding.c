@@ -2,6 +2,9 @@
 #include "finding.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "fingerprint.h"
 #include "jsonw.h"
@@ -34,8 +37,34 @@ static char *put_str(char *o, const char *s, size_t n)
 }
 
 /* Printable ASCII but for '"' and '\\': a JSON string as it stands. */
+#ifdef __SSE2__
+static inline int plain_mask(__m128i v)
+{
+	/* A byte below 0x20 or from 0x80 up (negative as a signed byte), DEL,
+	 * a quote or a backslash is not plain. */
+	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+						_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+							     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+	return _mm_movemask_epi8(bad);
+}
+#endif
+
 static bool plain_ascii(const char *s, size_t n)
 {
+#ifdef __SSE2__
+	/* Sixteen at a time, the last sixteen overlapping; 8 to 15 bytes as
+	 * two overlapping halves of one vector. */
+	if (n >= 16) {
+		for (size_t i = 0; i + 16 <= n; i += 16)
+			if (plain_mask(_mm_loadu_si128((const __m128i *)(const void *)(s + i))))
+				return false;
+		return !plain_mask(_mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)));
+	}
+	if (n >= 8)
+		return !plain_mask(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
+						      _mm_loadl_epi64((const __m128i *)(const void *)(s + n - 8))));
+#endif
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\')
@@ -46,8 +75,10 @@ static bool plain_ascii(const char *s, size_t n)
 
 void finding_format(struct buf *out, const struct finding *f)
 {
-	size_t ls = strlen(f->source_json), lf = strlen(f->field_json), lr = strlen(f->rule_id);
-	size_t lm = strlen(f->masked), le = f->extra ? strlen(f->extra) : 0;
+	size_t ls = f->source_len ? f->source_len : strlen(f->source_json);
+	size_t lf = f->field_len ? f->field_len : strlen(f->field_json);
+	size_t lr = f->rule_len ? f->rule_len : strlen(f->rule_id);
+	size_t lm = f->masked_len ? f->masked_len : strlen(f->masked), le = f->extra ? strlen(f->extra) : 0;
 	/* The preview is escaped below; each byte takes at most 6. */
 	char *o = buf_reserve(out, ls + lf + lr + 6 * lm + le + 256), *start = o;
 	const char *conf = confidence_name(f->confidence);
@@ -97,6 +128,10 @@ size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t 
 	/* Most values are ASCII: one character per byte. */
 	if (len < cap) {
 		size_t k = 0;
+#ifdef __SSE2__
+		while (k + 16 <= len && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(v + k))))
+			k += 16;
+#endif
 		while (k < len && (unsigned char)v[k] < 0x80)
 			k++;
 		const char *at = k == len && is_email && len + 4 < cap ? memchr(v, '@', len) : NULL;
@@ -114,11 +149,19 @@ size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t 
 			dst[o] = '\0';
 			return o;
 		}
+		if (k == len && !is_email && len >= 11) {
+			/* The usual case, with copies of fixed size. */
+			memcpy(dst, v, 3);
+			memset(dst + 3, '*', len - 7);
+			memcpy(dst + len - 4, v + len - 4, 4);
+			dst[len] = '\0';
+			return len;
+		}
 		if (k == len && !is_email) {
-			size_t head = len >= 11 ? 3 : len / 4, tail = len >= 11 ? 4 : len / 4;
-			memcpy(dst, v, head);
-			memset(dst + head, '*', len - head - tail);
-			memcpy(dst + len - tail, v + len - tail, tail);
+			size_t keep = len / 4;
+			memcpy(dst, v, keep);
+			memset(dst + keep, '*', len - 2 * keep);
+			memcpy(dst + len - keep, v + len - keep, keep);
 			dst[len] = '\0';
 			return len;
 		}

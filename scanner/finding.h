@@ -32,6 +32,9 @@ struct finding {
 	const char *masked;        /* NUL-terminated preview, never the raw value */
 	const char *fingerprint;   /* 32 hex */
 	const char *extra;         /* more members, formatted (",\"topic\":..."), or NULL */
+	/* The lengths of source_json, field_json, rule_id and masked when the
+	 * caller knows them (it makes a line per finding); 0: not known. */
+	uint32_t source_len, field_len, rule_len, masked_len;
 };
 
 /* Append f as one JSON line (with its newline) to out, without printf. */

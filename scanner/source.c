@@ -28,6 +28,7 @@ struct source *source_new(uint32_t id, const char *path)
 	src->path = xstrdup(path);
 	buf_init(&b);
 	jsonw_quote(&b, path, strlen(path));
+	src->path_json_len = (uint32_t)b.len;
 	buf_putc(&b, '\0');
 	src->path_json = b.data;
 	atomic_init(&src->findings, 0);

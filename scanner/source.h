@@ -52,6 +52,7 @@ struct source {
 	uint32_t id;
 	char *path;             /* as given, or as found under a given directory */
 	char *path_json;        /* path as a JSON literal */
+	uint32_t path_json_len;
 	/* Extra members for this source's findings lines, already formatted
 	 * (`,"topic":"t","partition":3`), or NULL. */
 	char *findings_extra;

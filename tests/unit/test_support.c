@@ -283,6 +283,58 @@ static void test_finding_format(void)
 		  "\"offset\":0,\"length\":11,\"confidence\":\"possible\",\"masked\":\"a\\\"\\\\\\n\xEF\xBF\xBD\","
 		  "\"fingerprint\":\"0123456789abcdef0123456789abcdef\"}\n");
 	CHECK(json_valid(b.data + first, b.len - first));
+
+	/* Long previews (the 16-byte plain test and its tail), with the
+	 * lengths given: a quote, DEL or control byte past the first sixteen
+	 * is still escaped. */
+	static const struct {
+		const char *masked, *want;
+	} longs[] = {
+		{ "abcdefghijklmnopqrstuvwxyz@example.com", "\"abcdefghijklmnopqrstuvwxyz@example.com\"" },
+		{ "abcdefghijklmnopq\"r", "\"abcdefghijklmnopq\\\"r\"" },
+		{ "0123456789abcdef\x7f", "\"0123456789abcdef\x7f\"" },   /* DEL: as jsonw_quote writes it */
+		{ "0123456789abcde\x01", "\"0123456789abcde\\u0001\"" },
+		{ "0123456789abcdef0123456789abcde\\", "\"0123456789abcdef0123456789abcde\\\\\"" },
+	};
+	/* Every length to 40 with one byte that needs escaping (or, for a
+	 * DEL or a high byte, quoting by jsonw_quote) at every place: the
+	 * line holds what jsonw_quote makes of the preview. */
+	static const unsigned char odd[] = { '"', '\\', 0x01, 0x1F, 0x7F, 0xC3 };
+	for (size_t n = 1; n <= 40; n++)
+		for (size_t at = 0; at <= n; at++)
+			for (size_t k = 0; k < sizeof odd; k++) {
+				char pv[48];
+				memset(pv, 'a', n);
+				if (at < n)
+					pv[at] = (char)odd[k]; /* at == n: all plain */
+				pv[n] = '\0';
+				struct buf q;
+				buf_init(&q);
+				buf_puts(&q, "\"masked\":");
+				jsonw_quote(&q, pv, n);
+				buf_putc(&q, ',');
+				buf_putc(&q, '\0');
+				f.masked = pv;
+				f.masked_len = (uint32_t)n;
+				b.len = 0;
+				finding_format(&b, &f);
+				CHECK_MSG(strstr(bstr(&b), q.data) != NULL, "n %zu at %zu byte 0x%02x: %s", n, at, odd[k],
+					  bstr(&b));
+				buf_release(&q);
+			}
+	for (size_t k = 0; k < sizeof longs / sizeof *longs; k++) {
+		f.masked = longs[k].masked;
+		f.masked_len = (uint32_t)strlen(longs[k].masked);
+		f.source_len = (uint32_t)strlen(f.source_json);
+		f.field_len = (uint32_t)strlen(f.field_json);
+		f.rule_len = (uint32_t)strlen(f.rule_id);
+		b.len = 0;
+		finding_format(&b, &f);
+		char want[256];
+		snprintf(want, sizeof want, "\"masked\":%s,", longs[k].want);
+		CHECK_MSG(strstr(bstr(&b), want) != NULL, "%s in %s", want, bstr(&b));
+		CHECK(json_valid(b.data, b.len));
+	}
 	buf_release(&b);
 }
 
@@ -850,6 +902,18 @@ static void test_util(void)
 	char hex[9];
 	util_hex(hex, "\x00\x9f\xff\x10", 4);
 	CHECK_STR(hex, "009fff10");
+	/* Every byte value, in the vector steps and the tail, against printf. */
+	unsigned char bytes[256 + 7];
+	char big[2 * sizeof bytes + 1], want[2 * sizeof bytes + 1];
+	for (size_t i = 0; i < sizeof bytes; i++)
+		bytes[i] = (unsigned char)(i * 151 + 7);
+	for (size_t n = 0; n <= sizeof bytes; n += n < 40 ? 1 : 37) {
+		util_hex(big, bytes, n);
+		for (size_t i = 0; i < n; i++)
+			snprintf(want + 2 * i, 3, "%02x", bytes[i]);
+		want[2 * n] = '\0';
+		CHECK_STR(big, want);
+	}
 	int *v = NULL;
 	size_t cap = 0;
 	xgrow((void **)&v, &cap, 5, sizeof *v);
