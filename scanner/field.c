@@ -181,7 +181,8 @@ static int32_t index_find(struct fieldtab *ft, uint64_t h, uint32_t source, cons
 	return -1;
 }
 
-static uint32_t add_field(struct fieldtab *ft, uint64_t h, uint32_t source, const char *name, size_t len)
+static uint32_t add_field(struct fieldtab *ft, uint64_t h, uint32_t source, const char *name, size_t len,
+			  bool by_worker)
 {
 	uint32_t id = ft->count;
 	size_t page = id >> PAGE_BITS;
@@ -192,10 +193,12 @@ static uint32_t add_field(struct fieldtab *ft, uint64_t h, uint32_t source, cons
 	struct field *f = &ft->p.pages[page][id & (PAGE_SIZE - 1)];
 	f->id = id;
 	f->source = source;
+	f->by_worker = by_worker;
 	f->context = xcalloc(ft->rs->n ? ft->rs->n : 1, 1);
 	if (name) {
 		struct buf b;
 		f->name = xstrndup(name, len);
+		f->name_len = len;
 		buf_init(&b);
 		jsonw_quote(&b, name, len);
 		buf_putc(&b, '\0');
@@ -225,7 +228,7 @@ static uint32_t add_field(struct fieldtab *ft, uint64_t h, uint32_t source, cons
 	return id;
 }
 
-uint32_t fieldtab_intern(struct fieldtab *ft, uint32_t source, const char *name, size_t len)
+static uint32_t intern(struct fieldtab *ft, uint32_t source, const char *name, size_t len, bool by_worker)
 {
 	if (name && len > FIELD_NAME_MAX)
 		len = FIELD_NAME_MAX;
@@ -251,14 +254,19 @@ uint32_t fieldtab_intern(struct fieldtab *ft, uint32_t source, const char *name,
 			const char *ov = FIELD_OVERFLOW_NAME;
 			uint64_t oh = name_hash(source, ov, strlen(ov));
 			found = index_find(ft, oh, source, ov, strlen(ov));
-			id = found >= 0 ? (uint32_t)found : add_field(ft, oh, source, ov, strlen(ov));
+			id = found >= 0 ? (uint32_t)found : add_field(ft, oh, source, ov, strlen(ov), by_worker);
 		} else {
 			ft->per_source[source]++;
-			id = add_field(ft, h, source, name, len);
+			id = add_field(ft, h, source, name, len, by_worker);
 		}
 	}
 	pthread_mutex_unlock(&ft->lock);
 	return id;
+}
+
+uint32_t fieldtab_intern(struct fieldtab *ft, uint32_t source, const char *name, size_t len)
+{
+	return intern(ft, source, name, len, false);
 }
 
 #define CACHE_SLOTS 4096
@@ -324,7 +332,7 @@ uint32_t fieldcache_intern(struct fieldcache *fc, uint32_t source, const char *n
 	    (!name || (s->len == len && !memcmp(s->name, name, len))))
 		return s->id;
 	/* A direct-mapped cache: a miss replaces the slot. */
-	s->id = fieldtab_intern(fc->ft, source, name, len);
+	s->id = intern(fc->ft, source, name, len, true);
 	s->hash = h;
 	s->source = source;
 	s->used = true;

@@ -20,9 +20,16 @@ struct field {
 	uint32_t id;
 	uint32_t source;      /* source id */
 	char *name;           /* NULL: a text source's records have no field */
+	size_t name_len;
 	char *json;           /* name as a JSON literal, or "null" */
 	uint8_t *context;     /* per rule: 1 if the name holds one of its field words */
 	bool field_rules;     /* some rule with scope: field applies to this name */
+	/* First interned by a scanning worker (a JSON path, a CSV column past
+	 * the header): its id depends on which thread got there first, so
+	 * the manifest orders such fields by name, not by id. Header columns,
+	 * SQL columns and the unnamed field come from the reader, in input
+	 * order. */
+	bool by_worker;
 };
 
 struct fieldtab;

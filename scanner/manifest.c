@@ -126,13 +126,32 @@ void manifest_format_field(const struct scan_report *r, struct jsonw *w, const s
 	jsonw_object_end(w);
 }
 
-/* Field ids grouped by source, in id order within a source (a counting
- * sort: a run over many files has many sources and many fields, and the
- * manifest must not cost sources x fields). first[s]..first[s+1] index ids. */
+/* Field ids grouped by source (a counting sort: a run over many files has
+ * many sources and many fields, and the manifest must not cost sources x
+ * fields); first[s]..first[s+1] index ids. Within a source, the fields the
+ * reader made come first in id order (input order: header columns, SQL
+ * columns), then those the workers made, by name: their ids depend on
+ * thread timing, and the manifest must not. */
 struct by_source {
 	uint32_t *ids;
 	size_t *first;
 };
+
+static int cmp_field_order(const void *a, const void *b)
+{
+	const struct field *x = *(const struct field *const *)a, *y = *(const struct field *const *)b;
+	if (x->by_worker != y->by_worker)
+		return x->by_worker ? 1 : -1;
+	if (x->by_worker && x->name && y->name) {
+		size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+		int c = memcmp(x->name, y->name, n);
+		if (c || x->name_len != y->name_len)
+			return c ? c : x->name_len < y->name_len ? -1 : 1;
+	}
+	if (x->by_worker && (!x->name) != (!y->name))
+		return x->name ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
 
 static void group_by_source(const struct scan_report *r, struct by_source *g)
 {
@@ -152,6 +171,18 @@ static void group_by_source(const struct scan_report *r, struct by_source *g)
 		if (s < ns)
 			g->ids[g->first[s + 1]++] = id;
 	}
+	const struct field **v = xmalloc((n ? n : 1) * sizeof *v);
+	for (size_t s = 0; s < ns; s++) {
+		size_t a = g->first[s], m = g->first[s + 1] - a;
+		if (m < 2)
+			continue;
+		for (size_t k = 0; k < m; k++)
+			v[k] = fieldtab_get(r->fields, g->ids[a + k]);
+		qsort(v, m, sizeof *v, cmp_field_order);
+		for (size_t k = 0; k < m; k++)
+			g->ids[a + k] = v[k]->id;
+	}
+	free(v);
 }
 
 static void by_source_release(struct by_source *g)

@@ -102,6 +102,35 @@ else
 		"first difference: $(cmp "$T/run1/findings.jsonl" "$T/run2/findings.jsonl" | head -n 1))" >&2
 	failed=1
 fi
+# ... and the same manifest: field order must not depend on which worker
+# met a JSON path first (the workers' fields are listed by name).
+if "$PY" - "$T/run1/manifest.json" "$T/run2/manifest.json" <<'PYEOF'
+import json, sys
+def norm(path):
+    m = json.load(open(path))
+    for k in ("started_at", "finished_at"):
+        m.pop(k, None)
+    m["totals"].pop("seconds", None)
+    m["totals"].pop("threads", None)
+    return m
+a, b = norm(sys.argv[1]), norm(sys.argv[2])
+if a != b:
+    fa = [(f["source"], f["field"]) for f in a["fields"]]
+    fb = [(f["source"], f["field"]) for f in b["fields"]]
+    sys.exit("manifests differ" + (": field order %s vs %s" % (fa, fb) if fa != fb else ""))
+for src in a["sources"]:
+    if src["format"] != "jsonl":
+        continue
+    names = [f["field"] for f in a["fields"] if f["source"] == src["path"] and f["field"] is not None]
+    if names != sorted(names, key=lambda n: n.encode()):
+        sys.exit("%s: JSON fields not in name order: %s" % (src["path"], names))
+PYEOF
+then
+	echo "test_accuracy: determinism: --threads 1 and --threads 2 manifests identical (but for times)"
+else
+	echo "test_accuracy: FAIL: manifests differ between --threads 1 and --threads 2" >&2
+	failed=1
+fi
 
 # 5. the fast path must find exactly what the plain reference scan finds
 #    (Hyperscan over every byte; issue 3: "findings stay exactly the same")
