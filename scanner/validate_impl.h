@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "validate.h"
 
@@ -142,12 +145,33 @@ static inline size_t validate_digits(const char *s, size_t len, char *buf, size_
 /* Normalisers shared by several validators. Each writes at most dst_cap
  * bytes and returns the length written. */
 
+/* Sixteen bytes at a time where the whole block is kept as it is or with
+ * its case changed (a value written without separators, the usual case),
+ * byte by byte where a block holds something to drop. */
+#ifdef __SSE2__
+static inline __m128i validate_in_range16(__m128i v, char lo, char hi)
+{
+	/* lo <= v <= hi, unsigned: v - lo <= hi - lo. */
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+	return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((char)(hi - lo))), d);
+}
+#endif
+
 /* The decimal digits of s, in order. */
 static inline size_t validate_keep_digits(const char *s, size_t len, char *dst, size_t dst_cap)
 {
-	size_t n = 0;
+	size_t n = 0, i = 0;
 
-	for (size_t i = 0; i < len && n < dst_cap; i++)
+#ifdef __SSE2__
+	for (; i + 16 <= len && n + 16 <= dst_cap; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (_mm_movemask_epi8(validate_in_range16(v, '0', '9')) != 0xFFFF)
+			break;
+		_mm_storeu_si128((__m128i *)(void *)(dst + n), v);
+		n += 16;
+	}
+#endif
+	for (; i < len && n < dst_cap; i++)
 		if (validate_is_digit(s[i]))
 			dst[n++] = s[i];
 	return n;
@@ -156,9 +180,22 @@ static inline size_t validate_keep_digits(const char *s, size_t len, char *dst, 
 /* The ASCII letters and digits of s, letters upper-cased. */
 static inline size_t validate_keep_alnum_upper(const char *s, size_t len, char *dst, size_t dst_cap)
 {
-	size_t n = 0;
+	size_t n = 0, i = 0;
 
-	for (size_t i = 0; i < len && n < dst_cap; i++)
+#ifdef __SSE2__
+	for (; i + 16 <= len && n + 16 <= dst_cap; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i lower = validate_in_range16(v, 'a', 'z');
+		__m128i alnum = _mm_or_si128(_mm_or_si128(validate_in_range16(v, '0', '9'), lower),
+					     validate_in_range16(v, 'A', 'Z'));
+		if (_mm_movemask_epi8(alnum) != 0xFFFF)
+			break;
+		_mm_storeu_si128((__m128i *)(void *)(dst + n),
+				 _mm_sub_epi8(v, _mm_and_si128(lower, _mm_set1_epi8(0x20))));
+		n += 16;
+	}
+#endif
+	for (; i < len && n < dst_cap; i++)
 		if (validate_is_digit(s[i]) || validate_is_alpha(s[i]))
 			dst[n++] = validate_to_upper(s[i]);
 	return n;
@@ -167,9 +204,17 @@ static inline size_t validate_keep_alnum_upper(const char *s, size_t len, char *
 /* All of s, ASCII letters lower-cased. */
 static inline size_t validate_copy_lower(const char *s, size_t len, char *dst, size_t dst_cap)
 {
-	size_t n = 0;
+	size_t n = 0, i = 0;
 
-	for (size_t i = 0; i < len && n < dst_cap; i++)
+#ifdef __SSE2__
+	for (; i + 16 <= len && n + 16 <= dst_cap; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i upper = validate_in_range16(v, 'A', 'Z');
+		_mm_storeu_si128((__m128i *)(void *)(dst + n), _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+		n += 16;
+	}
+#endif
+	for (; i < len && n < dst_cap; i++)
 		dst[n++] = validate_to_lower(s[i]);
 	return n;
 }

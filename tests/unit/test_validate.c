@@ -2,6 +2,7 @@
  * values with the verdict and normal form each must get, plus properties
  * that hold for every row (no reads past len, dst_cap respected) and for
  * every check-digit scheme (no single substitution passes). */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -772,7 +773,71 @@ static void test_cn_text(void)
 	}
 }
 
-TEST_MAIN(test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+/* The shared normalisers (16 bytes a step where a block is kept whole)
+ * against plain byte loops, on random strings over digits, letters of
+ * both cases, separators and high bytes, with every capacity to 40. */
+static size_t ref_keep_digits(const char *s, size_t len, char *dst, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < cap; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			dst[n++] = s[i];
+	return n;
+}
+
+static size_t ref_keep_alnum_upper(const char *s, size_t len, char *dst, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < cap; i++) {
+		char c = s[i];
+		if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))
+			dst[n++] = c;
+		else if (c >= 'a' && c <= 'z')
+			dst[n++] = (char)(c - 'a' + 'A');
+	}
+	return n;
+}
+
+static size_t ref_copy_lower(const char *s, size_t len, char *dst, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < cap; i++)
+		dst[n++] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	return n;
+}
+
+static void test_normalizers_vector(void)
+{
+	static const char alphabet[] = "0123456789012345678901234567890123456789azAZmMxX -+.@_\xe4\x80\x7f/:[`{";
+	static const struct {
+		size_t (*got)(const char *, size_t, char *, size_t);
+		size_t (*want)(const char *, size_t, char *, size_t);
+	} pairs[] = {
+		{ validate_keep_digits, ref_keep_digits },
+		{ validate_keep_alnum_upper, ref_keep_alnum_upper },
+		{ validate_copy_lower, ref_copy_lower },
+	};
+	uint64_t r = 99;
+	char in[80], a[64], b[64];
+	for (int round = 0; round < 20000; round++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t len = (r >> 33) % 70, cap = (r >> 45) % 41;
+		bool plain = (r >> 20) % 3 == 0; /* digits and letters only: whole blocks */
+		for (size_t i = 0; i < len; i++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			in[i] = alphabet[(r >> 33) % (plain ? 48 : sizeof alphabet - 1)];
+		}
+		for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+			memset(a, '#', sizeof a);
+			memset(b, '#', sizeof b);
+			size_t na = pairs[k].got(in, len, a, cap), nb = pairs[k].want(in, len, b, cap);
+			CHECK_MSG(na == nb && !memcmp(a, b, sizeof a), "normaliser %zu on \"%.*s\" cap %zu: %zu vs %zu", k,
+				  (int)len, in, cap, na, nb);
+		}
+	}
+}
+
+TEST_MAIN(test_normalizers_vector, test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
