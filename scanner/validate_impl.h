@@ -93,6 +93,31 @@ static inline int validate_all_digits(const char *s, size_t len)
 	return validate_digits8(s + len - 8);
 }
 
+#ifdef __SSE2__
+/* Whether the 16 bytes at s are all decimal digits. */
+static inline int validate_digits16(const char *s)
+{
+	__m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), _mm_set1_epi8('0'));
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) == 0xFFFF;
+}
+
+/* The sum of w[i] * (s[i] - '0') over the 16 digits at s (checked by the
+ * caller), each weight 0-255: widened to 16 bits and multiplied pairwise
+ * (pmaddwd), for the check digits that weigh every position. */
+static inline int validate_weighted16(const char *s, const uint16_t w[16])
+{
+	const __m128i zero = _mm_setzero_si128();
+	__m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), _mm_set1_epi8('0'));
+	__m128i lo = _mm_madd_epi16(_mm_unpacklo_epi8(d, zero), _mm_loadu_si128((const __m128i *)(const void *)w));
+	__m128i hi = _mm_madd_epi16(_mm_unpackhi_epi8(d, zero),
+				    _mm_loadu_si128((const __m128i *)(const void *)(w + 8)));
+	__m128i sum = _mm_add_epi32(lo, hi);
+	sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0x4E));
+	sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0xB1));
+	return _mm_cvtsi128_si32(sum);
+}
+#endif
+
 /* Copy s[0..len) to buf without its separators and return the copied
  * length, or 0 when the value is not written the way people group digits:
  * separators are single spaces or single dashes (one kind per value),

@@ -837,7 +837,58 @@ static void test_normalizers_vector(void)
 	}
 }
 
-TEST_MAIN(test_normalizers_vector, test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+/* The vector steps of the check digits against plain loops: Luhn over
+ * random digit strings of every length to 40 (the last 16 in one step,
+ * the rest paired as before), and the USCC MOD 31 over all-digit codes
+ * (every resident id is one), with the right check character and every
+ * wrong one. */
+static int ref_luhn(const char *d, size_t n)
+{
+	unsigned sum = 0;
+	for (size_t k = 0; k < n; k++) {
+		unsigned v = (unsigned)(d[n - 1 - k] - '0');
+		if (k % 2) {
+			v *= 2;
+			if (v > 9)
+				v -= 9;
+		}
+		sum += v;
+	}
+	return n > 0 && sum % 10 == 0;
+}
+
+static void test_check_digits_vector(void)
+{
+	uint64_t r = 5;
+	char d[48];
+	for (int round = 0; round < 40000; round++) {
+		size_t n = 1 + (size_t)round % 40;
+		for (size_t k = 0; k < n; k++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			d[k] = (char)('0' + (r >> 33) % 10);
+		}
+		CHECK_MSG(validate_luhn_ok(d, n) == ref_luhn(d, n), "luhn %.*s", (int)n, d);
+	}
+	static const int w[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28 };
+	static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	for (int round = 0; round < 5000; round++) {
+		char c[19];
+		int sum = 0;
+		for (int k = 0; k < 17; k++) {
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			c[k] = (char)('0' + (k < 2 ? 1 + (r >> 33) % 9 : (r >> 33) % 10));
+			sum += (c[k] - '0') * w[k];
+		}
+		char right = alphabet[(31 - sum % 31) % 31];
+		for (size_t a = 0; a < sizeof alphabet - 1; a++) {
+			c[17] = alphabet[a];
+			enum verdict want = c[17] == right ? VERDICT_PASS : VERDICT_FAIL;
+			CHECK_MSG(validate_cn_uscc_check(c, 18) == want, "uscc %.18s", c);
+		}
+	}
+}
+
+TEST_MAIN(test_normalizers_vector, test_check_digits_vector, test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
