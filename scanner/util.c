@@ -76,7 +76,11 @@ void util_hex(char *dst, const void *src, size_t len)
 	/* Sixteen bytes at a time (a fingerprint is one step): the nibbles
 	 * interleaved high first, each plus '0', plus 39 more from 10 up. */
 	for (; i + 16 <= len; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* Two 8-byte loads: a hash is stored as two 64-bit words, and a
+		 * 16-byte load across two fresh 8-byte stores cannot be
+		 * forwarded from them (it waits for both to reach the cache). */
+		__m128i v = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)(s + i)),
+					       _mm_loadl_epi64((const __m128i *)(const void *)(s + i + 8)));
 		__m128i lo = _mm_and_si128(v, _mm_set1_epi8(0x0F));
 		__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0F));
 		__m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
