@@ -531,21 +531,26 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 				at->cands[kept++] = *c;
 		}
 	} else {
-		xgrow((void **)&at->merged, &at->merged_cap, at->ncands, sizeof *at->merged);
-		size_t pos[3] = { at->runs[0], at->runs[1], at->runs[2] };
-		for (;;) {
-			int pick = -1;
-			for (int r = 0; r < 3; r++)
-				if (pos[r] < at->runs[r + 1] &&
-				    (pick < 0 || cmp_cand(&at->cands[pos[r]], &at->cands[pos[pick]]) < 0))
-					pick = r;
-			if (pick < 0)
-				break;
-			const struct cand *c = &at->cands[pos[pick]++];
+		/* Run 0 (the block's matches) holds most; runs 1 and 2 (field-
+		 * scope verdicts, matches in decoded strings) few. Those two are
+		 * merged into the tail of at->merged, then run 0 with them into
+		 * its head: one compare a candidate while both last. The head
+		 * never overtakes the tail, as it holds no more than was taken
+		 * from both. Ties go to the lower run, as a three-way merge would. */
+		const struct cand *v = at->cands;
+		size_t n0 = at->runs[1], e1 = at->runs[2], n = at->ncands;
+		xgrow((void **)&at->merged, &at->merged_cap, n, sizeof *at->merged);
+		struct cand *m = at->merged;
+		size_t a = n0, b = e1, o = n0;
+		while (a < e1 || b < n)
+			m[o++] = b == n || (a < e1 && cmp_cand(&v[a], &v[b]) <= 0) ? v[a++] : v[b++];
+		size_t i = 0, j = n0;
+		while (i < n0 || j < n) {
+			const struct cand *c = j == n || (i < n0 && cmp_cand(&v[i], &m[j]) <= 0) ? &v[i++] : &m[j++];
 			if (c->verdict == VERDICT_FAIL)
 				tally_reject(t, at->spans.v[c->span].field, c->rule);
 			else
-				at->merged[kept++] = *c;
+				m[kept++] = *c;
 		}
 		struct cand *swap = at->cands;
 		size_t swap_cap = at->cands_cap;
