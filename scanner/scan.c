@@ -54,7 +54,7 @@ struct scanner {
 struct split {
 	uint32_t rule;
 	unsigned char byte;
-	const struct dfa *fwd;            /* the suffix, for the ends */
+	const struct dfa_table *fwd;      /* the suffix, for the ends */
 	const struct dfa_table *rev_table; /* the prefix reversed, for the start */
 };
 
@@ -220,8 +220,10 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 		for (uint32_t r = 0; r < sc->rs->n; r++) {
 			struct split sp = { .rule = r };
 			const struct dfa *rev;
-			if (!(sp.fwd = hsdb_split(db, r, &sp.byte, &rev)))
+			const struct dfa *fwd = hsdb_split(db, r, &sp.byte, &rev);
+			if (!fwd)
 				continue;
+			sp.fwd = dfa_table(fwd);
 			sp.rev_table = dfa_table(rev);
 			size_t cap = sc->nsplits;
 			xgrow((void **)&sc->splits, &cap, sc->nsplits + 1, sizeof *sc->splits);
@@ -443,15 +445,26 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 	}
 }
 
-static void on_split_end(void *arg, uint32_t id, size_t end)
+/* The ends of the suffix DFA t run from start that are token ends, into
+ * sc->ends (dfa_run's loop, inlined: no call per end). */
+static void suffix_ends(struct scanner *sc, const struct dfa_table *t, size_t start)
 {
-	struct scanner *sc = arg;
-	(void)id;
-	if (!end_ok((const unsigned char *)sc->p, sc->len, end))
-		return;
-	if (sc->nends == sc->ends_cap)
-		xgrow((void **)&sc->ends, &sc->ends_cap, sc->nends + 1, sizeof *sc->ends);
-	sc->ends[sc->nends++] = (uint32_t)end;
+	const unsigned char *s = (const unsigned char *)sc->p;
+	size_t len = sc->len;
+	uint32_t st = t->start;
+	sc->nends = 0;
+	for (size_t i = start; i < len; i++) {
+		st = dfa_table_step(t, st, s[i]);
+		if (st < t->acc_min)
+			continue;
+		if (st == t->dead)
+			return;
+		if (!end_ok(s, len, i + 1))
+			continue;
+		if (sc->nends == sc->ends_cap)
+			xgrow((void **)&sc->ends, &sc->ends_cap, sc->nends + 1, sizeof *sc->ends);
+		sc->ends[sc->nends++] = (uint32_t)(i + 1);
+	}
 }
 
 /* on_reverse's loop, inlined: the leftmost token start of a match of the
@@ -483,8 +496,7 @@ static void scan_split(struct scanner *sc, const struct split *sp)
 	const char *p = sc->p, *end = sc->p + sc->len;
 	for (const char *at = memchr(p, sp->byte, sc->len); at; at = memchr(at + 1, sp->byte, (size_t)(end - at - 1))) {
 		size_t a = (size_t)(at - p);
-		sc->nends = 0;
-		dfa_run(sp->fwd, p, sc->len, a + 1, on_split_end, sc);
+		suffix_ends(sc, sp->fwd, a + 1);
 		if (!sc->nends)
 			continue;
 		sc->have_start = false;
