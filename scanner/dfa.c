@@ -875,6 +875,15 @@ static struct dfa_drun *make_drun(const struct dfa_table *t, uint32_t nstates, u
 	uint32_t *cur = xmalloc(nstates * sizeof *cur), *nxt = xmalloc(nstates * sizeof *nxt);
 	uint32_t *mark = xcalloc(nstates, sizeof *mark), gen = 0;
 	bool *live = xmalloc(ncls * sizeof *live);
+	/* Digits in one class lead everywhere alike: a step tries one of each. */
+	uint32_t steps[10], nsteps = 0;
+	for (unsigned g = '0'; g <= '9'; g++) {
+		uint32_t k = 0;
+		while (k < nsteps && steps[k] != t->cls[g])
+			k++;
+		if (k == nsteps)
+			steps[nsteps++] = t->cls[g];
+	}
 	for (size_t i = 0; i < 10 * DFA_DRUN_MAX; i++)
 		drun[i].accept = t->dead;
 	for (unsigned d = 0; d < 10; d++) {
@@ -901,8 +910,8 @@ static struct dfa_drun *make_drun(const struct dfa_table *t, uint32_t nstates, u
 			uint32_t nn = 0;
 			gen++;
 			for (uint32_t i = 0; i < ncur; i++)
-				for (unsigned g = '0'; g <= '9'; g++) {
-					uint32_t q = dfa_table_step(t, cur[i], (unsigned char)g);
+				for (uint32_t k = 0; k < nsteps; k++) {
+					uint32_t q = t->next[cur[i] + steps[k]];
 					if (q == t->dead) {
 						survive = false;
 					} else if (mark[q >> t->shift] != gen) {
