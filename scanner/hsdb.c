@@ -2,6 +2,7 @@
  * serialised database. */
 #include "hsdb.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -389,6 +391,85 @@ static int build_rest(struct hsdb *h, const char *dir, const char *path)
 	return rc;
 }
 
+/* Whether name is "<32 hex digits>." followed by anything: a file of one
+ * cache key (the database, its DFA, reverse and split DFAs). */
+static bool cache_key_file(const char *name)
+{
+	for (int i = 0; i < 32; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return name[32] == '.';
+}
+
+struct cache_key {
+	char key[33];
+	struct timespec used;
+};
+
+static int cmp_newest(const void *a, const void *b)
+{
+	const struct cache_key *x = a, *y = b;
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec > y->used.tv_sec ? -1 : 1;
+	if (x->used.tv_nsec != y->used.tv_nsec)
+		return x->used.tv_nsec > y->used.tv_nsec ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* Keep the cache from growing with every rule set ever used: after a new
+ * database is written, the files of all but the HSDB_CACHE_KEEP most
+ * recently used keys go (a key is used when its database is read or
+ * written: its modification time), and so do temporary files a writer
+ * left more than an hour ago. Other files are not touched. Best effort: a
+ * file another run removes first is simply gone. */
+static void cache_prune(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct cache_key *keys = NULL;
+	size_t n = 0, cap = 0;
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	struct stat st;
+	time_t now = time(NULL);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (len > 4 && !strcmp(e->d_name + len - 4, ".tmp") && cache_key_file(e->d_name)) {
+			if (!stat(path, &st) && st.st_mtime < now - 3600)
+				unlink(path);
+			continue;
+		}
+		if (len != 37 || !cache_key_file(e->d_name) || strcmp(e->d_name + 32, ".hsdb") || stat(path, &st))
+			continue;
+		xgrow((void **)&keys, &cap, n + 1, sizeof *keys);
+		memcpy(keys[n].key, e->d_name, 32);
+		keys[n].key[32] = '\0';
+		keys[n++].used = st.st_mtim;
+	}
+	if (n > HSDB_CACHE_KEEP) {
+		qsort(keys, n, sizeof *keys, cmp_newest);
+		rewinddir(d);
+		while ((e = readdir(d))) {
+			if (!cache_key_file(e->d_name))
+				continue;
+			bool keep = false;
+			for (size_t k = 0; k < HSDB_CACHE_KEEP && !keep; k++)
+				keep = !memcmp(keys[k].key, e->d_name, 32);
+			bool stale = !keep && !strstr(e->d_name, ".tmp");
+			for (size_t k = HSDB_CACHE_KEEP; k < n && stale; k++)
+				if (!memcmp(keys[k].key, e->d_name, 32)) {
+					snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+					unlink(path);
+					break;
+				}
+		}
+	}
+	free(keys);
+	closedir(d);
+}
+
 int hsdb_load(const struct ruleset *rs, const char *cache_dir, struct hsdb **out,
 	      char *errbuf, size_t errbuf_len)
 {
@@ -406,6 +487,8 @@ int hsdb_load(const struct ruleset *rs, const char *cache_dir, struct hsdb **out
 		cache_path(rs, dir, path, sizeof path);
 		h->db = cache_read(path);
 		h->from_cache = h->db != NULL;
+		if (h->from_cache)
+			utimensat(AT_FDCWD, path, NULL, 0); /* used now: pruning keeps it */
 	}
 	if (!h->db) {
 		int rc = compile(rs, &h->db, errbuf, errbuf_len);
@@ -413,8 +496,10 @@ int hsdb_load(const struct ruleset *rs, const char *cache_dir, struct hsdb **out
 			free(h);
 			return rc;
 		}
-		if (use_cache)
+		if (use_cache) {
 			cache_write(h->db, dir, path);
+			cache_prune(dir);
+		}
 	}
 	/* The DFA is cached beside the Hyperscan database, under the same key. */
 	char dpath[PATH_MAX + 80] = "";

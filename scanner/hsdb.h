@@ -17,6 +17,10 @@
 
 struct hsdb;
 
+/* The cache keeps the compiled forms of this many rule sets (the most
+ * recently used); a run that compiles a new one removes the others'. */
+#define HSDB_CACHE_KEEP 8
+
 /* Compile (or load from the cache) the database for rs, which must outlive
  * it. cache_dir NULL means the default ($PIISCAN_CACHE_DIR, else
  * $XDG_CACHE_HOME/piiscan, else ~/.cache/piiscan); "" disables caching.

@@ -2,9 +2,15 @@
  * and scanner_scan over strings with the shipped rules (compiled without
  * the cache): whole tokens only, validators applied, one rule's overlapping
  * matches merged, results sorted by start. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dfa.h"
 #include "harness.h"
@@ -497,5 +503,86 @@ static void test_engines_digit_runs(void)
 			}
 }
 
+/* The cache directory keeps the files of the HSDB_CACHE_KEEP most recently
+ * used keys when a run writes a new one: older keys' files go, with
+ * temporary files left more than an hour ago; anything else stays. */
+static void touch_at(const char *dir, const char *name, time_t when)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	struct timespec ts[2] = { { .tv_sec = when }, { .tv_sec = when } };
+	CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+static void test_cache_prune(void)
+{
+	char dir[] = "/tmp/piiscan-cache-test.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	time_t now = time(NULL);
+	char name[128];
+	int fake = HSDB_CACHE_KEEP + 3;
+	for (int i = 0; i < fake; i++) {
+		static const char *const ext[] = { "hsdb", "dfa", "rev3.dfa", "split1.dfa" };
+		for (size_t k = 0; k < 4; k++) {
+			snprintf(name, sizeof name, "%032x.%s", i, ext[k]);
+			touch_at(dir, name, now - 6000 + 60 * i); /* key 0 the oldest */
+		}
+	}
+	snprintf(name, sizeof name, "%032x.hsdb.99.tmp", 0);
+	touch_at(dir, name, now - 7200);
+	snprintf(name, sizeof name, "%032x.hsdb.98.tmp", 1);
+	touch_at(dir, name, now - 60);
+	touch_at(dir, "notes.txt", now - 100000);
+
+	char eb[256];
+	struct hsdb *db2 = NULL;
+	CHECK_INT(hsdb_load(rs, dir, &db2, eb, sizeof eb), 0);
+	CHECK(db2 && !hsdb_from_cache(db2));
+	hsdb_free(db2);
+	/* The new key and the newest KEEP - 1 fake ones stay, whole. */
+	for (int i = 0; i < fake; i++) {
+		bool want = i >= fake - (HSDB_CACHE_KEEP - 1);
+		snprintf(name, sizeof name, "%032x.hsdb", i);
+		CHECK_MSG(exists(dir, name) == want, "key %d .hsdb: %d", i, !want);
+		snprintf(name, sizeof name, "%032x.rev3.dfa", i);
+		CHECK_MSG(exists(dir, name) == want, "key %d .rev3.dfa: %d", i, !want);
+	}
+	snprintf(name, sizeof name, "%032x.hsdb.99.tmp", 0);
+	CHECK(!exists(dir, name));
+	snprintf(name, sizeof name, "%032x.hsdb.98.tmp", 1);
+	CHECK(exists(dir, name));
+	CHECK(exists(dir, "notes.txt"));
+	/* A second load reads it back. */
+	db2 = NULL;
+	CHECK_INT(hsdb_load(rs, dir, &db2, eb, sizeof eb), 0);
+	CHECK(db2 && hsdb_from_cache(db2));
+	hsdb_free(db2);
+
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
 TEST_MAIN(env_init, test_is_token, test_scan_values, test_scan_failures, test_scan_sorted, test_scan_slice, test_scan_many,
-	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, test_dfa_drun, test_engines_digit_runs, env_release)
+	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, test_dfa_drun, test_engines_digit_runs, test_cache_prune, env_release)
