@@ -63,6 +63,8 @@
 #define EOF_PROBE_S 0.05              /* an idle loop compares positions with the end this often */
 #define EOF_ASK_S 1.0                 /* and asks the broker (nothing polled yet) this often */
 #define KICK_MS 100                   /* the longest a fetcher wake-up request waits */
+#define KICK_FREE 8                   /* wake-ups in a row without progress before backing off */
+#define KICK_BACKOFF_MAX_S 1.0        /* then at most one a second (a leader that is down) */
 #define CLOCK_EVERY 64                /* messages between clock reads in the poll loop */
 #define HEADER_FIELDS_MAX 32          /* header names with a field of their own, per partition */
 #define META_MAX (HEADER_FIELDS_MAX + 2)   /* + the key + the other header names */
@@ -140,6 +142,10 @@ struct kpart {
 	                               starts) since assigned, or -1 */
 	struct kbatch *pending;
 	struct kwin win;
+	/* kick_stalled: wake-ups since next last moved, and when the next may go */
+	unsigned kicks_idle;
+	int64_t kick_from;
+	double kick_after;
 	/* writer */
 	int64_t uncommitted;        /* durable next offset not committed yet, or -1 */
 	bool dirty;                 /* in the writer's dirty list */
@@ -717,13 +723,27 @@ static bool all_at_end(struct kpipe *pl, bool idle)
  * Returns whether such a partition was found (poll again soon). */
 static bool kick_stalled(struct kpipe *pl)
 {
+	double now = util_now();
 	for (size_t k = 0; k < pl->nparts; k++) {
 		size_t i = (pl->kick_next + k) % pl->nparts;
 		struct kpart *kp = pl->parts[i];
 		if (!kp->assigned || kp->paused || kp->eof || kp->pending ||
 		    !kafka_source_behind(pl->ks, kp->topic, kp->partition, kp->next))
 			continue;
+		/* A partition that stays behind whatever is done (its leader is
+		 * down or moving) is asked about less and less often: a wake-up
+		 * is a request to the cluster, and every member makes its own. */
+		if (kp->next != kp->kick_from) {
+			kp->kick_from = kp->next;
+			kp->kicks_idle = 0;
+		} else if (now < kp->kick_after) {
+			continue;
+		}
 		kafka_source_kick(pl->ks, kp->topic, kp->partition, KICK_MS);
+		if (++kp->kicks_idle > KICK_FREE) {
+			double wait = 0.01 * (double)(1u << MIN(kp->kicks_idle - KICK_FREE, 7u));
+			kp->kick_after = now + MIN(wait, KICK_BACKOFF_MAX_S);
+		}
 		pl->kick_next = i + 1;
 		pl->res->kicks++;
 		return true;
