@@ -552,12 +552,7 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 			else
 				m[kept++] = *c;
 		}
-		struct cand *swap = at->cands;
-		size_t swap_cap = at->cands_cap;
-		at->cands = at->merged;
-		at->cands_cap = at->merged_cap;
-		at->merged = swap;
-		at->merged_cap = swap_cap;
+		xswap_arrays((void **)&at->cands, &at->cands_cap, (void **)&at->merged, &at->merged_cap);
 	}
 	at->ncands = kept;
 

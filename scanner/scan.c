@@ -607,12 +607,7 @@ static void group_in_start_order(struct scanner *sc)
 			else
 				sc->tmp[o++] = sc->v[b++];
 		}
-		struct match *sw = sc->v;
-		size_t sw_cap = sc->cap;
-		sc->v = sc->tmp;
-		sc->cap = sc->tmp_cap;
-		sc->tmp = sw;
-		sc->tmp_cap = sw_cap;
+		xswap_arrays((void **)&sc->v, &sc->cap, (void **)&sc->tmp, &sc->tmp_cap);
 	}
 	if (!sc->open)
 		sc->open = xmalloc((sc->rs->n ? sc->rs->n : 1) * sizeof *sc->open);

@@ -23,6 +23,18 @@ static inline void xgrow(void **p, size_t *cap, size_t need, size_t elem)
 		xgrow_slow(p, cap, need, elem);
 }
 
+/* Exchange two growable arrays (pointer and capacity each): a merge into a
+ * second buffer becomes the first without a copy back. */
+static inline void xswap_arrays(void **a, size_t *acap, void **b, size_t *bcap)
+{
+	void *p = *a;
+	size_t c = *acap;
+	*a = *b;
+	*acap = *bcap;
+	*b = p;
+	*bcap = c;
+}
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
