@@ -403,7 +403,8 @@ static inline const struct dfa_drun *digit_run(const struct dfa_table *t, const 
 
 /* A match of the DFA's accepting state st from the current start ends at
  * end: keep each id the first time (rule, end) is seen. */
-static inline __attribute__((always_inline)) void accept_at(struct scanner *sc, const struct dfa_table *t, uint32_t st, size_t start, size_t end)
+static inline __attribute__((always_inline)) void accept_at(struct scanner *sc, const struct dfa_table *t,
+							    uint32_t st, size_t start, size_t end)
 {
 	if (!end_ok((const unsigned char *)sc->p, sc->len, end))
 		return;
