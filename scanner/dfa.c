@@ -888,7 +888,7 @@ static struct dfa_drun *make_drun(const struct dfa_table *t, uint32_t nstates, u
 		drun[i].accept = t->dead;
 	for (unsigned d = 0; d < 10; d++) {
 		uint32_t ncur = 0, st = dfa_table_step(t, t->start, (unsigned char)('0' + d));
-		if (st != t->dead)
+		if (!dfa_table_dead(t, st))
 			cur[ncur++] = st;
 		bool survive = true; /* every digit string so far leads to a live state */
 		for (unsigned n = 1; n < DFA_DRUN_MAX && ncur; n++) {
@@ -896,11 +896,11 @@ static struct dfa_drun *make_drun(const struct dfa_table *t, uint32_t nstates, u
 			bool uniform = survive;
 			memset(live, 0, ncls * sizeof *live);
 			for (uint32_t i = 0; i < ncur; i++) {
-				bool acc = cur[i] >= t->acc_min;
+				bool acc = !dfa_table_goes_on(t, cur[i]); /* cur holds no dead state */
 				r->any_accept |= acc;
 				uniform &= acc && same_ids(t, cur[i], cur[0]);
 				for (uint32_t k = 0; k < ncls; k++)
-					live[k] |= t->next[cur[i] + k] != t->dead;
+					live[k] |= !dfa_table_dead(t, t->next[cur[i] + k]);
 			}
 			for (unsigned c = 0; c < 256; c++)
 				if (live[t->cls[c]])
@@ -912,7 +912,7 @@ static struct dfa_drun *make_drun(const struct dfa_table *t, uint32_t nstates, u
 			for (uint32_t i = 0; i < ncur; i++)
 				for (uint32_t k = 0; k < nsteps; k++) {
 					uint32_t q = t->next[cur[i] + steps[k]];
-					if (q == t->dead) {
+					if (dfa_table_dead(t, q)) {
 						survive = false;
 					} else if (mark[q >> t->shift] != gen) {
 						mark[q >> t->shift] = gen;
@@ -972,11 +972,12 @@ static bool make_run_table(struct dfa *d)
 	 * (words of prose, keys, hex) die at their second byte. */
 	uint8_t *pair = xcalloc(65536 / 8, 1);
 	for (unsigned c0 = 0; c0 < 256; c0++) {
-		uint32_t st1 = dfa_table_step(&d->run, d->run.start, (unsigned char)c0);
-		if (st1 == d->run.dead)
+		const struct dfa_table *t = &d->run;
+		uint32_t st1 = dfa_table_step(t, t->start, (unsigned char)c0);
+		if (dfa_table_dead(t, st1))
 			continue;
 		for (unsigned c1 = 0; c1 < 256; c1++)
-			if (st1 >= d->run.acc_min || dfa_table_step(&d->run, st1, (unsigned char)c1) != d->run.dead)
+			if (!dfa_table_goes_on(t, st1) || !dfa_table_dead(t, dfa_table_step(t, st1, (unsigned char)c1)))
 				pair[(c0 << 8 | c1) >> 3] |= (uint8_t)(1u << (c1 & 7));
 	}
 	d->run.pair = pair;
@@ -998,9 +999,9 @@ void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
 	uint32_t st = t->start;
 	for (size_t i = end; i-- > 0;) {
 		st = dfa_table_step(t, st, s[i]);
-		if (st < t->acc_min)
+		if (dfa_table_goes_on(t, st))
 			continue;
-		if (st == t->dead)
+		if (dfa_table_dead(t, st))
 			return;
 		uint16_t nids;
 		const uint32_t *ids = dfa_table_ids(t, st, &nids);
@@ -1017,9 +1018,9 @@ void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
 	uint32_t st = t->start;
 	for (size_t i = start; i < len; i++) {
 		st = dfa_table_step(t, st, s[i]);
-		if (st < t->acc_min)
+		if (dfa_table_goes_on(t, st))
 			continue;
-		if (st == t->dead)
+		if (dfa_table_dead(t, st))
 			return;
 		uint16_t nids;
 		const uint32_t *ids = dfa_table_ids(t, st, &nids);

@@ -90,6 +90,19 @@ static inline uint32_t dfa_table_step(const struct dfa_table *t, uint32_t st, un
 	return t->next[st + t->cls[c]];
 }
 
+/* What a state says to a run, in the order make_run_table numbers them:
+ * below acc_min go on; the last, dead, stops; the others accept
+ * (dfa_table_ids). The two tests every run loop makes, in one place. */
+static inline bool dfa_table_goes_on(const struct dfa_table *t, uint32_t st)
+{
+	return st < t->acc_min;
+}
+
+static inline bool dfa_table_dead(const struct dfa_table *t, uint32_t st)
+{
+	return st == t->dead;
+}
+
 /* The ids an accepting state reports: *n of them. */
 static inline const uint32_t *dfa_table_ids(const struct dfa_table *t, uint32_t st, uint16_t *n)
 {

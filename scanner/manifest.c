@@ -142,14 +142,12 @@ static int cmp_field_order(const void *a, const void *b)
 	const struct field *x = *(const struct field *const *)a, *y = *(const struct field *const *)b;
 	if (x->by_worker != y->by_worker)
 		return x->by_worker ? 1 : -1;
+	/* Workers intern only named fields (the unnamed one is the reader's). */
 	if (x->by_worker && x->name && y->name) {
-		size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-		int c = memcmp(x->name, y->name, n);
+		int c = memcmp(x->name, y->name, MIN(x->name_len, y->name_len));
 		if (c || x->name_len != y->name_len)
 			return c ? c : x->name_len < y->name_len ? -1 : 1;
 	}
-	if (x->by_worker && (!x->name) != (!y->name))
-		return x->name ? 1 : -1;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 

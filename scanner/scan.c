@@ -431,16 +431,16 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 		 * known when no state accepts, or all accept alike. */
 		if (!dr->any_accept)
 			return;
-		if (dr->accept != t->dead) {
+		if (!dfa_table_dead(t, dr->accept)) {
 			accept_at(sc, t, dr->accept, start, start + n);
 			return;
 		}
 	}
 	for (size_t i = start; i < len; i++) {
 		st = dfa_table_step(t, st, s[i]);
-		if (st < t->acc_min)
+		if (dfa_table_goes_on(t, st))
 			continue;
-		if (st == t->dead)
+		if (dfa_table_dead(t, st))
 			return;
 		accept_at(sc, t, st, start, i + 1);
 	}
@@ -456,9 +456,9 @@ static void suffix_ends(struct scanner *sc, const struct dfa_table *t, size_t st
 	sc->nends = 0;
 	for (size_t i = start; i < len; i++) {
 		st = dfa_table_step(t, st, s[i]);
-		if (st < t->acc_min)
+		if (dfa_table_goes_on(t, st))
 			continue;
-		if (st == t->dead)
+		if (dfa_table_dead(t, st))
 			return;
 		if (!end_ok(s, len, i + 1))
 			continue;
@@ -477,9 +477,9 @@ static void leftmost_start(struct scanner *sc, const struct dfa_table *t, size_t
 	uint32_t st = t->start;
 	for (size_t i = end; i-- > 0;) {
 		st = dfa_table_step(t, st, s[i]);
-		if (st < t->acc_min)
+		if (dfa_table_goes_on(t, st))
 			continue;
-		if (st == t->dead)
+		if (dfa_table_dead(t, st))
 			return;
 		if (start_ok(s, i)) {
 			sc->best_start = i;

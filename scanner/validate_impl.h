@@ -94,13 +94,6 @@ static inline int validate_all_digits(const char *s, size_t len)
 }
 
 #ifdef __SSE2__
-/* Whether the 16 bytes at s are all decimal digits. */
-static inline int validate_digits16(const char *s)
-{
-	__m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), _mm_set1_epi8('0'));
-	return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) == 0xFFFF;
-}
-
 /* The sum of w[i] * (s[i] - '0') over the 16 digits at s (checked by the
  * caller), each weight 0-255: widened to 16 bits and multiplied pairwise
  * (pmaddwd), for the check digits that weigh every position. */
@@ -179,6 +172,13 @@ static inline __m128i validate_in_range16(__m128i v, char lo, char hi)
 	/* lo <= v <= hi, unsigned: v - lo <= hi - lo. */
 	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
 	return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((char)(hi - lo))), d);
+}
+
+/* Whether the 16 bytes at s are all decimal digits. */
+static inline int validate_digits16(const char *s)
+{
+	return _mm_movemask_epi8(validate_in_range16(_mm_loadu_si128((const __m128i *)(const void *)s), '0', '9')) ==
+	       0xFFFF;
 }
 #endif
 
