@@ -127,6 +127,15 @@ def build(recs):
                 # CPU time over wall time: how many cores the run kept busy.
                 derived['cores_busy_threads_all'] = m['scan_tall']['cpu_s']['median'] / med('scan_tall')
                 derived['cores_busy_threads_1'] = m['scan_t1']['cpu_s']['median'] / med('scan_t1')
+        indep = [r for r in recs if r['type'] == 'indep' and r['corpus'] == name]
+        if indep and 'scan_t1' in m:
+            # Summed throughput of T pinned 1-thread scans at once, per run;
+            # over the 1-thread run's: the scaling this machine allows.
+            agg = [sum(r['bytes'] / (w / 1e6) for w in r['walls_us']) for r in indep]
+            entry['independent'] = {'threads': indep[0]['threads'], 'runs': len(indep),
+                                    'gb_per_s': {k: v / GB for k, v in summary(agg).items()},
+                                    'walls_us': [r['walls_us'] for r in indep]}
+            derived['scaling_ceiling'] = statistics.median(agg) / (c['bytes'] / med('scan_t1'))
         n = entry.get('findings', 0)
         if n and 'findings_t1' in m:
             derived['findings_ns_per_finding_threads_1'] = (med('findings_t1') - med('scan_t1')) / n * 1e9
@@ -270,6 +279,11 @@ def table(res):
                      '%.2f with 1 thread, %.2f with %d' % (d['scaling_threads_all_vs_1'], T,
                                                         d.get('cores_busy_threads_1', float('nan')),
                                                         d.get('cores_busy_threads_all', float('nan')), T))
+        if 'scaling_ceiling' in d:
+            L.append('   machine ceiling:         %.2fx: %d pinned 1-thread scans at once, summed, vs one '
+                     '(scaling reached %.0f%% of it)' % (d['scaling_ceiling'], T,
+                                                        100 * d.get('scaling_threads_all_vs_1', 0) /
+                                                        d['scaling_ceiling']))
     L.append('')
     if 'startup_ms' in res:
         s = res['startup_ms']

@@ -231,6 +231,36 @@ rg_once() {
 	say "$corpus run $run/$runs rg: $(secs "$T_US") s, cpu $T_CPU s, $count matches"
 }
 
+# indep_once CORPUS FILE BYTES RUN: the machine's own ceiling for scaling.
+# T single-thread scans of the same file at once, each pinned to a CPU of
+# its own (reader, worker and writer together): the total work of the
+# T-thread run, done with no sharing at all. Their summed throughput over
+# the 1-thread run's is what T threads could reach on this machine; a
+# shortfall beyond it is piiscan's, below it the machine's (shared caches,
+# memory, the hypervisor).
+indep_once() {
+	local corpus=$1 file=$2 bytes=$3 run=$4 k walls="" w
+	for ((k = 0; k < threads; k++)); do
+		(
+			t0=$(now_us)
+			taskset -c "$k" "$piiscan" scan --threads 1 -o "$tmp/indep$k.json" "$file" \
+				>/dev/null 2>"$tmp/indep$k.err" || { cat "$tmp/indep$k.err" >&2; exit 1; }
+			t1=$(now_us)
+			echo $((t1 - t0)) >"$tmp/indep$k.us"
+		) &
+	done
+	wait
+	for ((k = 0; k < threads; k++)); do
+		[[ -s $tmp/indep$k.us ]] || die "an independent scan of '$file' failed"
+		w=$(cat "$tmp/indep$k.us")
+		walls+=${walls:+,}$w
+		rm -f "$tmp/indep$k.us" "$tmp/indep$k.json" "$tmp/indep$k.err"
+	done
+	emit "{\"type\":\"indep\",\"corpus\":\"$corpus\",\"run\":$run,\"threads\":$threads,\
+\"bytes\":$bytes,\"walls_us\":[$walls]}"
+	say "$corpus run $run/$runs $threads independent 1-thread scans, pinned: walls ${walls//,/ } us"
+}
+
 # bench_corpus KIND SIZE
 bench_corpus() {
 	local kind=$1 size=$2 f bytes lz sink need
@@ -268,6 +298,9 @@ bench_corpus() {
 		scan_once "$kind" findings_t1 "$f" "$bytes" 1 1 "$i" "$sink"
 		scan_once "$kind" findings_tall "$f" "$bytes" "$threads" 1 "$i" "$sink"
 		rg_once "$kind" "$f" "$bytes" "$i"
+		if ((threads > 1 && threads <= $(nproc))) && command -v taskset >/dev/null; then
+			indep_once "$kind" "$f" "$bytes" "$i"
+		fi
 		if [[ -n ${lz:-} ]]; then
 			scan_once "$kind" lz4_tall "$lz" "$bytes" "$threads" 0 "$i" "$sink"
 		fi
