@@ -33,8 +33,40 @@ static inline void buf_putc(struct buf *b, char c)
 static inline void buf_puts(struct buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 /* Append the decimal form of v, without printf. */
 void buf_put_u64(struct buf *b, uint64_t v);
-/* Write the decimal form of v to dst (room for 20 bytes); returns its length. */
-size_t buf_format_u64(char *dst, uint64_t v);
+
+extern const char buf_digit_pairs[200];   /* "00" "01" ... "99" */
+extern const uint64_t buf_pow10[20];
+size_t buf_format_u64_wide(char *dst, uint64_t v);   /* v >= 2^32 */
+
+/* Write the decimal form of v to dst (room for 20 bytes); returns its
+ * length. Inline, two digits a step, written in place from the end once
+ * the length is known (digits built in a scratch array and copied made
+ * the copy's wide loads wait on the narrow stores before them): findings
+ * lines carry three numbers each, and most fit 32 bits, whose division by
+ * 100 is a shorter multiply. */
+static inline size_t buf_format_u64(char *dst, uint64_t v)
+{
+	if (v >> 32)
+		return buf_format_u64_wide(dst, v);
+	uint32_t w = (uint32_t)v;
+	/* Digits from the bit length: log10(2) ~ 1233 / 4096, then one compare. */
+	unsigned bits = 32 - (unsigned)__builtin_clz(w | 1);
+	size_t n = (bits * 1233) >> 12;
+	n += w >= buf_pow10[n];
+	n += n == 0;
+	char *o = dst + n;
+	while (w >= 100) {
+		uint32_t q = w / 100;
+		o -= 2;
+		memcpy(o, buf_digit_pairs + 2 * (w - q * 100), 2);
+		w = q;
+	}
+	if (w >= 10)
+		memcpy(o - 2, buf_digit_pairs + 2 * w, 2);
+	else
+		o[-1] = (char)('0' + w);
+	return n;
+}
 /* Drop the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 

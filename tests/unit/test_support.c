@@ -391,6 +391,37 @@ static void test_finding_mask(void)
 		CHECK_INT(strlen(dst), len);
 	}
 
+	/* The fixed-size fast path: every ASCII length from 11 on, in room
+	 * that is just enough or more, and a non-ASCII byte at each place of
+	 * a short value (which takes the character-wise path). */
+	for (size_t len = 11; len <= 40; len++) {
+		char in[48], want[48], dst[64];
+		for (size_t i = 0; i < len; i++)
+			in[i] = (char)('0' + i % 10);
+		memcpy(want, in, 3);
+		memset(want + 3, '*', len - 7);
+		memcpy(want + len - 4, in + len - 4, 4);
+		want[len] = '\0';
+		for (size_t cap = len + 1; cap <= len + 24; cap += 23) {
+			memset(dst, 'z', sizeof dst);
+			size_t n = finding_mask(in, len, false, dst, cap);
+			CHECK_MSG(n == len && !strcmp(dst, want), "ascii mask of %zu in %zu: \"%s\"", len, cap, dst);
+		}
+	}
+	for (size_t len = 8; len <= 33; len++) {
+		for (size_t at = 0; at + 2 <= len; at++) {
+			char in[40], dst[64];
+			memset(in, '5', len);
+			in[at] = '\xC3'; /* é */
+			in[at + 1] = '\xA9';
+			size_t n = finding_mask(in, len, false, dst, sizeof dst), chars = len - 1, keep = chars >= 11 ? 7 : 2 * (chars / 4);
+			size_t stars = 0;
+			for (size_t i = 0; i < n; i++)
+				stars += dst[i] == '*';
+			CHECK_MSG(stars == chars - keep, "mask of %zu with é at %zu: \"%s\"", len, at, dst);
+		}
+	}
+
 	/* UTF-8 stays whole: a mask of valid UTF-8 is valid UTF-8, in any cap. */
 	static const char plate[] = "沪A·D12345";
 	for (size_t cap = 1; cap <= 20; cap++) {
