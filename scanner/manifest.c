@@ -169,17 +169,20 @@ static void group_by_source(const struct scan_report *r, struct by_source *g)
 		if (s < ns)
 			g->ids[g->first[s + 1]++] = id;
 	}
-	const struct field **v = xmalloc((n ? n : 1) * sizeof *v);
-	for (size_t s = 0; s < ns; s++) {
-		size_t a = g->first[s], m = g->first[s + 1] - a;
-		if (m < 2)
-			continue;
-		for (size_t k = 0; k < m; k++)
-			v[k] = fieldtab_get(r->fields, g->ids[a + k]);
-		qsort(v, m, sizeof *v, cmp_field_order);
-		for (size_t k = 0; k < m; k++)
-			g->ids[a + k] = v[k]->id;
-	}
+	for (size_t s = 0; s < ns; s++)
+		manifest_sort_fields(r->fields, g->ids + g->first[s], g->first[s + 1] - g->first[s]);
+}
+
+void manifest_sort_fields(const struct fieldtab *ft, uint32_t *ids, size_t n)
+{
+	if (n < 2)
+		return;
+	const struct field **v = xmalloc(n * sizeof *v);
+	for (size_t k = 0; k < n; k++)
+		v[k] = fieldtab_get(ft, ids[k]);
+	qsort(v, n, sizeof *v, cmp_field_order);
+	for (size_t k = 0; k < n; k++)
+		ids[k] = v[k]->id;
 	free(v);
 }
 

@@ -51,6 +51,12 @@ struct jsonw;
 void manifest_format_field(const struct scan_report *r, struct jsonw *w, const struct field *f,
 			   const struct source *src);
 
+/* Put the field ids ids[0..n) in the order manifests list fields: those
+ * the reader made (header and SQL columns, the unnamed field) in id order,
+ * which is input order, then those workers made (JSON paths) by name, as
+ * their ids depend on which thread met them first. */
+void manifest_sort_fields(const struct fieldtab *ft, uint32_t *ids, size_t n);
+
 /* The members every manifest begins with (manifest_version, kind when
  * given, tool, rule_set, fingerprint), inside an object w has opened. */
 void manifest_format_head(const struct scan_report *r, struct jsonw *w, const char *kind);

@@ -1049,10 +1049,14 @@ static void format_manifest(struct kpipe *pl, const struct kmark *mk, uint64_t w
 			continue;
 		if (!tf->records_total && !tf->by_rule)
 			continue;
-		by_part[nlisted] = src_to_part[f->source];
 		listed[nlisted++] = id;
 		counts[src_to_part[f->source]]++;
 	}
+	/* In the order a file's manifest lists them, not by id: the ids of
+	 * JSON paths depend on which worker met them first. */
+	manifest_sort_fields(pl->fields, listed, nlisted);
+	for (size_t k = 0; k < nlisted; k++)
+		by_part[k] = src_to_part[fieldtab_get(pl->fields, listed[k])->source];
 	jsonw_key(&w, "fields");
 	jsonw_array_begin(&w);
 	for (size_t i = 0; i < mk->nparts; i++) {

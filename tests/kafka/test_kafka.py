@@ -523,6 +523,20 @@ def scenario_mock(ctx):
         check('mock: -e scans every offset and exits 0', t0, rc == 0 and not un and not bad,
               'exit %s, %d offsets unscanned, %d bad lines' % (rc, len(un), bad))
         check_findings('mock: every planted value found at its partition and offset', t0, topic, plants, findings)
+        t0 = time.time()
+        # A file's manifest lists JSON paths by name, not by id (which
+        # depends on the thread that met a path first); so must a window's.
+        # With one worker ids follow first appearance, which is not name
+        # order: listing by id fails this.
+        unsorted = []
+        for m in c1.manifests():
+            names = {}
+            for f in m['fields']:
+                if f['field'] is not None:
+                    names.setdefault(f['source'], []).append(f['field'].encode())
+            unsorted += ['%s: %s' % (src, [n.decode() for n in v]) for src, v in names.items() if v != sorted(v)]
+        check('mock: window manifests list each partition\'s fields in name order', t0,
+              not unsorted and c1.manifests(), '; '.join(unsorted)[:400])
 
         t0 = time.time()
         c2 = Consumer(ctx, 'mock-c2', 'pk-mock-g', topic, ['-e'] + FAST, brokers=boot).start()
