@@ -521,16 +521,7 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 	int nonempty = 0;
 	for (int r = 0; r < 3; r++)
 		nonempty += at->runs[r + 1] > at->runs[r];
-	size_t kept = 0;
-	if (nonempty <= 1) {
-		for (size_t i = 0; i < at->ncands; i++) {
-			const struct cand *c = &at->cands[i];
-			if (c->verdict == VERDICT_FAIL)
-				tally_reject(t, at->spans.v[c->span].field, c->rule);
-			else
-				at->cands[kept++] = *c;
-		}
-	} else {
+	if (nonempty > 1) {
 		/* Run 0 (the block's matches) holds most; runs 1 and 2 (field-
 		 * scope verdicts, matches in decoded strings) few. Those two are
 		 * merged into the tail of at->merged, then run 0 with them into
@@ -544,20 +535,25 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 		size_t a = n0, b = e1, o = n0;
 		while (a < e1 || b < n)
 			m[o++] = b == n || (a < e1 && cmp_cand(&v[a], &v[b]) <= 0) ? v[a++] : v[b++];
-		size_t i = 0, j = n0;
-		while (i < n0 || j < n) {
-			const struct cand *c = j == n || (i < n0 && cmp_cand(&v[i], &m[j]) <= 0) ? &v[i++] : &m[j++];
-			if (c->verdict == VERDICT_FAIL)
-				tally_reject(t, at->spans.v[c->span].field, c->rule);
-			else
-				m[kept++] = *c;
-		}
+		size_t i = 0, j = n0, kept = 0;
+		while (i < n0 || j < n)
+			m[kept++] = j == n || (i < n0 && cmp_cand(&v[i], &m[j]) <= 0) ? v[i++] : m[j++];
 		xswap_arrays((void **)&at->cands, &at->cands_cap, (void **)&at->merged, &at->merged_cap);
 	}
-	at->ncands = kept;
 
+	/* One pass over the candidates, in order: validator failures are
+	 * evidence for the column, not findings (tallied, then passed over);
+	 * the others are judged (context, confidence), and of each cluster of
+	 * overlapping ones in one span only the best reading stands: a written
+	 * value is reported once. */
+	const struct cand *best = NULL;
+	uint32_t best_span = 0, end = 0;
 	for (size_t i = 0; i < at->ncands; i++) {
 		struct cand *c = &at->cands[i];
+		if (c->verdict == VERDICT_FAIL) {
+			tally_reject(t, at->spans.v[c->span].field, c->rule);
+			continue;
+		}
 		const struct span *sp = &at->spans.v[c->span];
 		const struct rule *r = &rs->rules[c->rule];
 		c->context = fieldtab_get(at->cfg.fields, sp->field)->context[c->rule];
@@ -570,24 +566,21 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 			c->context = has_hotword(r, buf + lo, c->voff - lo);
 		}
 		c->conf = confidence_of(r, c);
-	}
-	/* A written value is reported once: of each cluster of overlapping
-	 * candidates in one span, only the best reading stands. */
-	size_t i = 0;
-	while (i < at->ncands) {
-		size_t best = i, j = i + 1;
-		uint32_t end = at->cands[i].end;
-		while (j < at->ncands && at->cands[j].span == at->cands[i].span && at->cands[j].start < end) {
-			if (better(rs, &at->cands[j], &at->cands[best]))
-				best = j;
-			if (at->cands[j].end > end)
-				end = at->cands[j].end;
-			j++;
+		if (best && c->span == best_span && c->start < end) {
+			if (better(rs, c, best))
+				best = c;
+			if (c->end > end)
+				end = c->end;
+			continue;
 		}
-		if (at->cands[best].conf >= at->cfg.min_confidence)
-			emit(at, ck, t, &at->cands[best]);
-		i = j;
+		if (best && best->conf >= at->cfg.min_confidence)
+			emit(at, ck, t, best);
+		best = c;
+		best_span = c->span;
+		end = c->end;
 	}
+	if (best && best->conf >= at->cfg.min_confidence)
+		emit(at, ck, t, best);
 	/* Once per chunk: an atomic add per finding made the workers share
 	 * (and bounce) the source's cache line millions of times. */
 	atomic_fetch_add(&ck->src->findings, ck->nfindings - findings_before);

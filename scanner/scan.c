@@ -43,8 +43,6 @@ struct scanner {
 	struct group *groups;     /* merging, in start order */
 	size_t groups_cap;
 	int32_t *open;            /* per rule: its group still open, or -1 */
-	struct match *tmp;
-	size_t tmp_cap;
 	struct split *splits;     /* the rules found from a literal byte */
 	size_t nsplits;
 	uint32_t *ends;           /* a split rule's ends after one byte */
@@ -252,7 +250,6 @@ void scanner_free(struct scanner *sc)
 	free(sc->groups);
 	free(sc->act);
 	free(sc->open);
-	free(sc->tmp);
 	free(sc->splits);
 	free(sc->ends);
 	free(sc);
@@ -597,27 +594,20 @@ static void sort_nearly_sorted(struct match *v, size_t n)
  * group in one pass. */
 static void group_in_start_order(struct scanner *sc)
 {
-	size_t nd = sc->n_dfa, nr = sc->n - nd, n = sc->n;
-	if (nr) {
-		sort_nearly_sorted(sc->v + nd, nr);
-		xgrow((void **)&sc->tmp, &sc->tmp_cap, n, sizeof *sc->tmp);
-		size_t a = 0, b = nd, o = 0;
-		while (a < nd || b < n) {
-			if (b == n || (a < nd && cmp_start(&sc->v[a], &sc->v[b]) <= 0))
-				sc->tmp[o++] = sc->v[a++];
-			else
-				sc->tmp[o++] = sc->v[b++];
-		}
-		xswap_arrays((void **)&sc->v, &sc->cap, (void **)&sc->tmp, &sc->tmp_cap);
-	}
+	size_t nd = sc->n_dfa, n = sc->n;
+	if (n > nd)
+		sort_nearly_sorted(sc->v + nd, n - nd);
 	if (!sc->open)
 		sc->open = xmalloc((sc->rs->n ? sc->rs->n : 1) * sizeof *sc->open);
 	for (size_t r = 0; r < sc->rs->n; r++)
 		sc->open[r] = -1;
 	xgrow((void **)&sc->groups, &sc->groups_cap, n ? n : 1, sizeof *sc->groups);
-	size_t ng = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct match *m = &sc->v[i];
+	size_t ng = 0, a = 0, b = nd;
+	/* The two runs merged as they are read (the groups go elsewhere, so
+	 * nothing is copied twice). */
+	while (a < nd || b < n) {
+		const struct match *m = b == n || (a < nd && cmp_start(&sc->v[a], &sc->v[b]) <= 0) ? &sc->v[a++]
+											       : &sc->v[b++];
 		int32_t g = sc->open[m->rule];
 		if (g >= 0 && m->start < sc->groups[g].reach) {
 			struct group *gr = &sc->groups[g];
