@@ -8,7 +8,12 @@
  * Then the cluster's bootstrap address is printed on stdout as
  * "bootstrap HOST:PORT" and the cluster serves clients (consumer groups,
  * commits, offset lookups) until SIGTERM or SIGINT. Exit 0 when every
- * message was delivered. */
+ * message was delivered.
+ *
+ * SIGUSR1 leaves partition 1 without a leader (as while a broker restarts
+ * and no replica has taken over), SIGUSR2 gives it its leader back.
+ * MOCK_RTT_MS in the environment delays every response by that much, so a
+ * consumer reads slowly enough to be caught mid-partition. */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
@@ -17,13 +22,21 @@
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, leaderless, leader_back;
 static long failed;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void on_usr(int sig)
+{
+	if (sig == SIGUSR1)
+		leaderless = 1;
+	else
+		leader_back = 1;
 }
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -103,12 +116,26 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	const char *rtt = getenv("MOCK_RTT_MS");
+	if (rtt && atoi(rtt) > 0)
+		rd_kafka_mock_broker_set_rtt(mc, 1, atoi(rtt));
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGUSR1, on_usr);
+	signal(SIGUSR2, on_usr);
 	printf("bootstrap %s\n", boot);
 	fflush(stdout);
-	while (!stop)
+	while (!stop) {
 		pause();
+		if (leaderless) {
+			leaderless = 0;
+			rd_kafka_mock_partition_set_leader(mc, topic, 1, -1);
+		}
+		if (leader_back) {
+			leader_back = 0;
+			rd_kafka_mock_partition_set_leader(mc, topic, 1, 1);
+		}
+	}
 	rd_kafka_mock_cluster_destroy(mc);
 	rd_kafka_destroy(host);
 	return 0;

@@ -8,7 +8,10 @@ and builds the helpers (stream_producer, xxh128sum). Scenarios:
 
   cli        usage errors exit 2 without touching a broker
   mock       librdkafka's mock cluster, no JVM: -e finds every planted value
-             and commits (make kafka-mock-test runs cli and mock alone)
+             and commits; window manifests list fields by name
+  mock_leader  the mock cluster takes a partition's leader away mid-read and
+             gives it back: every offset scanned once, -e exits 0
+             (make kafka-mock-test runs cli, mock and mock_leader alone)
   group      4-partition topic (none/lz4/zstd/gzip batches, JSON and text
              partitions, planted keys and headers), two consumers in one
              group with -e: every planted value found at its topic,
@@ -551,6 +554,59 @@ def scenario_mock(ctx):
         mc.wait(10)
 
 
+def scenario_mock_leader(ctx):
+    """A partition loses its leader mid-read (mock cluster, SIGUSR1) and gets
+    it back 2 s later (SIGUSR2): the other partitions go on, nothing is lost
+    or scanned twice, and the run ends normally once the leader is back."""
+    t0 = time.time()
+    topic = 'pk-mock-leader'
+    counts = [200, 3000, 200]
+    lines = []
+    for p, n in enumerate(counts):
+        lines += ['%d\t{"event":"order","seq":%d,"note":"%s"}\n' % (p, o, 'x' * 200) for o in range(n)]
+    env = dict(os.environ, MOCK_RTT_MS='3')
+    mc = subprocess.Popen([os.path.join(ctx.helpers, 'mock_cluster'), topic, '3'], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        mc.stdin.write(''.join(lines).encode())
+        mc.stdin.close()
+        first = mc.stdout.readline().decode().split()
+        if not check('mock leader: a mock cluster holds the messages', t0, len(first) == 2, 'no bootstrap address'):
+            return
+        t0 = time.time()
+        # Small fetches over a slow link: partition 1 takes seconds to read.
+        c = Consumer(ctx, 'mock-leader', 'pk-mock-leader-g', topic,
+                     ['-e', '--manifest-every', '100', '-X', 'max.partition.fetch.bytes=2048'] + FAST,
+                     findings=False, brokers=first[1]).start()
+        # Take the leader away once partition 1 is being read (a window
+        # manifest shows it), well before its end.
+        mid = None
+        deadline = time.time() + 30
+        while time.time() < deadline and c.proc.poll() is None:
+            done = max((hi for m in c.manifests() for p in m['partitions'] if p['partition'] == 1
+                        for lo, hi in p['ranges']), default=-1)
+            if done >= 100:
+                mc.send_signal(signal.SIGUSR1)
+                mid = done
+                break
+            time.sleep(0.02)
+        time.sleep(2)
+        mc.send_signal(signal.SIGUSR2)
+        rc = c.wait(60)
+        cov = coverage(c.manifests())
+        un = uncovered(cov, {(p, o): None for p in range(3) for o in range(counts[p])})
+        twice = scanned_twice(cov)
+        check('mock leader: partition 1 lost its leader mid-read (after offset %s of %d)' % (mid, counts[1]), t0,
+              mid is not None and mid < counts[1] - 1, 'the read was over before the leader could go')
+        check('mock leader: once it is back, every offset is scanned once and -e exits 0', t0,
+              rc == 0 and not un and not twice,
+              'exit %s, %d offsets unscanned, %d scanned twice; log: %s' % (
+                  rc, len(un), twice, c.log_text().decode(errors='replace')[-300:]))
+    finally:
+        mc.terminate()
+        mc.wait(10)
+
+
 def scenario_group(ctx):
     t0 = time.time()
     topic = 'pk-group-' + RUN
@@ -850,8 +906,8 @@ def scenario_handover(ctx):
     check_no_raw('handover: no raw planted value in findings, manifests or logs', t0, ctx, plants, outputs([c1, c2]))
 
 
-SCENARIOS = [('cli', scenario_cli), ('mock', scenario_mock), ('group', scenario_group), ('chaos', scenario_chaos),
-             ('handover', scenario_handover)]
+SCENARIOS = [('cli', scenario_cli), ('mock', scenario_mock), ('mock_leader', scenario_mock_leader),
+             ('group', scenario_group), ('chaos', scenario_chaos), ('handover', scenario_handover)]
 
 
 def main():

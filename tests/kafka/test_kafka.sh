@@ -31,7 +31,7 @@ build "$HELPERS/xxh128sum" "$HERE/xxh128sum.c" $(pkg-config --cflags --libs libx
 build "$HELPERS/mock_cluster" "$HERE/mock_cluster.c" -lrdkafka || exit 1
 
 if [[ "${KAFKA_TEST_NO_BROKER:-}" ]]; then   # make kafka-mock-test
-    exec "$PYTHON" "$HERE/test_kafka.py" --piiscan "$PIISCAN" --helpers "$HELPERS" --only cli,mock "$@"
+    exec "$PYTHON" "$HERE/test_kafka.py" --piiscan "$PIISCAN" --helpers "$HELPERS" --only cli,mock,mock_leader "$@"
 fi
 
 started=0
