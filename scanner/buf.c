@@ -58,8 +58,8 @@ size_t buf_format_u64_wide(char *dst, uint64_t v)
 		memcpy(o, buf_digit_pairs + 2 * (v - q * 100), 2);
 		v = q;
 	}
-	/* The rest fits 32 bits: what is left is written as a number of its
-	 * own, with its leading zeros. */
+	/* What is left fits 32 bits (a shorter division) and has exactly as
+	 * many digits as there are places left before o. */
 	uint32_t w = (uint32_t)v;
 	while (o - dst > 2) {
 		uint32_t q = w / 100;
