@@ -14,7 +14,7 @@ VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
             -Wformat=2 -Wpointer-arith -Wundef -Wnull-dereference
-CFLAGS   ?= -O2 -g
+CFLAGS   ?= -O3 -g
 USER_CFLAGS := $(CFLAGS)
 # User CFLAGS add to the flags below; they cannot drop the warning set.
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \

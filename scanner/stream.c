@@ -294,7 +294,7 @@ void stream_close(struct stream *st, bool finish_hash)
 	/* Hash what is left unread too: the hash proves which stored file this
 	 * was, whatever part of it could be decoded. */
 	if (finish_hash) {
-		char errbuf[8];
+		char errbuf[256];
 		st->raw_pos = st->raw_len;
 		while (!st->raw_eof && fill(st, errbuf, sizeof errbuf) == 0)
 			st->raw_pos = st->raw_len;
