@@ -103,6 +103,26 @@ static inline bool dfa_table_dead(const struct dfa_table *t, uint32_t st)
 	return st == t->dead;
 }
 
+/* The loop of every forward run: from t's start state over s[i..len),
+ * on(arg, st, end) for each accepting state st a prefix ending at end
+ * reaches, until no match can go on. Inline together with on (a constant
+ * at each caller), so that a step costs no call. */
+static inline __attribute__((always_inline)) void dfa_table_walk(const struct dfa_table *t, const unsigned char *s,
+								  size_t i, size_t len,
+								  void (*on)(void *arg, uint32_t st, size_t end),
+								  void *arg)
+{
+	uint32_t st = t->start;
+	for (; i < len; i++) {
+		st = dfa_table_step(t, st, s[i]);
+		if (dfa_table_goes_on(t, st))
+			continue;
+		if (dfa_table_dead(t, st))
+			return;
+		on(arg, st, i + 1);
+	}
+}
+
 /* The ids an accepting state reports: *n of them. */
 static inline const uint32_t *dfa_table_ids(const struct dfa_table *t, uint32_t st, uint16_t *n)
 {

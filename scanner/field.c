@@ -137,7 +137,6 @@ void fieldtab_free(struct fieldtab *ft)
 	free(ft);
 }
 
-
 uint32_t fieldtab_count(const struct fieldtab *ft)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&ft->lock);

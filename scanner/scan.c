@@ -412,12 +412,17 @@ static inline __attribute__((always_inline)) void accept_at(struct scanner *sc, 
 			push(sc, ids[k], start, end);
 }
 
+static inline __attribute__((always_inline)) void on_accept(void *arg, uint32_t st, size_t end)
+{
+	struct scanner *sc = arg;
+	accept_at(sc, sc->table, st, sc->dfa_start, end);
+}
+
 /* The DFA's loop, inlined: no call per byte, per start or per match. */
 static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_t start)
 {
 	const unsigned char *s = (const unsigned char *)sc->p;
 	size_t len = sc->len;
-	uint32_t st = t->start;
 	if (start + 1 < len && !dfa_table_pair(t, s[start], s[start + 1]))
 		return;
 	sc->dfa_start = start;
@@ -433,36 +438,26 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 			return;
 		}
 	}
-	for (size_t i = start; i < len; i++) {
-		st = dfa_table_step(t, st, s[i]);
-		if (dfa_table_goes_on(t, st))
-			continue;
-		if (dfa_table_dead(t, st))
-			return;
-		accept_at(sc, t, st, start, i + 1);
-	}
+	dfa_table_walk(t, s, start, len, on_accept, sc);
+}
+
+static inline __attribute__((always_inline)) void on_suffix_end(void *arg, uint32_t st, size_t end)
+{
+	struct scanner *sc = arg;
+	(void)st;
+	if (!end_ok((const unsigned char *)sc->p, sc->len, end))
+		return;
+	if (sc->nends == sc->ends_cap)
+		xgrow((void **)&sc->ends, &sc->ends_cap, sc->nends + 1, sizeof *sc->ends);
+	sc->ends[sc->nends++] = (uint32_t)end;
 }
 
 /* The ends of the suffix DFA t run from start that are token ends, into
- * sc->ends (dfa_run's loop, inlined: no call per end). */
+ * sc->ends. */
 static void suffix_ends(struct scanner *sc, const struct dfa_table *t, size_t start)
 {
-	const unsigned char *s = (const unsigned char *)sc->p;
-	size_t len = sc->len;
-	uint32_t st = t->start;
 	sc->nends = 0;
-	for (size_t i = start; i < len; i++) {
-		st = dfa_table_step(t, st, s[i]);
-		if (dfa_table_goes_on(t, st))
-			continue;
-		if (dfa_table_dead(t, st))
-			return;
-		if (!end_ok(s, len, i + 1))
-			continue;
-		if (sc->nends == sc->ends_cap)
-			xgrow((void **)&sc->ends, &sc->ends_cap, sc->nends + 1, sizeof *sc->ends);
-		sc->ends[sc->nends++] = (uint32_t)(i + 1);
-	}
+	dfa_table_walk(t, (const unsigned char *)sc->p, start, sc->len, on_suffix_end, sc);
 }
 
 /* on_reverse's loop, inlined: the leftmost token start of a match of the

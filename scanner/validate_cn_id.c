@@ -43,7 +43,7 @@ enum verdict validate_cn_resident_id_check(const char *s, size_t len)
 {
 	/* ISO 7064 MOD 11-2: weight i is 2^(17-i) mod 11; the check character
 	 * is the one that makes the weighted sum 1 mod 11. */
-	static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	static const uint16_t weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
 	static const char check[] = "10X98765432";
 	char buf[18];
 	const char *d = s;
@@ -80,8 +80,7 @@ enum verdict validate_cn_resident_id_check(const char *s, size_t len)
 	    !cn_id_date_ok(year, cn_id_num(d + 10, 2), cn_id_num(d + 12, 2)))
 		return VERDICT_FAIL;
 #ifdef __SSE2__
-	static const uint16_t weights16[16] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4 };
-	sum = validate_weighted16(d, weights16) + (d[16] - '0') * weights[16];
+	sum = validate_weighted16(d, weights) + (d[16] - '0') * weights[16];
 #else
 	for (int i = 0; i < 17; i++)
 		sum += (d[i] - '0') * weights[i];

@@ -37,7 +37,7 @@ static int uscc_authority_ok(char c)
 
 enum verdict validate_cn_uscc_check(const char *s, size_t len)
 {
-	static const int weights[17] = {
+	static const uint16_t weights[17] = {
 		1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 	};
 	char buf[18];
@@ -58,8 +58,7 @@ enum verdict validate_cn_uscc_check(const char *s, size_t len)
 	/* Seventeen digits before the check character (most 18-character
 	 * candidates are resident ids): a digit's value is itself. */
 	if (validate_digits16(c) && validate_is_digit(c[16])) {
-		static const uint16_t weights16[16] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30 };
-		sum = validate_weighted16(c, weights16) + (c[16] - '0') * weights[16];
+		sum = validate_weighted16(c, weights) + (c[16] - '0') * weights[16];
 		return uscc_value(c[17]) == (31 - sum % 31) % 31 ? VERDICT_PASS : VERDICT_FAIL;
 	}
 #endif
