@@ -336,6 +336,7 @@ static void read_source(struct pipe *pl, struct source *src)
 		return;
 	}
 	bool formatted = false;
+	size_t read_size = MAX((size_t)READ_BLOCK, stream_read_size(st));
 
 	while (!eof || pl->pend.len) {
 		if (stop_requested) {
@@ -350,8 +351,8 @@ static void read_source(struct pipe *pl, struct source *src)
 			struct buf *into = rd.tc ? &rd.raw : &pl->pend;
 			if (rd.tc)
 				buf_reset(&rd.raw);
-			char *dst = buf_reserve(into, READ_BLOCK);
-			int rc = stream_read(st, dst, READ_BLOCK, &n, errbuf, sizeof errbuf);
+			char *dst = buf_reserve(into, read_size);
+			int rc = stream_read(st, dst, read_size, &n, errbuf, sizeof errbuf);
 			into->len += n;
 			src->bytes_read += n;
 			atomic_fetch_add(&pl->stored_bytes, src->bytes_stored - before);

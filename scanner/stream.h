@@ -24,6 +24,10 @@ int stream_open(struct source *src, struct stream **out, char *errbuf, size_t er
  * before it: use those bytes, then stop (the stream is at its end). */
 int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len);
 
+/* The smallest dst that lets the decoder write into it directly (LZ4: a
+ * whole block), or 0 when any size does as well. */
+size_t stream_read_size(const struct stream *st);
+
 /* Close the stream. With finish_hash, the rest of the stored bytes is read
  * and hashed (an interrupted run skips this) and the hash goes to src. */
 void stream_close(struct stream *st, bool finish_hash);

@@ -368,6 +368,31 @@ static void test_lz4_corrupt(void)
 	free(r.data);
 	z[second + 10] ^= 0x01;
 
+	/* A content checksum alone (no block checksums), which the reader
+	 * checks itself: a flipped byte inside a stored block decodes fine
+	 * and only the checksum at the frame's end can tell. */
+	{
+		char *rnd = malloc(len), *zr;
+		unsigned seed = 7;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			rnd[i] = (char)(seed >> 23);
+		}
+		size_t zrn = lz4_frame(rnd, len, true, false, &zr);
+		read_all(put_file(zr, zrn), 65536, true, &r);
+		CHECK_MSG(r.rc == 0 && r.len == len, "content checksum, intact: rc %d (%s)", r.rc, r.err);
+		free(r.data);
+		zr[7 + 4 + 1000] ^= 0x20;   /* inside the first (stored) block */
+		read_all(put_file(zr, zrn), 65536, true, &r);
+		CHECK_MSG(r.rc == PIISCAN_ERR_CORRUPT, "content checksum: rc %d (%s)", r.rc, r.err);
+		CHECK_MSG(strstr(r.err, "content checksum") != NULL, "content checksum: message \"%s\"", r.err);
+		CHECK_INT(r.len, len);
+		check_hash(&r, zr, zrn, "content checksum");
+		free(r.data);
+		free(zr);
+		free(rnd);
+	}
+
 	/* Garbage after a whole frame. */
 	char *g = malloc(zn + 8);
 	memcpy(g, z, zn);
