@@ -17,6 +17,7 @@
 #include "rulecheck.h"
 #include "rules.h"
 #include "scan.h"
+#include "util.h"
 
 #ifndef PIISCAN_VERSION
 #define PIISCAN_VERSION "0.1.0"
@@ -183,8 +184,7 @@ static int cmd_scan(int argc, char **argv)
 	const char *rules_dir = NULL, *key_file = NULL, *policy_file = NULL;
 	bool fail_on_findings = false;
 	int progress = -1, c;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	opt.threads = ncpu > 0 ? (unsigned)ncpu : 1;
+	opt.threads = util_cpus();
 
 	while ((c = getopt_long(argc, argv, "f:o:j:hV", long_options, NULL)) != -1) {
 		switch (c) {
@@ -382,8 +382,7 @@ static int cmd_kafka(int argc, char **argv)
 	int c, rc = EXIT_FATAL;
 	if (!targs)
 		abort();
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	opt.threads = ncpu > 0 ? (unsigned)ncpu : 1;
+	opt.threads = util_cpus();
 
 	while ((c = getopt_long(argc, argv, "b:G:t:X:F:eo:f:j:vhV", kafka_options, NULL)) != -1) {
 		char *end;

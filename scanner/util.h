@@ -39,6 +39,13 @@ static inline void xswap_arrays(void **a, size_t *acap, void **b, size_t *bcap)
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* CPUs this process may use (affinity mask, capped by a cgroup v2 CPU
+ * quota; at least 1): the default number of scanning threads. */
+unsigned util_cpus(void);
+/* CPUs a cgroup v2 cpu.max line allows ("200000 100000": 2; "150000
+ * 100000": 2), or 0 for no limit or a line it cannot read. */
+unsigned util_cpu_quota(const char *cpu_max);
+
 /* Monotonic clock in seconds. */
 double util_now(void);
 

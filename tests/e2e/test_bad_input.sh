@@ -126,6 +126,21 @@ case_empty() {
 	check empty --bad "$D/empty.csv" --expect-rc 0
 }
 
+# --threads defaults to the CPUs this process may use (its affinity mask),
+# not the machine's count: under `taskset -c 0`, one scanning thread.
+case_default_threads() {
+	local rc=0 n
+	command -v taskset >/dev/null || { echo "test_bad_input: threads     skipped (no taskset)"; return; }
+	taskset -c 0 "$BIN" scan --fingerprint-key "$T/key" -o "$T/threads.json" "$D/good.csv" >/dev/null 2>&1 || rc=$?
+	n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["threads"])' "$T/threads.json" 2>/dev/null || echo none)
+	if [ "$rc" != 0 ] || [ "$n" != 1 ]; then
+		echo "test_bad_input: threads     FAIL: under taskset -c 0 the scan exited $rc with $n threads, expected 0 and 1"
+		failed=1
+		return
+	fi
+	echo "test_bad_input: threads     ok (taskset -c 0: 1 scanning thread by default)"
+}
+
 case_exit_codes() {
 	local rc=0 bad=0
 	"$BIN" scan --fail-on-findings --fingerprint-key "$T/key" "$D/good.csv" >/dev/null 2>&1 || rc=$?
@@ -289,6 +304,7 @@ case_unbalanced_quote
 case_garbage
 case_empty
 case_exit_codes
+case_default_threads
 case_signals
 echo "test_bad_input: small cases took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s"
 case_huge_line

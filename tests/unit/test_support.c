@@ -961,6 +961,15 @@ static void test_util(void)
 	free(s);
 	double t0 = util_now(), t1 = util_now();
 	CHECK(t1 >= t0);
+	/* cgroup v2 cpu.max lines: a quota rounds up to whole CPUs. */
+	CHECK_INT(util_cpu_quota("max 100000\n"), 0);
+	CHECK_INT(util_cpu_quota("200000 100000\n"), 2);
+	CHECK_INT(util_cpu_quota("150000 100000"), 2);
+	CHECK_INT(util_cpu_quota("50000 100000"), 1);
+	CHECK_INT(util_cpu_quota("100000 0"), 0);
+	CHECK_INT(util_cpu_quota("garbage"), 0);
+	CHECK_INT(util_cpu_quota(""), 0);
+	CHECK(util_cpus() >= 1);
 }
 
 TEST_MAIN(test_json_checker, test_format_u64, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
