@@ -5,6 +5,10 @@
  *   records packed into chunks  work   → attribute → tally shard   done   → chunk back to pool
  *                              queue                               queue
  *
+ * With 4 or more workers the stream's decoding (read, decompress, hash)
+ * runs in a thread of its own ahead of the reader (stream.h), which would
+ * otherwise set the pace on compressed input and logs.
+ *
  * Chunks come from a fixed pool, so at most POOL chunks of at most
  * CHUNK_CAP bytes (one record of up to RECORD_MAX) are in flight and memory
  * stays bounded whatever the input size. The writer restores the reader's
@@ -38,6 +42,8 @@
 #define READ_BLOCK (1u << 20)
 #define RECORD_MAX (8u << 20)
 #define OVERLAP HSDB_MATCH_MAX
+#define PREFETCH_MIN_THREADS 4
+#define PREFETCH_AFTER (4u << 20)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -321,6 +327,14 @@ static void read_source(struct pipe *pl, struct source *src)
 		src->status = SOURCE_FAILED;
 		return;
 	}
+	/* With many scanning threads the reader alone sets the pace on
+	 * compressed input and logs (a 16-CPU machine: LZ4 stopped at 0.8
+	 * GB/s, logs at 1.9), so decoding gets a thread of its own once a
+	 * source is past its first few MiB. With fewer, the cores are busy
+	 * scanning and the hand-over only costs (2 cores, 512 MB of logs,
+	 * --threads 2: 0.75 -> 0.89 s). */
+	if (pl->opt->threads >= PREFETCH_MIN_THREADS)
+		stream_prefetch_after(st, PREFETCH_AFTER);
 	buf_reset(&pl->pend);
 	buf_init(&rd.raw);
 	buf_init(&rd.map);

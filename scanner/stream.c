@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <lz4frame.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -24,8 +25,38 @@
 #define LZ4_BLOCK_MAX (4u << 20)
 #define LZ4_RAW_CAP (LZ4_BLOCK_MAX + 65536)
 
+/* The decoder thread's output: blocks [head, head + filled) of a ring are
+ * decoded and wait for stream_read, which copies them out in order. */
+#define PF_BLOCKS 3
+struct pf_block {
+	char *data;
+	size_t len;
+	int rc;                 /* the decoder's result for this block */
+	char err[256];
+	uint64_t stored;        /* stored bytes read when it was decoded */
+};
+
+struct prefetch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;    /* a block decoded, a block freed, or stop */
+	struct pf_block b[PF_BLOCKS];
+	size_t cap;             /* of each block */
+	size_t head, filled;
+	size_t pos;             /* stream_read's offset in b[head] */
+	bool stop;              /* stream_close: decode no more */
+	bool ended;             /* stream_read has returned the last block */
+};
+
 struct stream {
 	struct source *src;
+	/* Decoded bytes returned so far, and how many before decoding moves to
+	 * a thread of its own (stream_prefetch_after; never by default). */
+	uint64_t delivered, prefetch_after;
+	struct prefetch *pf;
+	/* Everything below belongs to the decoder: the caller's thread, or
+	 * the decoder thread once it runs. */
+	uint64_t stored;        /* stored bytes read (src->bytes_stored is the caller's) */
 	int fd;
 	XXH3_state_t *hash;
 	char *raw;              /* stored bytes read but not yet decoded */
@@ -67,7 +98,7 @@ static int top_up(struct stream *st, size_t want, char *errbuf, size_t errbuf_le
 			st->raw_eof = true;
 			return 0;
 		}
-		st->src->bytes_stored += (uint64_t)r;
+		st->stored += (uint64_t)r;
 		XXH3_128bits_update(st->hash, st->raw + st->raw_len, (size_t)r);
 		st->raw_len += (size_t)r;
 	}
@@ -90,6 +121,7 @@ int stream_open(struct source *src, struct stream **out, char *errbuf, size_t er
 	struct stream *st = xcalloc(1, sizeof *st);
 	st->src = src;
 	st->fd = fd;
+	st->prefetch_after = UINT64_MAX;
 	st->raw_cap = RAW_CAP;
 	st->raw = xmalloc(st->raw_cap);
 	st->hash = XXH3_createState();
@@ -135,7 +167,7 @@ int stream_open(struct source *src, struct stream **out, char *errbuf, size_t er
 /* Stored offset of the next undecoded byte, for messages. */
 static unsigned long long stored_pos(const struct stream *st)
 {
-	return (unsigned long long)(st->src->bytes_stored - (st->raw_len - st->raw_pos));
+	return (unsigned long long)(st->stored - (st->raw_len - st->raw_pos));
 }
 
 static int read_lz4(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
@@ -322,7 +354,9 @@ size_t stream_read_size(const struct stream *st)
 	return st->lz4 ? LZ4_BLOCK_MAX + 65536 : 0;
 }
 
-int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
+/* Decode up to cap bytes into dst, in the calling thread: stream_read's
+ * contract, on the decoder's own state. */
+static int decode(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
 {
 	*n = 0;
 	if (st->done)
@@ -351,7 +385,7 @@ int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbu
 			st->raw_eof = st->done = true;
 			return 0;
 		}
-		st->src->bytes_stored += (uint64_t)r;
+		st->stored += (uint64_t)r;
 		XXH3_128bits_update(st->hash, dst, (size_t)r);
 		*n = (size_t)r;
 		return 0;
@@ -373,10 +407,128 @@ int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbu
 	return 0;
 }
 
+static void *prefetch_main(void *arg)
+{
+	struct stream *st = arg;
+	struct prefetch *pf = st->pf;
+	for (;;) {
+		pthread_mutex_lock(&pf->lock);
+		while (pf->filled == PF_BLOCKS && !pf->stop)
+			pthread_cond_wait(&pf->cond, &pf->lock);
+		bool stop = pf->stop;
+		struct pf_block *b = &pf->b[(pf->head + pf->filled) % PF_BLOCKS];
+		pthread_mutex_unlock(&pf->lock);
+		if (stop)
+			break;
+		b->err[0] = '\0';
+		b->rc = decode(st, b->data, pf->cap, &b->len, b->err, sizeof b->err);
+		b->stored = st->stored;
+		bool last = b->rc || !b->len;
+		pthread_mutex_lock(&pf->lock);
+		pf->filled++;
+		pthread_cond_signal(&pf->cond);
+		pthread_mutex_unlock(&pf->lock);
+		if (last)
+			break;
+	}
+	return NULL;
+}
+
+static void prefetch_start(struct stream *st)
+{
+	struct prefetch *pf = xcalloc(1, sizeof *pf);
+	pf->cap = MAX((size_t)RAW_CAP, stream_read_size(st));
+	for (size_t i = 0; i < PF_BLOCKS; i++)
+		pf->b[i].data = xmalloc(pf->cap);
+	pthread_mutex_init(&pf->lock, NULL);
+	pthread_cond_init(&pf->cond, NULL);
+	st->pf = pf;
+	if (pthread_create(&pf->thread, NULL, prefetch_main, st)) {
+		/* No thread: decode in the caller's, as before. */
+		st->pf = NULL;
+		st->prefetch_after = UINT64_MAX;
+		pthread_mutex_destroy(&pf->lock);
+		pthread_cond_destroy(&pf->cond);
+		for (size_t i = 0; i < PF_BLOCKS; i++)
+			free(pf->b[i].data);
+		free(pf);
+	}
+}
+
+static void prefetch_stop(struct stream *st)
+{
+	struct prefetch *pf = st->pf;
+	pthread_mutex_lock(&pf->lock);
+	pf->stop = true;
+	pthread_cond_signal(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	pthread_join(pf->thread, NULL);
+	pthread_mutex_destroy(&pf->lock);
+	pthread_cond_destroy(&pf->cond);
+	for (size_t i = 0; i < PF_BLOCKS; i++)
+		free(pf->b[i].data);
+	free(pf);
+	st->pf = NULL;
+}
+
+/* Copy out of the decoder thread's blocks. */
+static int take(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
+{
+	struct prefetch *pf = st->pf;
+	*n = 0;
+	if (pf->ended)
+		return 0;
+	pthread_mutex_lock(&pf->lock);
+	while (!pf->filled)
+		pthread_cond_wait(&pf->cond, &pf->lock);
+	pthread_mutex_unlock(&pf->lock);
+	struct pf_block *b = &pf->b[pf->head];
+	size_t k = MIN(cap, b->len - pf->pos);
+	memcpy(dst, b->data + pf->pos, k);
+	pf->pos += k;
+	*n = k;
+	st->src->bytes_stored = b->stored;
+	if (pf->pos < b->len)
+		return 0;
+	if (b->rc || !b->len) {
+		/* The last block: its error, with the bytes decoded before it. */
+		pf->ended = true;
+		if (b->rc)
+			snprintf(errbuf, errbuf_len, "%s", b->err);
+		return b->rc;
+	}
+	pthread_mutex_lock(&pf->lock);
+	pf->head = (pf->head + 1) % PF_BLOCKS;
+	pf->filled--;
+	pf->pos = 0;
+	pthread_cond_signal(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	return 0;
+}
+
+void stream_prefetch_after(struct stream *st, uint64_t bytes)
+{
+	st->prefetch_after = bytes;
+}
+
+int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
+{
+	if (!st->pf && st->delivered >= st->prefetch_after && !st->done)
+		prefetch_start(st);
+	if (st->pf)
+		return take(st, dst, cap, n, errbuf, errbuf_len);
+	int rc = decode(st, dst, cap, n, errbuf, errbuf_len);
+	st->delivered += *n;
+	st->src->bytes_stored = st->stored;
+	return rc;
+}
+
 void stream_close(struct stream *st, bool finish_hash)
 {
 	if (!st)
 		return;
+	if (st->pf)
+		prefetch_stop(st);
 	/* Hash what is left unread too: the hash proves which stored file this
 	 * was, whatever part of it could be decoded. */
 	if (finish_hash) {
@@ -385,6 +537,7 @@ void stream_close(struct stream *st, bool finish_hash)
 		while (!st->raw_eof && fill(st, errbuf, sizeof errbuf) == 0)
 			st->raw_pos = st->raw_len;
 	}
+	st->src->bytes_stored = st->stored;
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st->hash));
 	memcpy(st->src->hash, c.digest, sizeof st->src->hash);

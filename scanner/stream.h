@@ -28,6 +28,14 @@ int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbu
  * whole block), or 0 when any size does as well. */
 size_t stream_read_size(const struct stream *st);
 
+/* Move decoding (reading, decompressing, hashing) to a thread of its own
+ * once stream_read has returned this many bytes, so that the caller frames
+ * one block while the next ones are decoded (three blocks ahead at most);
+ * 0 starts it at the next read. By default decoding stays in the caller's
+ * thread. stream_read's contract is the same either way; bytes_stored then
+ * counts what the decoder has read ahead too. */
+void stream_prefetch_after(struct stream *st, uint64_t bytes);
+
 /* Close the stream. With finish_hash, the rest of the stored bytes is read
  * and hashed (an interrupted run skips this) and the hash goes to src. */
 void stream_close(struct stream *st, bool finish_hash);

@@ -64,6 +64,10 @@ struct readout {
 
 /* Read path to the end in reads of at most cap bytes, as the reader does:
  * the bytes a call returns count even when it also returns an error. */
+/* >= 0: the decoder thread starts once this many bytes are read (the
+ * prefetched runs of the tests); -1: the stream's default. */
+static long long prefetch_at = -1;
+
 static void read_all(const char *path, size_t cap, bool finish_hash, struct readout *r)
 {
 	struct source *src = source_new(0, path);
@@ -76,6 +80,8 @@ static void read_all(const char *path, size_t cap, bool finish_hash, struct read
 		free(buf);
 		return;
 	}
+	if (prefetch_at >= 0)
+		stream_prefetch_after(st, (uint64_t)prefetch_at);
 	size_t rcap = 0;
 	for (;;) {
 		size_t n = 99;
@@ -427,6 +433,8 @@ static void test_error_after_data(void)
 	size_t n, total = 0;
 	int rc;
 	CHECK_INT(stream_open(src, &st, eb, sizeof eb), 0);
+	if (prefetch_at >= 0)
+		stream_prefetch_after(st, (uint64_t)prefetch_at);
 	/* The call that meets the damage may return bytes too (stream.h). */
 	do {
 		rc = stream_read(st, buf, 1u << 20, &n, eb, sizeof eb);
@@ -558,5 +566,25 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
+/* Everything again with the decoder in its own thread: from the first read,
+ * and from the middle of the input (the hand-over from the caller's
+ * thread). The same bytes, errors, hashes and stored counts. */
+static void test_prefetched(void)
+{
+	static const long long at[] = { 0, 70000 };
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+		prefetch_at = at[i];
+		test_plain();
+		test_lz4();
+		test_lz4_concatenated();
+		test_lz4_truncated();
+		test_lz4_corrupt();
+		test_gzip();
+		test_zstd();
+		test_error_after_data();
+	}
+	prefetch_at = -1;
+}
+
 TEST_MAIN(setup, test_plain, test_partial_hash, test_lz4, test_lz4_concatenated, test_lz4_truncated, test_lz4_corrupt,
-	  test_gzip, test_zstd, test_error_after_data, cleanup)
+	  test_gzip, test_zstd, test_error_after_data, test_prefetched, cleanup)
