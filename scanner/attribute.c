@@ -26,6 +26,8 @@ struct cand {
 	enum confidence conf;
 };
 
+#define FP_BATCH 8
+
 struct attributor {
 	struct attribute_config cfg;
 	const struct ruleset *rs;
@@ -50,6 +52,15 @@ struct attributor {
 	uint32_t *rule_len;
 	uint32_t *field_len;
 	size_t field_len_cap;
+	/* Findings lines of this chunk whose fingerprints are still to be
+	 * written, hashed FP_BATCH at a time (fingerprint_batch): the value as
+	 * hashed, and where its hex goes in ck->out. */
+	struct {
+		char norm[FP_BATCH][VALIDATE_NORM_MAX];
+		size_t len[FP_BATCH];
+		size_t at[FP_BATCH];
+		size_t n;
+	} fp;
 };
 
 struct attributor *attributor_new(const struct attribute_config *cfg)
@@ -326,6 +337,22 @@ static uint64_t record_number(const struct chunk *ck, size_t i)
 	return ck->rec_ids ? ck->rec_ids[i] : ck->first_record + i;
 }
 
+/* The fingerprints of the batch, over their placeholders in ck->out. */
+static void write_fingerprints(struct attributor *at, struct chunk *ck)
+{
+	const char *v[FP_BATCH];
+	unsigned char h[FP_BATCH][FINGERPRINT_BYTES];
+	for (size_t i = 0; i < at->fp.n; i++)
+		v[i] = at->fp.norm[i];
+	fingerprint_batch(at->cfg.key, at->fp.n, v, at->fp.len, h, true);
+	for (size_t i = 0; i < at->fp.n; i++) {
+		char hex[FINGERPRINT_HEX_LEN + 1];
+		util_hex(hex, h[i], FINGERPRINT_BYTES);
+		memcpy(ck->out.data + at->fp.at[i], hex, FINGERPRINT_HEX_LEN);
+	}
+	at->fp.n = 0;
+}
+
 /* A finding written out (--findings, a findings topic): its offsets, a
  * masked preview and a keyed fingerprint. */
 static void emit_finding(struct attributor *at, struct chunk *ck, const struct cand *c, uint64_t record)
@@ -336,12 +363,18 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 	uint64_t offset = input_offset(ck, sp->record, c->start);
 	uint32_t length = ck->srcmap_used && !ck->record_relative
 		? (uint32_t)(ck->srcmap[c->end] - ck->srcmap[c->start]) : c->end - c->start;
-	char norm[VALIDATE_NORM_MAX], masked[160], fp[FINGERPRINT_HEX_LEN + 1];
+	char masked[160], fp[FINGERPRINT_HEX_LEN + 1];
 	const struct field *fd = fieldtab_get(at->cfg.fields, sp->field);
+	/* A findings line gets its fingerprint later, with the batch's (the
+	 * hex is written over a placeholder); a finding passed to on_finding
+	 * needs it now. */
+	bool later = at->cfg.format_findings && !at->cfg.on_finding;
+	char *norm = at->fp.norm[at->fp.n];
 
-	size_t nl = r->validator ? r->validator->normalize(v, c->vlen, norm, sizeof norm)
-		: validate_normalize_identity(v, c->vlen, norm, sizeof norm);
-	fingerprint_hex(at->cfg.key, norm, nl, fp);
+	size_t nl = r->validator ? r->validator->normalize(v, c->vlen, norm, VALIDATE_NORM_MAX)
+		: validate_normalize_identity(v, c->vlen, norm, VALIDATE_NORM_MAX);
+	if (!later)
+		fingerprint_hex(at->cfg.key, norm, nl, fp);
 	size_t ml = finding_mask(v, c->vlen, at->masks_email[c->rule], masked, sizeof masked);
 	if (sp->field >= at->field_len_cap) {
 		size_t old = at->field_len_cap;
@@ -360,13 +393,20 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 		.length = length,
 		.confidence = c->conf,
 		.masked = masked,
-		.fingerprint = fp,
+		.fingerprint = later ? NULL : fp,
 		.extra = ck->src->findings_extra,
 		.source_len = ck->src->path_json_len,
 		.field_len = *fl,
 		.rule_len = at->rule_len[c->rule],
 		.masked_len = (uint32_t)ml,
 	};
+	if (later) {
+		at->fp.len[at->fp.n] = nl;
+		at->fp.at[at->fp.n] = finding_format(&ck->out, &f);
+		if (++at->fp.n == FP_BATCH)
+			write_fingerprints(at, ck);
+		return;
+	}
 	if (at->cfg.format_findings)
 		finding_format(&ck->out, &f);
 	if (at->cfg.on_finding)
@@ -581,6 +621,8 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 	}
 	if (best && best->conf >= at->cfg.min_confidence)
 		emit(at, ck, t, best);
+	if (at->fp.n)
+		write_fingerprints(at, ck);
 	/* Once per chunk: an atomic add per finding made the workers share
 	 * (and bounce) the source's cache line millions of times. */
 	atomic_fetch_add(&ck->src->findings, ck->nfindings - findings_before);

@@ -100,7 +100,7 @@ static bool plain_ascii(const char *s, size_t n)
 	return true;
 }
 
-void finding_format(struct buf *out, const struct finding *f)
+size_t finding_format(struct buf *out, const struct finding *f)
 {
 	size_t ls = f->source_len ? f->source_len : strlen(f->source_json);
 	size_t lf = f->field_len ? f->field_len : strlen(f->field_json);
@@ -136,12 +136,17 @@ void finding_format(struct buf *out, const struct finding *f)
 		start = o;
 	}
 	PUT_LIT(o, ",\"fingerprint\":\"");
-	o = put_str(o, f->fingerprint, FINGERPRINT_HEX_LEN);
+	size_t fp_at = out->len + (size_t)(o - start);
+	if (f->fingerprint)
+		o = put_str(o, f->fingerprint, FINGERPRINT_HEX_LEN);
+	else
+		o = (char *)memset(o, '0', FINGERPRINT_HEX_LEN) + FINGERPRINT_HEX_LEN;
 	*o++ = '"';
 	if (le)
 		o = put_str(o, f->extra, le);
 	PUT_LIT(o, "}\n");
 	out->len += (size_t)(o - start);
+	return fp_at;
 }
 
 /* How many bytes v[0..len) starts with that are ASCII (len when all are):

@@ -30,15 +30,16 @@ struct finding {
 	uint32_t length;
 	enum confidence confidence;
 	const char *masked;        /* NUL-terminated preview, never the raw value */
-	const char *fingerprint;   /* 32 hex */
+	const char *fingerprint;   /* 32 hex; NULL: 32 '0's, to be written over */
 	const char *extra;         /* more members, formatted (",\"topic\":..."), or NULL */
 	/* The lengths of source_json, field_json, rule_id and masked when the
 	 * caller knows them (it makes a line per finding); 0: not known. */
 	uint32_t source_len, field_len, rule_len, masked_len;
 };
 
-/* Append f as one JSON line (with its newline) to out, without printf. */
-void finding_format(struct buf *out, const struct finding *f);
+/* Append f as one JSON line (with its newline) to out, without printf.
+ * Returns the offset in out of the fingerprint's 32 characters. */
+size_t finding_format(struct buf *out, const struct finding *f);
 
 /* Write the masked preview of the value v[0..len) to dst (capacity cap,
  * NUL included) and return its length. Emails keep their first character

@@ -3,6 +3,7 @@
  * the field table, the queue, atomic output files, tally shards,
  * confidence names and error strings. */
 #include <dirent.h>
+#include <sodium.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include "error.h"
 #include "field.h"
 #include "finding.h"
+#include "fingerprint.h"
 #include "harness.h"
 #include "jsonw.h"
 #include "outfile.h"
@@ -972,6 +974,77 @@ static void test_util(void)
 	CHECK(util_cpus() >= 1);
 }
 
+/* ---- fingerprints ---- */
+
+/* The eight-lane SipHash against libsodium's, one value at a time: every
+ * length up to past the batch limit, batches of every size up to 20, lanes
+ * of mixed lengths; and the SipHash-2-4-128 reference vectors. */
+static void test_fingerprint_batch(void)
+{
+	struct fingerprint_key fk = { .k = { 0 } };
+	for (int i = 0; i < 16; i++)
+		fk.k[i] = (uint8_t)i;
+	static const char *const kat[] = { "a3817f04ba25a8e66df67214c7550293",
+		"da87c1d86b99af44347659119b22fc45", "8177228da4a45dc7fca38bdef60affe4" };
+	char msg[8] = { 0, 1, 2 }, hex[FINGERPRINT_HEX_LEN + 1];
+	for (size_t n = 0; n < 3; n++) {
+		const char *v[8];
+		size_t len[8];
+		unsigned char out[8][FINGERPRINT_BYTES];
+		for (int l = 0; l < 8; l++) {
+			v[l] = msg;
+			len[l] = n;
+		}
+		fingerprint_batch(&fk, 8, v, len, out, true);
+		util_hex(hex, out[7], FINGERPRINT_BYTES);
+		CHECK_STR(hex, kat[n]);
+	}
+
+	enum { MAXV = 300, N = 20 };   /* rows of MAXV + 8: readable in whole words */
+	static char pool[N][MAXV + 8];
+	unsigned seed = 12345;
+	for (int round = 0; round < 400; round++) {
+		for (int k = 0; k < 16; k++) {
+			seed = seed * 1103515245u + 12345u;
+			fk.k[k] = (uint8_t)(seed >> 16);
+		}
+		size_t n = 1 + (size_t)round % N;
+		const char *v[N];
+		size_t len[N];
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly value-sized, now and then past the batch limit */
+			len[i] = round % 7 == 0 ? (seed >> 8) % MAXV : (seed >> 8) % 40;
+			for (size_t b = 0; b < len[i]; b++) {
+				seed = seed * 1103515245u + 12345u;
+				pool[i][b] = (char)(seed >> 23);
+			}
+			v[i] = pool[i];
+		}
+		unsigned char fast[N][FINGERPRINT_BYTES], slow[N][FINGERPRINT_BYTES], want[FINGERPRINT_BYTES];
+		fingerprint_batch(&fk, n, v, len, fast, true);
+		fingerprint_batch(&fk, n, v, len, slow, false);
+		for (size_t i = 0; i < n; i++) {
+			crypto_shorthash_siphashx24(want, (const unsigned char *)v[i], len[i], fk.k);
+			CHECK_MSG(!memcmp(fast[i], want, FINGERPRINT_BYTES) && !memcmp(slow[i], want, FINGERPRINT_BYTES),
+				  "round %d: value %zu of %zu (%zu bytes) differs from libsodium", round, i, n, len[i]);
+		}
+	}
+	/* every length 0..FINGERPRINT_BATCH_MAX_LEN in one lane, the others short */
+	for (size_t L = 0; L <= FINGERPRINT_BATCH_MAX_LEN; L++) {
+		const char *v[8];
+		size_t len[8];
+		unsigned char out[8][FINGERPRINT_BYTES], want[FINGERPRINT_BYTES];
+		for (int l = 0; l < 8; l++) {
+			v[l] = pool[l];
+			len[l] = l == 3 ? L : (size_t)l;
+		}
+		fingerprint_batch(&fk, 8, v, len, out, true);
+		crypto_shorthash_siphashx24(want, (const unsigned char *)pool[3], L, fk.k);
+		CHECK_MSG(!memcmp(out[3], want, FINGERPRINT_BYTES), "length %zu differs from libsodium", L);
+	}
+}
+
 TEST_MAIN(test_json_checker, test_format_u64, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
 	  test_finding_mask, test_finding_mask_short_email, test_confidence, test_field_words, test_fieldtab,
-	  test_queue, test_outfile, test_tally, test_errors, test_util)
+	  test_queue, test_outfile, test_tally, test_errors, test_util, test_fingerprint_batch)
