@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = stream_open(src, &st, eb, sizeof eb);
 	FUZZ_ASSERT(rc == 0);
 	/* An odd-sized input is read with the decoder in its own thread from
-	 * the first read (what the pipeline does with 4+ threads). */
+	 * the first read (what the pipeline does with 8+ threads). */
 	if (size & 1)
 		stream_prefetch_after(st, 0);
 	FUZZ_ASSERT(src->compression == (which == 0 ? COMPRESSION_LZ4 : which == 1 ? COMPRESSION_GZIP
