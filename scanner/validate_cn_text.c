@@ -2,6 +2,8 @@
  * a whole field value, only in fields whose name says what they hold:
  * Chinese personal names (a common surname and one or two given
  * characters) and postal addresses (administrative and street tokens). */
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "validate_impl.h"
@@ -47,12 +49,43 @@ static const char *const compound_surnames[] = {
 	"夏侯", "轩辕", "令狐", "端木", "南宫", "独孤", "西门", "呼延", "万俟", "澹台", "公冶", "太史",
 };
 
-static int has_single_surname(const char *s, size_t n)
+/* The single surnames as a bitmap over the CJK blocks (U+3400..U+9FFF),
+ * and the compound ones as pairs of characters, made once: a name's first
+ * characters are looked up, not compared with each surname's bytes in
+ * turn (a memcmp each: 2.6% of a JSON Lines scan). */
+#define HAN_LO 0x3400
+#define HAN_HI 0x9FFF
+#define NCOMPOUND (sizeof compound_surnames / sizeof *compound_surnames)
+static uint64_t surname_bits[(HAN_HI - HAN_LO) / 64 + 1];
+static long compound_cps[NCOMPOUND][2];   /* the compound surnames' two characters */
+static pthread_once_t surname_once = PTHREAD_ONCE_INIT;
+
+static void surname_init(void)
 {
-	const char *p = single_surnames;
-	size_t len = sizeof single_surnames - 1;
-	for (size_t i = 0; i + n <= len; i += 3)
-		if (!memcmp(p + i, s, n))
+	size_t i = 0, len = sizeof single_surnames - 1;
+	while (i < len) {
+		long cp = next_cp(single_surnames, len, &i);
+		if (cp >= HAN_LO && cp <= HAN_HI)
+			surname_bits[(cp - HAN_LO) / 64] |= 1ULL << ((cp - HAN_LO) % 64);
+	}
+	for (size_t k = 0; k < NCOMPOUND; k++) {
+		size_t j = 0, cl = strlen(compound_surnames[k]);
+		compound_cps[k][0] = next_cp(compound_surnames[k], cl, &j);
+		compound_cps[k][1] = next_cp(compound_surnames[k], cl, &j);
+	}
+}
+
+static int is_single_surname(long cp)
+{
+	pthread_once(&surname_once, surname_init);
+	return cp >= HAN_LO && cp <= HAN_HI && (surname_bits[(cp - HAN_LO) / 64] >> ((cp - HAN_LO) % 64) & 1);
+}
+
+static int is_compound_surname(long first, long second)
+{
+	pthread_once(&surname_once, surname_init);
+	for (size_t k = 0; k < NCOMPOUND; k++)
+		if (compound_cps[k][0] == first && compound_cps[k][1] == second)
 			return 1;
 	return 0;
 }
@@ -60,9 +93,8 @@ static int has_single_surname(const char *s, size_t n)
 enum verdict validate_cn_name_check(const char *s, size_t len)
 {
 	size_t i = 0, chars = 0, dots = 0;
-	size_t first_end = 0;
+	long first = -1, second = -1;
 	while (i < len) {
-		size_t at = i;
 		long cp = next_cp(s, len, &i);
 		if (cp == 0xB7 || cp == 0x30FB || cp == 0x2022) {
 			/* The middle dot of transliterated minority names. */
@@ -73,24 +105,22 @@ enum verdict validate_cn_name_check(const char *s, size_t len)
 		if (cp < 0 || !is_han(cp))
 			return VERDICT_FAIL;
 		if (chars == 0)
-			first_end = i;
+			first = cp;
+		else if (chars == 1)
+			second = cp;
 		chars++;
-		(void)at;
 	}
 	if (dots)
 		return chars >= 3 && chars <= 12 ? VERDICT_PASS : VERDICT_FAIL;
 	if (chars < 2 || chars > 4)
 		return VERDICT_FAIL;
 	if (chars >= 3) {
-		for (size_t k = 0; k < sizeof compound_surnames / sizeof *compound_surnames; k++) {
-			size_t cl = strlen(compound_surnames[k]);
-			if (cl <= len && !memcmp(s, compound_surnames[k], cl))
-				return VERDICT_PASS;
-		}
+		if (is_compound_surname(first, second))
+			return VERDICT_PASS;
 		if (chars == 4)
 			return VERDICT_FAIL;
 	}
-	return has_single_surname(s, first_end) ? VERDICT_PASS : VERDICT_FAIL;
+	return is_single_surname(first) ? VERDICT_PASS : VERDICT_FAIL;
 }
 
 static int contains(const char *s, size_t len, const char *w)
