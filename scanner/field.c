@@ -342,15 +342,42 @@ uint32_t fieldcache_intern(struct fieldcache *fc, uint32_t source, const char *n
 	return s->id;
 }
 
+/* a[0..n) == b[0..n) for n <= CHILD_KEY_MAX, in words (overlapping at
+ * the end) rather than a byte at a time: keys are looked up per field of
+ * every JSON record. */
+static inline bool key_eq(const char *a, const char *b, size_t n)
+{
+	if (n >= 8) {
+		uint64_t x, y;
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		uint32_t x, y, z, w;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&z, a + n - 4, 4);
+		memcpy(&w, b + n - 4, 4);
+		return x == y && z == w;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static inline bool same_key(const struct child_slot *s, uint32_t source, uint32_t parent, const char *key,
 			    size_t klen)
 {
-	if (!s->used || s->parent != parent || s->source != source || s->klen != klen)
-		return false;
-	for (size_t i = 0; i < klen; i++)
-		if (s->key[i] != key[i])
-			return false;
-	return true;
+	return s->used && s->parent == parent && s->source == source && s->klen == klen &&
+		key_eq(s->key, key, klen);
 }
 
 static inline void child_set(struct child_slot *s, uint32_t source, uint32_t parent, const char *key, size_t klen,

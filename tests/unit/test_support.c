@@ -614,6 +614,22 @@ static void test_fieldtab(void)
 		key[kl - 1] = '#'; /* a key never put */
 		CHECK(fieldcache_child_get(fc, 5, parent, key, (size_t)kl, (size_t)(i % 3)) == FIELD_NONE);
 	}
+	/* Keys of every cached length, differing from a cached one in any
+	 * single byte (the compare goes by words): never its id. */
+	for (size_t kl = 1; kl <= 32; kl++) {
+		char key[33];
+		for (size_t j = 0; j < kl; j++)
+			key[j] = (char)('a' + (kl + j) % 26);
+		uint32_t parent = fieldcache_intern(fc, 7, "q", 1);
+		fieldcache_child_put(fc, 7, parent, key, kl, kl, 1000 + (uint32_t)kl);
+		CHECK_INT(fieldcache_child_get(fc, 7, parent, key, kl, kl), 1000 + kl);
+		for (size_t j = 0; j < kl; j++) {
+			key[j] ^= 0x40;
+			CHECK_MSG(fieldcache_child_get(fc, 7, parent, key, kl, kl) == FIELD_NONE,
+				  "key of %zu bytes, byte %zu changed: found", kl, j);
+			key[j] ^= 0x40;
+		}
+	}
 
 	fieldcache_free(fc);
 	fieldcache_free(NULL);
