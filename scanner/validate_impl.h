@@ -266,6 +266,8 @@ enum verdict validate_cn_uscc_check(const char *s, size_t len);
 
 /* validate_net.c */
 enum verdict validate_email_check(const char *s, size_t len);
+/* The same, a byte at a time: for values over 32 bytes, and for tests. */
+enum verdict validate_email_check_bytes(const char *s, size_t len);
 enum verdict validate_ipv4_check(const char *s, size_t len);
 enum verdict validate_ipv6_check(const char *s, size_t len);
 enum verdict validate_mac_check(const char *s, size_t len);

@@ -54,7 +54,7 @@ static int net_is(char c, int cls)
 /* The common subset of RFC 5321 addresses that people actually have:
  * no quoted local parts, no IP-literal domains, a real-looking TLD.
  * One pass over the local part and one over the domain. */
-enum verdict validate_email_check(const char *s, size_t len)
+enum verdict validate_email_check_bytes(const char *s, size_t len)
 {
 	size_t at, i, start, tld, labels = 0;
 	size_t local_max = len < 64 ? len : 64;
@@ -95,6 +95,95 @@ enum verdict validate_email_check(const char *s, size_t len)
 		if (!net_is(s[i], NET_ALPHA))
 			return VERDICT_FAIL;
 	return VERDICT_PASS;
+}
+
+#ifdef __SSE2__
+/* Bit i set where lo <= p[i] <= hi, for 16 bytes. */
+static inline unsigned in_range16(__m128i v, char lo, char hi)
+{
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((char)(hi - lo))), d));
+}
+
+static inline unsigned eq16(__m128i v, char c)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* The byte classes of the value as bit masks (bit i: byte i). */
+struct email_masks {
+	uint32_t alnum, alpha, dot, at, dash, other_local;
+};
+
+/* Add the classes of the 16 bytes v, which sit at offset sh of the value. */
+static inline void email_masks16(__m128i v, unsigned sh, struct email_masks *m)
+{
+	unsigned alpha = in_range16(v, 'a', 'z') | in_range16(v, 'A', 'Z');
+	m->alpha |= (uint32_t)alpha << sh;
+	m->alnum |= (uint32_t)(alpha | in_range16(v, '0', '9')) << sh;
+	m->dot |= (uint32_t)eq16(v, '.') << sh;
+	m->at |= (uint32_t)eq16(v, '@') << sh;
+	m->dash |= (uint32_t)eq16(v, '-') << sh;
+	m->other_local |= (uint32_t)(eq16(v, '_') | eq16(v, '%') | eq16(v, '+')) << sh;
+}
+#endif
+
+/* validate_email_check_bytes's rules on bit masks of the whole value at
+ * once, for values of 3 to 32 bytes (most addresses): a byte loop with a
+ * table lookup and a branch or two per byte cost ~5 cycles a byte, 3% of
+ * a dense CSV scan. Only the value's own bytes are read: 16 to 32 bytes as
+ * two overlapping vectors, fewer copied into a zeroed one. */
+enum verdict validate_email_check(const char *s, size_t len)
+{
+#ifdef __SSE2__
+	if (len >= 3 && len <= 32) {
+		struct email_masks m = { 0 };
+		if (len >= 16) {
+			email_masks16(_mm_loadu_si128((const __m128i *)(const void *)s), 0, &m);
+			email_masks16(_mm_loadu_si128((const __m128i *)(const void *)(s + len - 16)),
+				      (unsigned)len - 16, &m);
+		} else {
+			char buf[16] = { 0 };
+			memcpy(buf, s, len);
+			email_masks16(_mm_loadu_si128((const __m128i *)(const void *)buf), 0, &m);
+		}
+		uint32_t valid = len == 32 ? UINT32_MAX : (UINT32_C(1) << len) - 1;
+		uint32_t ats = m.at & valid;
+		if (!ats)
+			return VERDICT_FAIL;
+		unsigned at = (unsigned)__builtin_ctz(ats);
+		if (at == 0)
+			return VERDICT_FAIL;
+		/* The local part: its characters, and no dot first, last or
+		 * after another. */
+		uint32_t local = (UINT32_C(1) << at) - 1;
+		uint32_t lchars = m.alnum | m.dot | m.dash | m.other_local;
+		uint32_t ldots = m.dot & local;
+		if ((lchars & local) != local || (ldots & 1) || (ldots & (ldots << 1)) || (ldots >> (at - 1) & 1))
+			return VERDICT_FAIL;
+		/* The domain: labels of letters, digits and dashes between
+		 * single dots, none empty, none starting or ending with a dash. */
+		uint32_t dom = valid & ~((UINT32_C(2) << at) - 1);
+		if (!dom)
+			return VERDICT_FAIL;
+		uint32_t ddots = m.dot & dom;
+		if (((m.alnum | m.dash | m.dot) & dom) != dom || !ddots)
+			return VERDICT_FAIL;
+		uint32_t first = UINT32_C(1) << (at + 1), last = UINT32_C(1) << (len - 1);
+		if ((ddots & (first | last)) || (ddots & (ddots << 1)))
+			return VERDICT_FAIL;
+		uint32_t edges = first | last | ((ddots << 1) & valid) | (ddots >> 1);
+		if (m.dash & edges)
+			return VERDICT_FAIL;
+		/* The TLD: after the last dot, 2-24 letters. */
+		unsigned tld = 32 - (unsigned)__builtin_clz(ddots);
+		uint32_t tmask = valid & ~((UINT32_C(1) << tld) - 1);
+		if (len - tld < 2 || len - tld > 24 || (m.alpha & tmask) != tmask)
+			return VERDICT_FAIL;
+		return VERDICT_PASS;
+	}
+#endif
+	return validate_email_check_bytes(s, len);
 }
 
 /* One octet of a dotted quad at p (before end): 1-3 digits, 0-255, no

@@ -904,7 +904,64 @@ static void test_check_digits_vector(void)
 	}
 }
 
-TEST_MAIN(test_normalizers_vector, test_check_digits_vector, test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+/* The e-mail check on bit masks (values of up to 32 bytes) against the
+ * byte loop, on random strings over the characters that matter (letters,
+ * digits, . @ - _ % + and a few that are never allowed) with a bias to
+ * address shapes, every length to 40. */
+static void test_email_masks(void)
+{
+	static const char alphabet[] = "abcXYZ019.@-_%+!~ \xC3";
+	unsigned seed = 4242;
+	size_t pass = 0;
+	for (int round = 0; round < 400000; round++) {
+		char s[64];
+		seed = seed * 1103515245u + 12345u;
+		size_t len = (seed >> 8) % 41;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = seed >> 16;
+			/* mostly letters and digits, now and then the others */
+			s[i] = r % 4 ? alphabet[r % 9] : alphabet[(r >> 4) % (sizeof alphabet - 1)];
+		}
+		if (round % 2) {
+			/* An address: a local part, '@', labels, a TLD of 1-26
+			 * letters, then up to two bytes changed. */
+			static const char lc[] = "abXY09._%+-", dc[] = "abXY09-", tc[] = "abcXYZ";
+			len = 0;
+			seed = seed * 1103515245u + 12345u;
+			for (size_t n = 1 + (seed >> 8) % 12; n--; ) {
+				seed = seed * 1103515245u + 12345u;
+				s[len++] = lc[(seed >> 16) % (sizeof lc - 1)];
+			}
+			s[len++] = '@';
+			seed = seed * 1103515245u + 12345u;
+			for (size_t labels = 1 + (seed >> 8) % 2; labels--; ) {
+				seed = seed * 1103515245u + 12345u;
+				for (size_t n = 1 + (seed >> 8) % 6; n--; ) {
+					seed = seed * 1103515245u + 12345u;
+					s[len++] = dc[(seed >> 16) % (sizeof dc - 1)];
+				}
+				s[len++] = '.';
+			}
+			seed = seed * 1103515245u + 12345u;
+			for (size_t n = 1 + (seed >> 8) % 26; n-- && len < 40; ) {
+				seed = seed * 1103515245u + 12345u;
+				s[len++] = tc[(seed >> 16) % (sizeof tc - 1)];
+			}
+			seed = seed * 1103515245u + 12345u;
+			for (unsigned k = (seed >> 8) % 3; k--; ) {
+				seed = seed * 1103515245u + 12345u;
+				s[(seed >> 8) % len] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+			}
+		}
+		enum verdict want = validate_email_check_bytes(s, len), got = validate_email_check(s, len);
+		pass += want == VERDICT_PASS;
+		CHECK_MSG(got == want, "\"%.*s\" (%zu bytes): %d, the byte loop says %d", (int)len, s, len, got, want);
+	}
+	CHECK(pass > 50000);   /* the generator reaches valid addresses, short and long */
+}
+
+TEST_MAIN(test_email_masks, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
