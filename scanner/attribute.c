@@ -30,7 +30,6 @@ struct cand {
 /* fingerprint_batch reads a value in whole 8-byte words: the rows of
  * fp.norm below hold any value a normaliser writes, rounded up. */
 _Static_assert(VALIDATE_NORM_MAX % 8 == 0, "fp.norm rows must hold whole words");
-_Static_assert(VALIDATE_NORM_MAX <= FINGERPRINT_BATCH_MAX_LEN, "a normalised value fits a batch lane");
 
 struct attributor {
 	struct attribute_config cfg;
