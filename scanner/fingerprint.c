@@ -158,14 +158,6 @@ __attribute__((target("avx512f"))) static void sip8(const uint8_t key[16], const
 		memcpy(out[l] + 8, &o1[l], 8);
 	}
 }
-
-static bool have_avx512f(void)
-{
-	static int have = -1;
-	if (have < 0)
-		have = __builtin_cpu_supports("avx512f") ? 1 : 0;
-	return have;
-}
 #endif
 
 void fingerprint_batch(const struct fingerprint_key *fk, size_t n, const char *const v[], const size_t len[],
@@ -173,7 +165,9 @@ void fingerprint_batch(const struct fingerprint_key *fk, size_t n, const char *c
 {
 	size_t i = 0;
 #ifdef HAVE_SIP8
-	if (simd && have_avx512f()) {
+	/* __builtin_cpu_supports reads what the runtime found at start-up: a
+	 * load, and no cache of ours for the workers to race on. */
+	if (simd && __builtin_cpu_supports("avx512f")) {
 		for (; i + 8 <= n; i += 8) {
 			bool fits = true;
 			for (size_t l = 0; l < 8; l++)

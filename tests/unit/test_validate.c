@@ -904,6 +904,20 @@ static void test_check_digits_vector(void)
 	}
 }
 
+/* The next step of a 32-bit linear congruential generator. */
+static unsigned lcg(unsigned *seed)
+{
+	return *seed = *seed * 1103515245u + 12345u;
+}
+
+/* Append 1 to most bytes drawn from set to s[*len..), stopping at cap. */
+static void append_run(char *s, size_t *len, unsigned *seed, const char *set, size_t most, size_t cap)
+{
+	size_t n = strlen(set);
+	for (size_t k = 1 + (lcg(seed) >> 8) % most; k-- && *len < cap; )
+		s[(*len)++] = set[(lcg(seed) >> 16) % n];
+}
+
 /* The e-mail check on bit masks (values of up to 32 bytes) against the
  * byte loop, on random strings over the characters that matter (letters,
  * digits, . @ - _ % + and a few that are never allowed) with a bias to
@@ -915,42 +929,25 @@ static void test_email_masks(void)
 	size_t pass = 0;
 	for (int round = 0; round < 400000; round++) {
 		char s[64];
-		seed = seed * 1103515245u + 12345u;
-		size_t len = (seed >> 8) % 41;
+		size_t len = (lcg(&seed) >> 8) % 41;
 		for (size_t i = 0; i < len; i++) {
-			seed = seed * 1103515245u + 12345u;
-			unsigned r = seed >> 16;
+			unsigned r = lcg(&seed) >> 16;
 			/* mostly letters and digits, now and then the others */
 			s[i] = r % 4 ? alphabet[r % 9] : alphabet[(r >> 4) % (sizeof alphabet - 1)];
 		}
 		if (round % 2) {
 			/* An address: a local part, '@', labels, a TLD of 1-26
 			 * letters, then up to two bytes changed. */
-			static const char lc[] = "abXY09._%+-", dc[] = "abXY09-", tc[] = "abcXYZ";
 			len = 0;
-			seed = seed * 1103515245u + 12345u;
-			for (size_t n = 1 + (seed >> 8) % 12; n--; ) {
-				seed = seed * 1103515245u + 12345u;
-				s[len++] = lc[(seed >> 16) % (sizeof lc - 1)];
-			}
+			append_run(s, &len, &seed, "abXY09._%+-", 12, 40);
 			s[len++] = '@';
-			seed = seed * 1103515245u + 12345u;
-			for (size_t labels = 1 + (seed >> 8) % 2; labels--; ) {
-				seed = seed * 1103515245u + 12345u;
-				for (size_t n = 1 + (seed >> 8) % 6; n--; ) {
-					seed = seed * 1103515245u + 12345u;
-					s[len++] = dc[(seed >> 16) % (sizeof dc - 1)];
-				}
+			for (size_t labels = 1 + (lcg(&seed) >> 8) % 2; labels--; ) {
+				append_run(s, &len, &seed, "abXY09-", 6, 40);
 				s[len++] = '.';
 			}
-			seed = seed * 1103515245u + 12345u;
-			for (size_t n = 1 + (seed >> 8) % 26; n-- && len < 40; ) {
-				seed = seed * 1103515245u + 12345u;
-				s[len++] = tc[(seed >> 16) % (sizeof tc - 1)];
-			}
-			seed = seed * 1103515245u + 12345u;
-			for (unsigned k = (seed >> 8) % 3; k--; ) {
-				seed = seed * 1103515245u + 12345u;
+			append_run(s, &len, &seed, "abcXYZ", 26, 40);
+			for (unsigned k = (lcg(&seed) >> 8) % 3; k--; ) {
+				lcg(&seed);
 				s[(seed >> 8) % len] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
 			}
 		}
