@@ -15,7 +15,7 @@ BENCH_VARS := BENCH_SIZE BENCH_SIZE_CSV BENCH_SIZE_JSONL BENCH_SIZE_LOG BENCH_BI
               BENCH_RUNS BENCH_STARTUP_RUNS BENCH_SEED BENCH_THREADS BENCH_TMPDIR BENCH_LABEL \
               BENCH_DIR
 
-.PHONY: bench bench-gen
+.PHONY: bench bench-gen bench-decode
 
 $(BENCH_GEN): bench/gen_export.c
 	@mkdir -p $(dir $@)
@@ -31,3 +31,13 @@ bench: $(BENCH_GEN) $(BUILD)/piiscan
 	$(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)='$($(v))')) \
 		PIISCAN=$(BUILD)/piiscan GEN=$(BENCH_GEN) PYTHON=$(PYTHON) bash bench/run.sh
 endif
+
+# build/bench/decode: the reader's decoding alone (bench/decode.c), e.g.
+#   build/bench/decode build/bench/corpus/dense-csv-*.csv.lz4 caller thread 2
+BENCH_DECODE := $(BUILD)/bench/decode
+
+$(BENCH_DECODE): bench/decode.c $(BUILD)/libpiiscan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iscanner $< $(BUILD)/libpiiscan.a $(LDFLAGS) $(LDLIBS) -o $@
+
+bench-decode: $(BENCH_DECODE)

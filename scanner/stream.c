@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <lz4.h>
 #include <lz4frame.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,9 @@
  * buffers on the way in and out (two copies of every byte). */
 #define LZ4_BLOCK_MAX (4u << 20)
 #define LZ4_RAW_CAP (LZ4_BLOCK_MAX + 65536)
+/* Parsing LZ4 for block threads: raw holds headers and small blocks; a
+ * larger block is read straight into its job (read_into). */
+#define PAR_RAW_CAP 65536u
 
 /* The decoder thread's output: blocks [head, head + filled) of a ring are
  * decoded and wait for stream_read, which copies them out in order. */
@@ -48,12 +53,77 @@ struct prefetch {
 	bool ended;             /* stream_read has returned the last block */
 };
 
+/* Parallel LZ4 (stream_set_decoders: two or more). Frames of independent
+ * blocks, what the lz4 tool writes by default, are parsed here instead of
+ * by LZ4F, a block to a job: one thread reads the jobs in order (stored
+ * bytes, their hash), block threads decompress them side by side, and the
+ * reading thread then checks each frame's content checksum over them in
+ * order. Any other frame (linked blocks, a dictionary, a skippable frame,
+ * a header that does not parse) and everything after it go to LZ4F, one
+ * job at a time. */
+struct job {
+	char *in, *out;
+	size_t in_cap, out_cap;
+	size_t in_len;          /* the block as stored */
+	bool block;             /* a block to decode (else done when filled) */
+	bool compressed;
+	bool check_block;       /* block_sum follows the block */
+	uint32_t block_sum;
+	uint32_t block_max;
+	const char *data;       /* what stream_read gets: out, or in for a stored block */
+	size_t len, pos;        /* pos: how much of it stream_read has taken */
+	bool lz4f;              /* decoded by LZ4F (checksums and all) */
+	bool frame_start, frame_end;
+	bool sum_content;       /* the frame has a content checksum */
+	bool has_size;          /* ... and a content size in its header */
+	uint32_t content_sum;   /* at frame_end */
+	uint64_t content_size;
+	unsigned long long at;  /* stored offset of the block, for messages */
+	uint64_t stored;        /* stored bytes read once it was filled */
+	int rc;
+	bool last;              /* nothing follows (the end, or rc) */
+	char err[256];
+	/* in the ring */
+	uint64_t seq;
+	enum { JOB_FREE, JOB_QUEUED, JOB_DECODING, JOB_DECODED, JOB_READY } state;
+};
+
+/* The parser's place in the stored LZ4 stream. */
+struct lz4par {
+	bool off;               /* LZ4F decodes the rest */
+	bool in_frame;
+	bool first;             /* the next job is a frame's first */
+	bool block_sums, content_sum, has_size;
+	uint64_t size;
+	uint32_t block_max;
+	uint64_t total;         /* decoded bytes of the frame being checked */
+};
+
+/* Jobs by sequence number (slot seq % n): filled [.. fill), handed to
+ * block threads from decode on, checked in order [.. sum), read [.. read). */
+struct ring {
+	pthread_t reader;
+	pthread_t *workers;
+	size_t nworkers;
+	pthread_mutex_t lock;
+	pthread_cond_t work, reader_wake, ready;
+	struct job *jobs;
+	size_t n;
+	uint64_t fill, decode, sum, read;
+	bool input_done;        /* the last job is filled */
+	bool stop;
+	bool ended;             /* stream_read has returned the last job */
+};
+
 struct stream {
 	struct source *src;
 	/* Decoded bytes returned so far, and how many before decoding moves to
 	 * a thread of its own (stream_prefetch_after; never by default). */
 	uint64_t delivered, prefetch_after;
 	struct prefetch *pf;
+	unsigned decoders;      /* stream_set_decoders */
+	struct ring *ring;
+	struct job *cur;        /* parallel LZ4 before the ring starts */
 	/* Everything below belongs to the decoder: the caller's thread, or
 	 * the decoder thread once it runs. */
 	uint64_t stored;        /* stored bytes read (src->bytes_stored is the caller's) */
@@ -73,6 +143,8 @@ struct stream {
 	bool gz_in_member;      /* inside a gzip member that has not ended */
 	ZSTD_DStream *zstd;
 	size_t zstd_hint;       /* 0 once a frame is complete */
+	bool par;               /* LZ4 parsed here (struct job) */
+	struct lz4par lp;
 };
 
 /* Read stored bytes until raw holds at least want undecoded ones (at most
@@ -102,6 +174,33 @@ static int top_up(struct stream *st, size_t want, char *errbuf, size_t errbuf_le
 		XXH3_128bits_update(st->hash, st->raw + st->raw_len, (size_t)r);
 		st->raw_len += (size_t)r;
 	}
+	return 0;
+}
+
+/* Up to n stored bytes into dst: those already read, then straight from
+ * the file (hashed and counted as top_up does). *got < n at the end. */
+static int read_into(struct stream *st, char *dst, size_t n, size_t *got, char *errbuf, size_t errbuf_len)
+{
+	size_t have = MIN(n, st->raw_len - st->raw_pos);
+	memcpy(dst, st->raw + st->raw_pos, have);
+	st->raw_pos += have;
+	while (have < n && !st->raw_eof) {
+		ssize_t r = read(st->fd, dst + have, n - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(errbuf, errbuf_len, "read failed: %s", strerror(errno));
+			st->raw_eof = true;
+			*got = have;
+			return PIISCAN_ERR_IO;
+		}
+		if (r == 0)
+			st->raw_eof = true;
+		st->stored += (uint64_t)r;
+		XXH3_128bits_update(st->hash, dst + have, (size_t)r);
+		have += (size_t)r;
+	}
+	*got = have;
 	return 0;
 }
 
@@ -265,6 +364,244 @@ static int read_lz4(struct stream *st, char *dst, size_t cap, size_t *n, char *e
 	return 0;
 }
 
+/* ---- parallel LZ4: the parser, a block's decoding, the checks in order ---- */
+
+static uint32_t le32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+static void job_fail(struct job *j, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void job_fail(struct job *j, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(j->err, sizeof j->err, fmt, ap);
+	va_end(ap);
+	j->rc = rc;
+	j->last = true;
+}
+
+static void job_room(char **p, size_t *cap, size_t want)
+{
+	if (*cap < want) {
+		free(*p);
+		*p = xmalloc(want);
+		*cap = want;
+	}
+}
+
+/* At a frame's start: parse and consume its header when it is one this
+ * parser takes (independent blocks, no dictionary, a valid header
+ * checksum); false leaves it to LZ4F, whose messages say what is wrong. */
+static bool lz4par_header(struct stream *st)
+{
+	struct lz4par *lp = &st->lp;
+	const char *h = st->raw + st->raw_pos;
+	size_t avail = st->raw_len - st->raw_pos;
+	if (avail < 7 || memcmp(h, "\x04\x22\x4D\x18", 4))
+		return false;
+	unsigned flg = (unsigned char)h[4], bd = (unsigned char)h[5];
+	unsigned id = bd >> 4 & 7;
+	if (flg >> 6 != 1 || (flg & 0x02) || !(flg & 0x20) || (flg & 0x01) || (bd & 0x8F) || id < 4)
+		return false;
+	size_t hlen = 7 + (flg & 0x08 ? 8 : 0);
+	if (avail < hlen || (unsigned char)h[hlen - 1] != (XXH32(h + 4, hlen - 5, 0) >> 8 & 0xFF))
+		return false;
+	lp->block_max = 1u << (8 + 2 * id);
+	lp->block_sums = flg & 0x10;
+	lp->content_sum = flg & 0x04;
+	lp->has_size = flg & 0x08;
+	lp->size = lp->has_size ? (uint64_t)le32(h + 6) | (uint64_t)le32(h + 10) << 32 : 0;
+	st->raw_pos += hlen;
+	lp->in_frame = true;
+	lp->first = true;
+	return true;
+}
+
+/* The next job of the stream: a block (for lz4par_decode), a frame's end,
+ * LZ4F's next output, the end, or an error. */
+static void lz4par_fill(struct stream *st, struct job *j)
+{
+	struct lz4par *lp = &st->lp;
+	j->rc = 0;
+	j->err[0] = '\0';
+	j->last = j->block = j->lz4f = j->frame_start = j->frame_end = false;
+	j->data = NULL;
+	j->len = j->pos = 0;
+	j->at = stored_pos(st);
+	if (!lp->in_frame && !lp->off) {
+		int rc = top_up(st, LZ4F_HEADER_SIZE_MAX, j->err, sizeof j->err);
+		if (rc) {
+			j->rc = rc;
+			j->last = true;
+		} else if (st->raw_pos == st->raw_len) {
+			j->last = true;   /* the end, between frames */
+		} else if (!lz4par_header(st)) {
+			lp->off = true;
+		}
+		if (j->last)
+			goto out;
+	}
+	if (lp->off) {
+		st->raw_cap = LZ4_RAW_CAP;   /* LZ4F decodes in place from a whole block */
+		job_room(&j->out, &j->out_cap, LZ4_BLOCK_MAX + 65536);
+		j->lz4f = true;
+		j->rc = read_lz4(st, j->out, j->out_cap, &j->len, j->err, sizeof j->err);
+		j->data = j->out;
+		j->last = j->rc || !j->len;
+		goto out;
+	}
+	j->frame_start = lp->first;
+	lp->first = false;
+	j->sum_content = lp->content_sum;
+	j->has_size = lp->has_size;
+	j->content_size = lp->size;
+	j->at = stored_pos(st);
+	int rc = top_up(st, 4, j->err, sizeof j->err);
+	size_t avail = st->raw_len - st->raw_pos;
+	if (rc || avail < 4)
+		goto truncated;
+	const char *b = st->raw + st->raw_pos;
+	uint32_t bs = le32(b);
+	if (bs == 0) {
+		/* The end mark, and the content checksum after it. */
+		size_t need = 4 + (lp->content_sum ? 4 : 0);
+		rc = top_up(st, need, j->err, sizeof j->err);
+		if (rc || st->raw_len - st->raw_pos < need)
+			goto truncated;
+		if (lp->content_sum)
+			j->content_sum = le32(st->raw + st->raw_pos + 4);
+		st->raw_pos += need;
+		j->frame_end = true;
+		lp->in_frame = false;
+		goto out;
+	}
+	size_t size = bs & 0x7FFFFFFFu, need = size + (lp->block_sums ? 4 : 0), got;
+	if (size > lp->block_max) {
+		job_fail(j, PIISCAN_ERR_CORRUPT,
+			 "corrupt LZ4 data near stored byte %llu: a block of %zu bytes in a frame of %u-byte blocks",
+			 j->at, size, lp->block_max);
+		goto out;
+	}
+	/* The block (and its checksum) straight into the job: raw holds
+	 * little in this mode (stream_set_decoders), so most of a large block
+	 * is read where it is decoded from. */
+	st->raw_pos += 4;
+	job_room(&j->in, &j->in_cap, lp->block_max + 4);
+	rc = read_into(st, j->in, need, &got, j->err, sizeof j->err);
+	if (rc || got < need) {
+		if (!rc && (bs >> 31)) {
+			/* What arrived of a stored block is the data itself. */
+			j->data = j->in;
+			j->len = MIN(got, size);
+		}
+		goto truncated;
+	}
+	job_room(&j->out, &j->out_cap, lp->block_max);
+	j->in_len = size;
+	j->block = true;
+	j->compressed = !(bs >> 31);
+	j->block_max = lp->block_max;
+	j->check_block = lp->block_sums;
+	if (lp->block_sums)
+		j->block_sum = le32(j->in + size);
+	goto out;
+truncated:
+	st->raw_pos = st->raw_len;
+	if (!j->rc) {
+		snprintf(j->err, sizeof j->err, "truncated LZ4 frame: input ends inside a frame");
+		j->rc = PIISCAN_ERR_TRUNCATED;
+	}
+	j->last = true;
+out:
+	j->stored = st->stored;
+}
+
+/* A block's own work, in any thread: its checksum, its decompression. */
+static void lz4par_decode(struct job *j)
+{
+	if (!j->block)
+		return;
+	if (j->check_block && XXH32(j->in, j->in_len, 0) != j->block_sum) {
+		job_fail(j, PIISCAN_ERR_CORRUPT, "corrupt LZ4 data near stored byte %llu: a block fails its checksum", j->at);
+		return;
+	}
+	if (!j->compressed) {
+		j->data = j->in;
+		j->len = j->in_len;
+		return;
+	}
+	int r = LZ4_decompress_safe(j->in, j->out, (int)j->in_len, (int)j->block_max);
+	if (r < 0) {
+		job_fail(j, PIISCAN_ERR_CORRUPT, "corrupt LZ4 data near stored byte %llu: a block does not decode", j->at);
+		return;
+	}
+	j->data = j->out;
+	j->len = (size_t)r;
+}
+
+/* The checks over a frame's whole content, job by job in stream order. */
+static void lz4par_finish(struct stream *st, struct job *j)
+{
+	struct lz4par *lp = &st->lp;
+	if (j->lz4f || j->rc)
+		return;
+	if (j->frame_start) {
+		XXH32_reset(st->lz4_sum, 0);
+		lp->total = 0;
+	}
+	if (j->sum_content && j->len)
+		XXH32_update(st->lz4_sum, j->data, j->len);
+	lp->total += j->len;
+	if (!j->frame_end)
+		return;
+	if (j->has_size && lp->total != j->content_size)
+		job_fail(j, PIISCAN_ERR_CORRUPT,
+			 "corrupt LZ4 data: the frame ending at stored byte %llu holds %llu bytes, its header says %llu",
+			 j->at, (unsigned long long)lp->total, (unsigned long long)j->content_size);
+	else if (j->sum_content && XXH32_digest(st->lz4_sum) != j->content_sum)
+		job_fail(j, PIISCAN_ERR_CORRUPT,
+			 "corrupt LZ4 data: the frame ending at stored byte %llu fails its content checksum", j->at);
+}
+
+/* Copy out of job j into dst[*o..cap): true once j is used up. */
+static bool job_take(struct job *j, char *dst, size_t cap, size_t *o)
+{
+	size_t k = MIN(cap - *o, j->len - j->pos);
+	if (k)
+		memcpy(dst + *o, j->data + j->pos, k);
+	j->pos += k;
+	*o += k;
+	return j->pos == j->len;
+}
+
+/* stream_read in the caller's thread, a job at a time. */
+static int read_par(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
+{
+	struct job *j = st->cur;
+	size_t o = 0;
+	for (;;) {
+		if (!job_take(j, dst, cap, &o))
+			break;
+		if (j->last) {
+			if (j->rc)
+				snprintf(errbuf, errbuf_len, "%s", j->err);
+			st->done = true;
+			*n = o;
+			return j->rc;
+		}
+		if (o == cap)
+			break;
+		lz4par_fill(st, j);
+		lz4par_decode(j);
+		lz4par_finish(st, j);
+	}
+	*n = o;
+	return 0;
+}
+
 static int read_gzip(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
 {
 	z_stream *z = st->gz;
@@ -362,7 +699,8 @@ static int decode(struct stream *st, char *dst, size_t cap, size_t *n, char *err
 	if (st->done)
 		return 0;
 	if (st->lz4 || st->gz || st->zstd) {
-		int rc = st->lz4 ? read_lz4(st, dst, cap, n, errbuf, errbuf_len)
+		int rc = st->par ? read_par(st, dst, cap, n, errbuf, errbuf_len)
+			: st->lz4 ? read_lz4(st, dst, cap, n, errbuf, errbuf_len)
 			: st->gz ? read_gzip(st, dst, cap, n, errbuf, errbuf_len)
 			: read_zstd(st, dst, cap, n, errbuf, errbuf_len);
 		if (rc || *n == 0)
@@ -471,6 +809,195 @@ static void prefetch_stop(struct stream *st)
 	st->pf = NULL;
 }
 
+/* ---- parallel LZ4: the ring of jobs and its threads ---- */
+
+static struct job *ring_job(struct ring *rg, uint64_t seq)
+{
+	return &rg->jobs[seq % rg->n];
+}
+
+/* A block thread: the next queued job, decoded outside the lock. */
+static void *ring_worker(void *arg)
+{
+	struct ring *rg = arg;
+	pthread_mutex_lock(&rg->lock);
+	for (;;) {
+		while (rg->decode < rg->fill &&
+		       !(ring_job(rg, rg->decode)->seq == rg->decode && ring_job(rg, rg->decode)->state == JOB_QUEUED))
+			rg->decode++;
+		if (rg->stop)
+			break;
+		if (rg->decode == rg->fill) {
+			pthread_cond_wait(&rg->work, &rg->lock);
+			continue;
+		}
+		struct job *j = ring_job(rg, rg->decode++);
+		j->state = JOB_DECODING;
+		pthread_mutex_unlock(&rg->lock);
+		lz4par_decode(j);
+		pthread_mutex_lock(&rg->lock);
+		j->state = JOB_DECODED;
+		pthread_cond_signal(&rg->reader_wake);
+	}
+	pthread_mutex_unlock(&rg->lock);
+	return NULL;
+}
+
+/* The reading thread: fills free slots in order and checks decoded jobs
+ * in order, whichever can go on. */
+static void *ring_reader(void *arg)
+{
+	struct stream *st = arg;
+	struct ring *rg = st->ring;
+	pthread_mutex_lock(&rg->lock);
+	while (!rg->stop) {
+		struct job *j = ring_job(rg, rg->sum);
+		if (rg->sum < rg->fill && j->state == JOB_DECODED) {
+			pthread_mutex_unlock(&rg->lock);
+			lz4par_finish(st, j);
+			pthread_mutex_lock(&rg->lock);
+			j->state = JOB_READY;
+			if (j->last)
+				rg->input_done = true;   /* a block that failed: read no further */
+			rg->sum++;
+			pthread_cond_signal(&rg->ready);
+			continue;
+		}
+		if (!rg->input_done && rg->fill - rg->read < rg->n) {
+			j = ring_job(rg, rg->fill);
+			pthread_mutex_unlock(&rg->lock);
+			lz4par_fill(st, j);
+			pthread_mutex_lock(&rg->lock);
+			j->seq = rg->fill++;
+			j->state = j->block ? JOB_QUEUED : JOB_DECODED;
+			if (j->last)
+				rg->input_done = true;
+			if (j->block)
+				pthread_cond_signal(&rg->work);
+			continue;
+		}
+		if (rg->input_done && rg->sum == rg->fill)
+			break;
+		pthread_cond_wait(&rg->reader_wake, &rg->lock);
+	}
+	pthread_mutex_unlock(&rg->lock);
+	return NULL;
+}
+
+static void ring_free(struct ring *rg)
+{
+	pthread_mutex_destroy(&rg->lock);
+	pthread_cond_destroy(&rg->work);
+	pthread_cond_destroy(&rg->reader_wake);
+	pthread_cond_destroy(&rg->ready);
+	for (size_t i = 0; i < rg->n; i++) {
+		free(rg->jobs[i].in);
+		free(rg->jobs[i].out);
+	}
+	free(rg->jobs);
+	free(rg->workers);
+	free(rg);
+}
+
+/* Tell the ring's threads to stop after what they are doing. */
+static void ring_halt(struct ring *rg)
+{
+	pthread_mutex_lock(&rg->lock);
+	rg->stop = true;
+	pthread_cond_broadcast(&rg->work);
+	pthread_cond_signal(&rg->reader_wake);
+	pthread_mutex_unlock(&rg->lock);
+}
+
+static void ring_stop(struct stream *st)
+{
+	struct ring *rg = st->ring;
+	ring_halt(rg);
+	pthread_join(rg->reader, NULL);
+	for (size_t i = 0; i < rg->nworkers; i++)
+		pthread_join(rg->workers[i], NULL);
+	ring_free(rg);
+	st->ring = NULL;
+}
+
+/* Hand the stream over to the ring: the caller's current job (what it has
+ * not yet taken of it) is the ring's first. False, with nothing changed,
+ * when a thread cannot be started. */
+static bool ring_start(struct stream *st)
+{
+	struct ring *rg = xcalloc(1, sizeof *rg);
+	rg->nworkers = st->decoders;
+	rg->n = rg->nworkers + 3;
+	rg->jobs = xcalloc(rg->n, sizeof *rg->jobs);
+	rg->workers = xcalloc(rg->nworkers, sizeof *rg->workers);
+	pthread_mutex_init(&rg->lock, NULL);
+	pthread_cond_init(&rg->work, NULL);
+	pthread_cond_init(&rg->reader_wake, NULL);
+	pthread_cond_init(&rg->ready, NULL);
+	struct job *first = &rg->jobs[0];
+	*first = *st->cur;
+	memset(st->cur, 0, sizeof *st->cur);
+	first->seq = 0;
+	first->state = JOB_READY;
+	rg->fill = rg->decode = rg->sum = 1;
+	st->ring = rg;
+	/* The block threads first: until the reading thread runs they have
+	 * nothing to do, so a failure leaves the stream as it was. */
+	size_t started = 0;
+	bool ok = true;
+	for (; ok && started < rg->nworkers; started++)
+		ok = !pthread_create(&rg->workers[started], NULL, ring_worker, rg);
+	if (ok && !pthread_create(&rg->reader, NULL, ring_reader, st))
+		return true;
+	rg->nworkers = ok ? started : started - 1;
+	ring_halt(rg);
+	for (size_t i = 0; i < rg->nworkers; i++)
+		pthread_join(rg->workers[i], NULL);
+	*st->cur = *first;
+	memset(first, 0, sizeof *first);
+	ring_free(rg);
+	st->ring = NULL;
+	return false;
+}
+
+/* stream_read from the ring: the ready jobs, in order; a frame's end
+ * (no bytes) is passed over. */
+static int take_ring(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
+{
+	struct ring *rg = st->ring;
+	size_t o = 0;
+	*n = 0;
+	if (rg->ended)
+		return 0;
+	for (;;) {
+		pthread_mutex_lock(&rg->lock);
+		while (rg->read == rg->sum)
+			pthread_cond_wait(&rg->ready, &rg->lock);
+		pthread_mutex_unlock(&rg->lock);
+		struct job *j = ring_job(rg, rg->read);
+		bool used = job_take(j, dst, cap, &o);
+		st->src->bytes_stored = j->stored;
+		if (!used)
+			break;
+		if (j->last) {
+			rg->ended = true;
+			if (j->rc)
+				snprintf(errbuf, errbuf_len, "%s", j->err);
+			*n = o;
+			return j->rc;
+		}
+		pthread_mutex_lock(&rg->lock);
+		j->state = JOB_FREE;
+		rg->read++;
+		pthread_cond_signal(&rg->reader_wake);
+		pthread_mutex_unlock(&rg->lock);
+		if (o)
+			break;
+	}
+	*n = o;
+	return 0;
+}
+
 /* Copy out of the decoder thread's blocks. */
 static int take(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
 {
@@ -511,10 +1038,26 @@ void stream_prefetch_after(struct stream *st, uint64_t bytes)
 	st->prefetch_after = bytes;
 }
 
+void stream_set_decoders(struct stream *st, unsigned n)
+{
+	st->decoders = n;
+	/* LZ4 is parsed here from the start, so that the ring can take over
+	 * between any two blocks. */
+	if (n >= 2 && st->lz4 && !st->delivered && !st->pf && !st->par) {
+		st->par = true;
+		st->cur = xcalloc(1, sizeof *st->cur);
+		st->raw_cap = PAR_RAW_CAP;
+	}
+}
+
 int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
 {
-	if (!st->pf && st->delivered >= st->prefetch_after && !st->done)
-		prefetch_start(st);
+	if (!st->pf && !st->ring && st->delivered >= st->prefetch_after && !st->done) {
+		if (!st->par || !ring_start(st))
+			prefetch_start(st);
+	}
+	if (st->ring)
+		return take_ring(st, dst, cap, n, errbuf, errbuf_len);
 	if (st->pf)
 		return take(st, dst, cap, n, errbuf, errbuf_len);
 	int rc = decode(st, dst, cap, n, errbuf, errbuf_len);
@@ -529,6 +1072,8 @@ void stream_close(struct stream *st, bool finish_hash)
 		return;
 	if (st->pf)
 		prefetch_stop(st);
+	if (st->ring)
+		ring_stop(st);
 	/* Hash what is left unread too: the hash proves which stored file this
 	 * was, whatever part of it could be decoded. */
 	if (finish_hash) {
@@ -547,6 +1092,11 @@ void stream_close(struct stream *st, bool finish_hash)
 	if (st->lz4)
 		LZ4F_freeDecompressionContext(st->lz4);
 	XXH32_freeState(st->lz4_sum);
+	if (st->cur) {
+		free(st->cur->in);
+		free(st->cur->out);
+		free(st->cur);
+	}
 	if (st->gz) {
 		inflateEnd(st->gz);
 		free(st->gz);

@@ -67,6 +67,17 @@ struct readout {
 /* >= 0: the decoder thread starts once this many bytes are read (the
  * prefetched runs of the tests); -1: the stream's default. */
 static long long prefetch_at = -1;
+/* >= 2: LZ4 decoded with that many block threads (stream_set_decoders). */
+static unsigned decoders;
+
+/* The stream options of the current run of the tests. */
+static void set_mode(struct stream *st)
+{
+	if (decoders)
+		stream_set_decoders(st, decoders);
+	if (prefetch_at >= 0)
+		stream_prefetch_after(st, (uint64_t)prefetch_at);
+}
 
 static void read_all(const char *path, size_t cap, bool finish_hash, struct readout *r)
 {
@@ -80,8 +91,7 @@ static void read_all(const char *path, size_t cap, bool finish_hash, struct read
 		free(buf);
 		return;
 	}
-	if (prefetch_at >= 0)
-		stream_prefetch_after(st, (uint64_t)prefetch_at);
+	set_mode(st);
 	size_t rcap = 0;
 	for (;;) {
 		size_t n = 99;
@@ -413,6 +423,118 @@ static void test_lz4_corrupt(void)
 	free(text);
 }
 
+/* A frame made with prefs, of text[0..len). */
+static size_t lz4_frame_with(const void *src, size_t len, const LZ4F_preferences_t *prefs, char **out)
+{
+	size_t cap = LZ4F_compressFrameBound(len, prefs);
+	*out = malloc(cap);
+	size_t n = LZ4F_compressFrame(*out, cap, src, len, prefs);
+	CHECK(!LZ4F_isError(n));
+	return LZ4F_isError(n) ? 0 : n;
+}
+
+/* Frames of every kind the header can say: linked blocks (LZ4F's), a
+ * content size, 256 KiB blocks, block and content checksums, one after
+ * another; and the damage only a parser of the blocks sees: a content
+ * size that does not match, a block larger than the frame allows, a
+ * block that does not decode. */
+static void test_lz4_frames(void)
+{
+	size_t len = 700000;
+	char *text = make_text(len);
+	struct { LZ4F_blockMode_t mode; LZ4F_blockSizeID_t size; bool csize, csum, bsum; } kinds[] = {
+		{ LZ4F_blockLinked, LZ4F_max64KB, false, true, false },
+		{ LZ4F_blockIndependent, LZ4F_max256KB, true, true, true },
+		{ LZ4F_blockIndependent, LZ4F_max1MB, true, false, false },
+		{ LZ4F_blockIndependent, LZ4F_max64KB, false, false, true },
+	};
+	size_t nk = sizeof kinds / sizeof *kinds, zn = 0, part = len / nk;
+	char *z = malloc(1), *one[4];
+	size_t none[4];
+	for (size_t k = 0; k < nk; k++) {
+		LZ4F_preferences_t prefs;
+		memset(&prefs, 0, sizeof prefs);
+		prefs.frameInfo.blockMode = kinds[k].mode;
+		prefs.frameInfo.blockSizeID = kinds[k].size;
+		prefs.frameInfo.contentSize = kinds[k].csize ? part : 0;
+		prefs.frameInfo.contentChecksumFlag = kinds[k].csum ? LZ4F_contentChecksumEnabled : LZ4F_noContentChecksum;
+		prefs.frameInfo.blockChecksumFlag = kinds[k].bsum ? LZ4F_blockChecksumEnabled : LZ4F_noBlockChecksum;
+		none[k] = lz4_frame_with(text + k * part, part, &prefs, &one[k]);
+		struct readout r;
+		char label[64];
+		snprintf(label, sizeof label, "lz4 frame kind %zu", k);
+		read_all(put_file(one[k], none[k]), 65536, true, &r);
+		check_same(&r, text + k * part, part, label);
+		check_hash(&r, one[k], none[k], label);
+		free(r.data);
+		z = realloc(z, zn + none[k]);
+		memcpy(z + zn, one[k], none[k]);
+		zn += none[k];
+	}
+	/* All in a row, the linked one last too (LZ4F from there on). */
+	for (int order = 0; order < 2; order++) {
+		char *all = malloc(zn), *want = malloc(part * nk);
+		size_t an = 0;
+		for (size_t i = 0; i < nk; i++) {
+			size_t k = order ? (i + 1) % nk : i;
+			memcpy(all + an, one[k], none[k]);
+			memcpy(want + i * part, text + k * part, part);
+			an += none[k];
+		}
+		struct readout r;
+		read_all(put_file(all, an), 1u << 20, true, &r);
+		check_same(&r, want, part * nk, order ? "lz4 frames, linked last" : "lz4 frames, linked first");
+		check_hash(&r, all, an, "lz4 frames in a row");
+		free(r.data);
+		free(all);
+		free(want);
+	}
+
+	/* Kind 2 says its content size at bytes 6..13: one less. */
+	struct readout r;
+	char *bad = malloc(none[2]);
+	memcpy(bad, one[2], none[2]);
+	bad[6] = (char)(bad[6] - 1);
+	/* The header checksum covers it: recompute (byte 14). */
+	bad[14] = (char)(XXH32(bad + 4, 10, 0) >> 8);
+	read_all(put_file(bad, none[2]), 65536, true, &r);
+	CHECK_MSG(r.rc == PIISCAN_ERR_CORRUPT, "content size: rc %d (%s)", r.rc, r.err);
+	/* LZ4F may keep back the block it finds wrong; the rest is the frame's. */
+	CHECK_MSG(r.len <= part && !memcmp(r.data ? r.data : "", text + 2 * part, r.len), "content size: %zu bytes",
+		  r.len);
+	check_hash(&r, bad, none[2], "content size");
+	free(r.data);
+
+	/* Kind 3 (64 KiB blocks, block checksums): its first block's size
+	 * word made larger than 64 KiB, then one that does not decode. */
+	memcpy(bad = realloc(bad, none[3]), one[3], none[3]);
+	uint32_t bs;
+	memcpy(&bs, bad + 7, 4);
+	uint32_t big = 65537;
+	memcpy(bad + 7, &big, 4);
+	read_all(put_file(bad, none[3]), 65536, true, &r);
+	CHECK_MSG(r.rc == PIISCAN_ERR_CORRUPT && r.len == 0, "block size: rc %d, %zu bytes (%s)", r.rc, r.len, r.err);
+	free(r.data);
+	check_hash(&r, bad, none[3], "block size");
+	free(r.data);
+	/* Kind 2's one block (no checksums) opening with a literal run longer
+	 * than the block. */
+	memcpy(bad = realloc(bad, none[2]), one[2], none[2]);
+	memcpy(&bs, bad + 15, 4);
+	CHECK((bs & 0x80000000u) == 0 && bs > 8);   /* a compressed block */
+	memset(bad + 19, 0xFF, 8);
+	read_all(put_file(bad, none[2]), 65536, true, &r);
+	CHECK_MSG(r.rc == PIISCAN_ERR_CORRUPT && r.len == 0, "block: rc %d, %zu bytes (%s)", r.rc, r.len, r.err);
+	check_hash(&r, bad, none[2], "bad block");
+	free(r.data);
+
+	free(bad);
+	for (size_t k = 0; k < nk; k++)
+		free(one[k]);
+	free(z);
+	free(text);
+}
+
 /* BUG (scanner/stream.c, read_lz4/read_gzip/read_zstd vs scanner/stream.h):
  * see the final report. stream.h says "*n = 0 at the end" and "everything
  * decoded before the damage has been returned by earlier calls", but the
@@ -433,8 +555,7 @@ static void test_error_after_data(void)
 	size_t n, total = 0;
 	int rc;
 	CHECK_INT(stream_open(src, &st, eb, sizeof eb), 0);
-	if (prefetch_at >= 0)
-		stream_prefetch_after(st, (uint64_t)prefetch_at);
+	set_mode(st);
 	/* The call that meets the damage may return bytes too (stream.h). */
 	do {
 		rc = stream_read(st, buf, 1u << 20, &n, eb, sizeof eb);
@@ -569,22 +690,46 @@ static void cleanup(void)
 /* Everything again with the decoder in its own thread: from the first read,
  * and from the middle of the input (the hand-over from the caller's
  * thread). The same bytes, errors, hashes and stored counts. */
+static void run_all(void)
+{
+	test_plain();
+	test_lz4();
+	test_lz4_concatenated();
+	test_lz4_truncated();
+	test_lz4_corrupt();
+	test_lz4_frames();
+	test_gzip();
+	test_zstd();
+	test_error_after_data();
+}
+
 static void test_prefetched(void)
 {
 	static const long long at[] = { 0, 70000 };
 	for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
 		prefetch_at = at[i];
-		test_plain();
-		test_lz4();
-		test_lz4_concatenated();
-		test_lz4_truncated();
-		test_lz4_corrupt();
-		test_gzip();
-		test_zstd();
-		test_error_after_data();
+		run_all();
 	}
 	prefetch_at = -1;
 }
 
+/* And with LZ4 blocks decoded side by side (stream_set_decoders): parsed
+ * in the caller's thread, handed to the block threads from the first
+ * read, and from the middle of a frame. */
+static void test_parallel(void)
+{
+	static const long long at[] = { -1, 0, 70000 };
+	static const unsigned dec[] = { 2, 3 };
+	for (size_t d = 0; d < sizeof dec / sizeof *dec; d++) {
+		decoders = dec[d];
+		for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+			prefetch_at = at[i];
+			run_all();
+		}
+	}
+	decoders = 0;
+	prefetch_at = -1;
+}
+
 TEST_MAIN(setup, test_plain, test_partial_hash, test_lz4, test_lz4_concatenated, test_lz4_truncated, test_lz4_corrupt,
-	  test_gzip, test_zstd, test_error_after_data, test_prefetched, cleanup)
+	  test_lz4_frames, test_gzip, test_zstd, test_error_after_data, test_prefetched, test_parallel, cleanup)
