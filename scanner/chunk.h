@@ -42,6 +42,9 @@ struct chunk {
 	/* Streams whose records are numbered by something other than their
 	 * position (Kafka offsets): record i is rec_ids[i]; NULL otherwise. */
 	uint64_t *rec_ids;
+	/* Whole lines read straight into data (pipeline.c, read_lines): nrec
+	 * of them, for the worker to index (recs, layouts, rec_off). */
+	bool lines;
 	/* Findings' offsets count from the start of their record (a Kafka
 	 * message value) rather than from base_offset. */
 	bool record_relative;

@@ -244,6 +244,49 @@ EOF
 	echo "test_bad_input: huge_line   ok ($HUGE-byte line on stdin: value at its offset, peak RSS $((rss / 1024)) MiB by $how, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s)"
 }
 
+# Lines longer than a chunk (1 MiB) and than a record may be (8 MiB) among
+# ordinary ones, read with 8 threads, where text is read a chunk at a time
+# without framing (pipeline.c, read_lines) and such a line goes back to the
+# framer: the same findings and manifest as with one thread.
+case_long_lines() {
+	local value out=$T/long n rc=0
+	value=$("$PY" "$here/gen_exports.py" --emit cn_mobile --seed 7)
+	mkdir -p "$out"
+	{
+		for n in $(seq 2000); do echo "line $n user $value ok"; done
+		yes 'lorem ipsum dolor ' | tr -d '\n' | head -c 3000000 || true
+		echo " $value"
+		for n in $(seq 30000); do echo "line $n user $value ok"; done
+		yes 'lorem ipsum dolor ' | tr -d '\n' | head -c 20000000 || true
+		echo " $value"
+		for n in $(seq 2000); do echo "line $n user $value ok"; done
+	} >"$out/long.log"
+	for n in 1 8; do
+		"$BIN" scan --threads "$n" --fingerprint-key "$T/key" -o "$out/m$n.json" --findings "$out/f$n.jsonl" \
+			"$out/long.log" >/dev/null 2>"$out/err$n" || rc=$?
+	done
+	if [ "$rc" = 0 ] && cmp -s "$out/f1.jsonl" "$out/f8.jsonl" && [ "$(wc -l <"$out/f1.jsonl")" = 34002 ] &&
+		"$PY" - "$out/m1.json" "$out/m8.json" <<'EOF'
+import json, sys
+def norm(path):
+    m = json.load(open(path))
+    for k in ("started_at", "finished_at"):
+        m.pop(k, None)
+    m["totals"].pop("seconds", None)
+    m["totals"].pop("threads", None)
+    return m
+a, b = norm(sys.argv[1]), norm(sys.argv[2])
+sys.exit(0 if a == b and a["sources"][0]["records"] == 34002 else 1)
+EOF
+	then
+		echo "test_bad_input: long_lines  ok (3 MB and 20 MB lines among 34,000: --threads 8 as --threads 1)"
+	else
+		echo "test_bad_input: long_lines  FAIL: exit $rc, $(wc -l <"$out/f1.jsonl") and $(wc -l <"$out/f8.jsonl") findings;" \
+			"first difference: $(cmp "$out/f1.jsonl" "$out/f8.jsonl" | head -n 1)"
+		failed=1
+	fi
+}
+
 # SIGTERM mid-scan: the pipeline drains and the manifest says "interrupted"
 # (SIGTERM rather than SIGINT: a non-interactive shell starts background jobs
 # with SIGINT ignored); SIGKILL: no half-written manifest at the -o path.
@@ -305,6 +348,7 @@ case_garbage
 case_empty
 case_exit_codes
 case_default_threads
+case_long_lines
 case_signals
 echo "test_bad_input: small cases took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s"
 case_huge_line
