@@ -8,8 +8,8 @@
  * With 8 or more workers the stream's decoding (read, decompress, hash)
  * runs in a thread of its own ahead of the reader (stream.h), which would
  * otherwise set the pace on compressed input and logs, and line-framed
- * input (logs, JSON Lines) is read a chunk at a time, its lines found by
- * the workers (read_lines).
+ * input (logs, JSON Lines, CSV/TSV until a quote) is read a chunk at a
+ * time, its lines found by the workers (read_lines).
  *
  * Chunks come from a fixed pool, so at most POOL chunks of at most
  * CHUNK_CAP bytes (one record of up to RECORD_MAX) are in flight and memory
@@ -372,14 +372,16 @@ static size_t count_byte(const char *p, size_t n, char c)
 	return count;
 }
 
-/* Line-framed input (text logs, JSON Lines) with many workers: the reader
- * would set the pace by finding and copying every line (a 16-CPU machine:
- * logs stopped at 2.3 GB/s), so it reads a chunk's worth straight into the
- * chunk, cuts it after its last newline (the rest moves on to the next),
- * counts the lines for their numbers and leaves the rest to the worker
- * (index_lines). One chunk a call; true when the chunk holds no newline:
- * a line longer than a chunk goes back to the framer (pend), which cuts
- * giant records into pieces, for the rest of the source. */
+/* Line-framed input (text logs, JSON Lines, CSV/TSV) with many workers:
+ * the reader would set the pace by finding and copying every record (a
+ * 16-CPU machine: logs stopped at 2.3 GB/s), so it reads a chunk's worth
+ * straight into the chunk, cuts it after its last newline (the rest moves
+ * on to the next), counts the lines for their numbers and leaves the rest
+ * to the worker (index_lines). One chunk a call. False hands pend (from a
+ * record's start) back to the framer for the rest of the source: a line
+ * longer than a chunk (the framer cuts giant records into pieces), or a
+ * CSV chunk with a quote in it, where a newline may be inside a field (an
+ * export that quotes once mostly quotes throughout). */
 static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bool *eof)
 {
 	struct source *src = rd->src;
@@ -399,16 +401,24 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 			buf_append(&pl->pend, p, len);
 			queue_push(&pl->free_q, ck);
 			rd->cur.scanned = 0;
-			return true;
+			return false;
 		}
 		cut = (size_t)(nl - p);
+	}
+	if (rd->fr->record_end != frame_line_end && memchr(p, '"', len)) {
+		/* From a record's start, as the framer expects. */
+		buf_append(&pl->pend, p, len);
+		queue_push(&pl->free_q, ck);
+		rd->cur.scanned = 0;
+		rd->cur.in_quotes = false;
+		return false;
 	}
 	buf_append(&pl->pend, p + cut, len - cut);
 	ck->data.len = cut;
 	size_t n = count_byte(p, cut, '\n') + (cut && p[cut - 1] != '\n');
 	if (!n) {
 		queue_push(&pl->free_q, ck);
-		return false;
+		return true;
 	}
 	ck->nrec = n;
 	ck->lines = true;
@@ -416,7 +426,7 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 	rd->base += cut;
 	ck->seq = pl->seq++;
 	queue_push(&pl->work_q, ck);
-	return false;
+	return true;
 }
 
 /* The worker's half of read_lines: where each line starts. */
@@ -485,10 +495,10 @@ static void read_source(struct pipe *pl, struct source *src)
 				     "interrupted by a signal: the rest of the input was not scanned");
 			break;
 		}
-		if (lines && !eof) {
+		if (lines && !eof && !rd.need_header) {
 			if (read_lines(pl, &rd, st, &eof))
-				lines = false;
-			continue;
+				continue;
+			lines = false;   /* pend is the framer's; read on below */
 		}
 		if (!eof) {
 			struct buf *into = rd.tc ? &rd.raw : &pl->pend;
@@ -510,8 +520,9 @@ static void read_source(struct pipe *pl, struct source *src)
 				rd.need_header = (src->format == FORMAT_CSV || src->format == FORMAT_TSV) &&
 					!pl->opt->no_header;
 				formatted = true;
-				lines = rd.fr->record_end == frame_line_end && !rd.tc &&
-					pl->opt->threads >= PREFETCH_MIN_THREADS;
+				lines = (rd.fr->record_end == frame_line_end || src->format == FORMAT_CSV ||
+					 src->format == FORMAT_TSV) &&
+					!rd.tc && pl->opt->threads >= PREFETCH_MIN_THREADS;
 			}
 			if (!formatted)
 				continue;

@@ -135,8 +135,8 @@ fi
 # ... and with 16 threads, where the stream's decoding runs in a thread of its
 # own ahead of the reader once a file is past 4 MiB, LZ4 frames of
 # independent blocks (export.csv.lz4) have their blocks decoded by two
-# threads side by side, and text and JSON Lines are read a chunk at a time,
-# their lines indexed by the workers (pipeline.c, stream.c).
+# threads side by side, and text, JSON Lines and CSV are read a chunk at a
+# time, their lines indexed by the workers (pipeline.c, stream.c).
 t0=$(now)
 scan "$T/run16" 16
 if cmp -s "$T/run1/findings.jsonl" "$T/run16/findings.jsonl" &&
