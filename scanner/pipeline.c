@@ -7,9 +7,10 @@
  *
  * With 8 or more workers the stream's decoding (read, decompress, hash)
  * runs in a thread of its own ahead of the reader (stream.h), which would
- * otherwise set the pace on compressed input and logs, and line-framed
- * input (logs, JSON Lines, CSV/TSV until a quote) is read a chunk at a
- * time, its lines found by the workers (read_lines).
+ * otherwise set the pace on compressed input and logs. With that many, or
+ * as many as the CPUs, line-framed input (logs, JSON Lines, CSV/TSV until
+ * a quote) is read a chunk at a time, its lines found by the workers
+ * (read_lines).
  *
  * Chunks come from a fixed pool, so at most POOL chunks of at most
  * CHUNK_CAP bytes (one record of up to RECORD_MAX) are in flight and memory
@@ -82,6 +83,7 @@ void pipeline_install_signals(void)
 
 struct pipe {
 	const struct scan_options *opt;
+	bool lines;              /* read line-framed input unframed (read_lines) */
 	const struct hsdb *db;
 	struct fieldtab *fields;
 	struct attribute_config acfg;
@@ -372,16 +374,16 @@ static size_t count_byte(const char *p, size_t n, char c)
 	return count;
 }
 
-/* Line-framed input (text logs, JSON Lines, CSV/TSV) with many workers:
- * the reader would set the pace by finding and copying every record (a
- * 16-CPU machine: logs stopped at 2.3 GB/s), so it reads a chunk's worth
- * straight into the chunk, cuts it after its last newline (the rest moves
- * on to the next), counts the lines for their numbers and leaves the rest
- * to the worker (index_lines). One chunk a call. False hands pend (from a
- * record's start) back to the framer for the rest of the source: a line
- * longer than a chunk (the framer cuts giant records into pieces), or a
- * CSV chunk with a quote in it, where a newline may be inside a field (an
- * export that quotes once mostly quotes throughout). */
+/* Line-framed input (text logs, JSON Lines, CSV/TSV) when the workers
+ * have every CPU (pipe.lines): rather than find and copy every record (on
+ * a 16-CPU machine the reader held logs to 2.3 GB/s), the reader reads a
+ * chunk's worth straight into the chunk, cuts it after its last newline
+ * (the rest moves on to the next), counts the lines for their numbers and
+ * leaves the rest to the worker (index_lines). One chunk a call. False
+ * hands pend (from a record's start) back to the framer for the rest of
+ * the source: a line longer than a chunk (the framer cuts giant records
+ * into pieces), or a CSV chunk with a quote in it, where a newline may be
+ * inside a field (an export that quotes once mostly quotes throughout). */
 static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bool *eof)
 {
 	struct source *src = rd->src;
@@ -522,7 +524,7 @@ static void read_source(struct pipe *pl, struct source *src)
 				formatted = true;
 				lines = (rd.fr->record_end == frame_line_end || src->format == FORMAT_CSV ||
 					 src->format == FORMAT_TSV) &&
-					!rd.tc && pl->opt->threads >= PREFETCH_MIN_THREADS;
+					!rd.tc && pl->lines;
 			}
 			if (!formatted)
 				continue;
@@ -680,6 +682,12 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 	memset(&rep, 0, sizeof rep);
 	clock_gettime(CLOCK_REALTIME, &rep.started);
 	pl.opt = opt;
+	/* Unframed lines move the reader's work onto the workers (no more of
+	 * it in all): a gain where every CPU is busy anyway or the reader sets
+	 * the pace, a loss where it had a CPU to itself (2-core VM: 512 MB of
+	 * logs, --threads 1, 1.09 -> 1.19 s; --threads 2: dense CSV 0.98 ->
+	 * 0.96 s, logs 0.71 -> 0.70, medians of 9 and 5). */
+	pl.lines = opt->threads >= PREFETCH_MIN_THREADS || opt->threads >= util_cpus();
 	pl.db = db;
 	pl.t0 = util_now();
 	if ((rc = open_outputs(&pl, errbuf, errbuf_len)))
