@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -53,14 +54,16 @@ struct prefetch {
 	bool ended;             /* stream_read has returned the last block */
 };
 
-/* Parallel LZ4 (stream_set_decoders: two or more). Frames of independent
+/* Parallel decoding (stream_set_decoders: two or more). Frames of independent
  * blocks, what the lz4 tool writes by default, are parsed here instead of
  * by LZ4F, a block to a job: one thread reads the jobs in order (stored
  * bytes, their hash), block threads decompress them side by side, and the
  * reading thread then checks each frame's content checksum over them in
  * order. Any other frame (linked blocks, a dictionary, a skippable frame,
  * a header that does not parse) and everything after it go to LZ4F, one
- * job at a time. */
+ * job at a time. A regular uncompressed file is read the same way: block
+ * threads read its blocks at their offsets, the reading thread hashes them
+ * in order. */
 struct job {
 	char *in, *out;
 	size_t in_cap, out_cap;
@@ -73,6 +76,10 @@ struct job {
 	const char *data;       /* what stream_read gets: out, or in for a stored block */
 	size_t len, pos;        /* pos: how much of it stream_read has taken */
 	bool lz4f;              /* decoded by LZ4F (checksums and all) */
+	bool plain;             /* a plain file's block: pread want bytes at off */
+	int fd;
+	uint64_t off;
+	size_t want;
 	bool frame_start, frame_end;
 	bool sum_content;       /* the frame has a content checksum */
 	bool has_size;          /* ... and a content size in its header */
@@ -110,7 +117,8 @@ struct ring {
 	struct job *jobs;
 	size_t n;
 	uint64_t fill, decode, sum, read;
-	bool input_done;        /* the last job is filled */
+	bool input_done;        /* the last job is filled, or checked */
+	bool summed_last;       /* the last job is checked: pass over the rest */
 	bool stop;
 	bool ended;             /* stream_read has returned the last job */
 };
@@ -123,7 +131,10 @@ struct stream {
 	struct prefetch *pf;
 	unsigned decoders;      /* stream_set_decoders */
 	struct ring *ring;
-	struct job *cur;        /* parallel LZ4 before the ring starts */
+	struct job *cur;        /* parallel decoding before the ring starts */
+	bool par_plain;         /* a regular file read by block threads (pread) */
+	uint64_t plain_next;    /* its offset for the next job */
+	uint64_t plain_done;    /* ... after the last block hashed */
 	/* Everything below belongs to the decoder: the caller's thread, or
 	 * the decoder thread once it runs. */
 	uint64_t stored;        /* stored bytes read (src->bytes_stored is the caller's) */
@@ -809,7 +820,83 @@ static void prefetch_stop(struct stream *st)
 	st->pf = NULL;
 }
 
-/* ---- parallel LZ4: the ring of jobs and its threads ---- */
+/* ---- plain regular files: blocks read side by side ---- */
+
+#define PLAIN_BLOCK (1u << 20)
+
+/* The next block of the file, for a block thread to read. */
+static void plain_fill(struct stream *st, struct job *j)
+{
+	j->rc = 0;
+	j->err[0] = '\0';
+	j->last = j->lz4f = j->frame_start = j->frame_end = false;
+	j->data = NULL;
+	j->len = j->pos = 0;
+	j->block = j->plain = true;
+	j->fd = st->fd;
+	j->off = st->plain_next;
+	j->want = PLAIN_BLOCK;
+	st->plain_next += PLAIN_BLOCK;
+	job_room(&j->in, &j->in_cap, PLAIN_BLOCK);
+}
+
+/* A block thread's read: short at the end of the file. */
+static void plain_read(struct job *j)
+{
+	size_t got = 0;
+	while (got < j->want) {
+		ssize_t r = pread(j->fd, j->in + got, j->want - got, (off_t)(j->off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			job_fail(j, PIISCAN_ERR_IO, "read failed: %s", strerror(errno));
+			break;
+		}
+		if (r == 0) {
+			j->last = true;
+			break;
+		}
+		got += (size_t)r;
+	}
+	j->data = j->in;
+	j->len = got;
+}
+
+/* In order: the stored bytes' hash and count. */
+static void plain_finish(struct stream *st, struct job *j)
+{
+	if (j->len)
+		XXH3_128bits_update(st->hash, j->data, j->len);
+	st->stored += j->len;
+	st->plain_done = j->off + j->len;
+	j->stored = st->stored;
+}
+
+static void job_fill(struct stream *st, struct job *j)
+{
+	if (st->par_plain)
+		plain_fill(st, j);
+	else
+		lz4par_fill(st, j);
+}
+
+static void job_decode(struct job *j)
+{
+	if (j->plain)
+		plain_read(j);
+	else
+		lz4par_decode(j);
+}
+
+static void job_finish(struct stream *st, struct job *j)
+{
+	if (j->plain)
+		plain_finish(st, j);
+	else
+		lz4par_finish(st, j);
+}
+
+/* ---- parallel decoding: the ring of jobs and its threads ---- */
 
 static struct job *ring_job(struct ring *rg, uint64_t seq)
 {
@@ -834,7 +921,7 @@ static void *ring_worker(void *arg)
 		struct job *j = ring_job(rg, rg->decode++);
 		j->state = JOB_DECODING;
 		pthread_mutex_unlock(&rg->lock);
-		lz4par_decode(j);
+		job_decode(j);
 		pthread_mutex_lock(&rg->lock);
 		j->state = JOB_DECODED;
 		pthread_cond_signal(&rg->reader_wake);
@@ -853,12 +940,17 @@ static void *ring_reader(void *arg)
 	while (!rg->stop) {
 		struct job *j = ring_job(rg, rg->sum);
 		if (rg->sum < rg->fill && j->state == JOB_DECODED) {
+			/* After the last job (the end or an error found by a block
+			 * thread) the jobs filled ahead are never read: not hashed
+			 * or checked either. */
+			bool skip = rg->summed_last;
 			pthread_mutex_unlock(&rg->lock);
-			lz4par_finish(st, j);
+			if (!skip)
+				job_finish(st, j);
 			pthread_mutex_lock(&rg->lock);
 			j->state = JOB_READY;
 			if (j->last)
-				rg->input_done = true;   /* a block that failed: read no further */
+				rg->input_done = rg->summed_last = true;   /* read no further */
 			rg->sum++;
 			pthread_cond_signal(&rg->ready);
 			continue;
@@ -866,7 +958,7 @@ static void *ring_reader(void *arg)
 		if (!rg->input_done && rg->fill - rg->read < rg->n) {
 			j = ring_job(rg, rg->fill);
 			pthread_mutex_unlock(&rg->lock);
-			lz4par_fill(st, j);
+			job_fill(st, j);
 			pthread_mutex_lock(&rg->lock);
 			j->seq = rg->fill++;
 			j->state = j->block ? JOB_QUEUED : JOB_DECODED;
@@ -934,6 +1026,26 @@ static bool ring_start(struct stream *st)
 	pthread_cond_init(&rg->work, NULL);
 	pthread_cond_init(&rg->reader_wake, NULL);
 	pthread_cond_init(&rg->ready, NULL);
+	size_t left = 0;
+	if (st->par_plain) {
+		/* What the caller's reads left in raw is the first job; the
+		 * block threads go on from the file's offset. */
+		off_t at = lseek(st->fd, 0, SEEK_CUR);
+		if (at < 0) {
+			ring_free(rg);
+			return false;
+		}
+		struct job *j = st->cur;
+		left = st->raw_len - st->raw_pos;
+		job_room(&j->in, &j->in_cap, left ? left : 1);
+		memcpy(j->in, st->raw + st->raw_pos, left);
+		st->raw_pos = st->raw_len;
+		j->data = j->in;
+		j->len = left;
+		j->pos = 0;
+		j->stored = st->stored;
+		st->plain_next = st->plain_done = (uint64_t)at;
+	}
 	struct job *first = &rg->jobs[0];
 	*first = *st->cur;
 	memset(st->cur, 0, sizeof *st->cur);
@@ -955,6 +1067,10 @@ static bool ring_start(struct stream *st)
 		pthread_join(rg->workers[i], NULL);
 	*st->cur = *first;
 	memset(first, 0, sizeof *first);
+	if (st->par_plain) {
+		st->raw_pos -= left;   /* a plain file's first job: back to raw */
+		st->cur->len = 0;
+	}
 	ring_free(rg);
 	st->ring = NULL;
 	return false;
@@ -1043,17 +1159,26 @@ void stream_set_decoders(struct stream *st, unsigned n)
 	st->decoders = n;
 	/* LZ4 is parsed here from the start, so that the ring can take over
 	 * between any two blocks. */
-	if (n >= 2 && st->lz4 && !st->delivered && !st->pf && !st->par) {
+	if (n < 2 || st->delivered || st->pf || st->par || st->par_plain)
+		return;
+	if (st->lz4) {
 		st->par = true;
-		st->cur = xcalloc(1, sizeof *st->cur);
 		st->raw_cap = PAR_RAW_CAP;
+	} else {
+		/* A regular file, uncompressed: its blocks can be read at their
+		 * offsets by several threads (pread), hashed in order. */
+		struct stat sb;
+		if (st->gz || st->zstd || fstat(st->fd, &sb) || !S_ISREG(sb.st_mode))
+			return;
+		st->par_plain = true;
 	}
+	st->cur = xcalloc(1, sizeof *st->cur);
 }
 
 int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
 {
 	if (!st->pf && !st->ring && st->delivered >= st->prefetch_after && !st->done) {
-		if (!st->par || !ring_start(st))
+		if (!(st->par || st->par_plain) || !ring_start(st))
 			prefetch_start(st);
 	}
 	if (st->ring)
@@ -1072,8 +1197,14 @@ void stream_close(struct stream *st, bool finish_hash)
 		return;
 	if (st->pf)
 		prefetch_stop(st);
-	if (st->ring)
+	if (st->ring) {
 		ring_stop(st);
+		if (st->par_plain && lseek(st->fd, (off_t)st->plain_done, SEEK_SET) >= 0) {
+			/* The rest is read from the last block hashed on. */
+			st->raw_pos = st->raw_len = 0;
+			st->raw_eof = false;
+		}
+	}
 	/* Hash what is left unread too: the hash proves which stored file this
 	 * was, whatever part of it could be decoded. */
 	if (finish_hash) {

@@ -36,12 +36,13 @@ size_t stream_read_size(const struct stream *st);
  * counts what the decoder has read ahead too. */
 void stream_prefetch_after(struct stream *st, uint64_t bytes);
 
-/* Decode LZ4 with n threads (n >= 2; call before the first read): frames
- * of independent blocks, lz4's default, have their blocks decompressed
- * side by side, behind one thread that reads them and checks each frame
- * in order, once decoding moves off the caller's thread
- * (stream_prefetch_after). Other input, and other LZ4 frames, use the one
- * decoder thread. stream_read's contract is the same. */
+/* Decode with n threads (n >= 2; call before the first read), once
+ * decoding moves off the caller's thread (stream_prefetch_after): LZ4
+ * frames of independent blocks, lz4's default, have their blocks
+ * decompressed side by side, and a regular uncompressed file its blocks
+ * read side by side (pread), behind one thread that reads or hashes and
+ * checks them in order. Other input (gzip, zstd, pipes, other LZ4 frames)
+ * uses the one decoder thread. stream_read's contract is the same. */
 void stream_set_decoders(struct stream *st, unsigned n);
 
 /* Close the stream. With finish_hash, the rest of the stored bytes is read
