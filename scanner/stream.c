@@ -436,14 +436,15 @@ static bool lz4par_header(struct stream *st)
 static void lz4par_fill(struct stream *st, struct job *j)
 {
 	struct lz4par *lp = &st->lp;
+	int rc = 0;
 	j->rc = 0;
 	j->err[0] = '\0';
-	j->last = j->block = j->lz4f = j->frame_start = j->frame_end = false;
+	j->last = j->block = j->plain = j->lz4f = j->frame_start = j->frame_end = false;
 	j->data = NULL;
 	j->len = j->pos = 0;
 	j->at = stored_pos(st);
 	if (!lp->in_frame && !lp->off) {
-		int rc = top_up(st, LZ4F_HEADER_SIZE_MAX, j->err, sizeof j->err);
+		rc = top_up(st, LZ4F_HEADER_SIZE_MAX, j->err, sizeof j->err);
 		if (rc) {
 			j->rc = rc;
 			j->last = true;
@@ -470,7 +471,7 @@ static void lz4par_fill(struct stream *st, struct job *j)
 	j->has_size = lp->has_size;
 	j->content_size = lp->size;
 	j->at = stored_pos(st);
-	int rc = top_up(st, 4, j->err, sizeof j->err);
+	rc = top_up(st, 4, j->err, sizeof j->err);
 	size_t avail = st->raw_len - st->raw_pos;
 	if (rc || avail < 4)
 		goto truncated;
@@ -520,8 +521,11 @@ static void lz4par_fill(struct stream *st, struct job *j)
 		j->block_sum = le32(j->in + size);
 	goto out;
 truncated:
+	/* Or a read that failed (rc, its message in j->err). */
 	st->raw_pos = st->raw_len;
-	if (!j->rc) {
+	if (rc) {
+		j->rc = rc;
+	} else {
 		snprintf(j->err, sizeof j->err, "truncated LZ4 frame: input ends inside a frame");
 		j->rc = PIISCAN_ERR_TRUNCATED;
 	}
