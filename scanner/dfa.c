@@ -521,6 +521,7 @@ void dfa_free(struct dfa *d)
 	free((void *)d->run.acc_n);
 	free((void *)d->run.pair);
 	free((void *)d->run.drun);
+	free((void *)d->run.drun2);
 	free(d->acc_off);
 	free(d->acc_n);
 	free(d->acc);
@@ -866,70 +867,100 @@ static bool same_ids(const struct dfa_table *t, uint32_t a, uint32_t b)
 	return na == nb && !memcmp(ia, ib, na * sizeof *ia);
 }
 
-/* dfa_table_drun's table: for each first digit, the set of states n digits
- * lead to, over every digit string (a subset construction over the
- * digits), and what it allows. */
-static struct dfa_drun *make_drun(const struct dfa_table *t, uint32_t nstates, uint32_t ncls)
+/* What subset_rows needs besides the table. */
+struct subset_scratch {
+	uint32_t *cur, *nxt, *mark, gen;
+	bool *live;
+	uint32_t ncls;
+	uint32_t steps[10], nsteps;   /* digits in one class lead everywhere alike */
+};
+
+/* rows[n] for n0 <= n < DFA_DRUN_MAX: the set of states every digit string
+ * leads to from st (reached after n0 digits; dead: none), a subset
+ * construction over the digits, and what it allows; the bytes it goes on
+ * with (cont) only with_cont. rows start zeroed, accept dead. */
+static void subset_rows(const struct dfa_table *t, struct subset_scratch *ss, uint32_t st, unsigned n0,
+			struct dfa_drun *rows, bool with_cont)
+{
+	uint32_t ncur = 0, *cur = ss->cur, *nxt = ss->nxt;
+	if (!dfa_table_dead(t, st))
+		cur[ncur++] = st;
+	bool survive = true; /* every digit string so far leads to a live state */
+	for (unsigned n = n0; n < DFA_DRUN_MAX && ncur; n++) {
+		struct dfa_drun *r = &rows[n];
+		bool uniform = survive;
+		if (with_cont)
+			memset(ss->live, 0, ss->ncls * sizeof *ss->live);
+		for (uint32_t i = 0; i < ncur; i++) {
+			bool acc = !dfa_table_goes_on(t, cur[i]); /* cur holds no dead state */
+			r->any_accept |= acc;
+			uniform &= acc && same_ids(t, cur[i], cur[0]);
+			for (uint32_t k = 0; with_cont && k < ss->ncls; k++)
+				ss->live[k] |= !dfa_table_dead(t, t->next[cur[i] + k]);
+		}
+		for (unsigned c = 0; with_cont && c < 256; c++)
+			if (ss->live[t->cls[c]])
+				r->cont[c >> 3] |= (uint8_t)(1u << (c & 7));
+		if (uniform)
+			r->accept = cur[0];
+		uint32_t nn = 0;
+		ss->gen++;
+		for (uint32_t i = 0; i < ncur; i++)
+			for (uint32_t k = 0; k < ss->nsteps; k++) {
+				uint32_t q = t->next[cur[i] + ss->steps[k]];
+				if (dfa_table_dead(t, q)) {
+					survive = false;
+				} else if (ss->mark[q >> t->shift] != ss->gen) {
+					ss->mark[q >> t->shift] = ss->gen;
+					nxt[nn++] = q;
+				}
+			}
+		uint32_t *sw = cur;
+		cur = nxt;
+		nxt = sw;
+		ncur = nn;
+	}
+}
+
+/* dfa_table_drun's table (by the first digit) and dfa_table_drun2's (by
+ * the first two). */
+static void make_drun(struct dfa_table *t, uint32_t nstates, uint32_t ncls)
 {
 	struct dfa_drun *drun = xcalloc(10 * DFA_DRUN_MAX, sizeof *drun);
-	uint32_t *cur = xmalloc(nstates * sizeof *cur), *nxt = xmalloc(nstates * sizeof *nxt);
-	uint32_t *mark = xcalloc(nstates, sizeof *mark), gen = 0;
-	bool *live = xmalloc(ncls * sizeof *live);
-	/* Digits in one class lead everywhere alike: a step tries one of each. */
-	uint32_t steps[10], nsteps = 0;
+	uint32_t *drun2 = xmalloc(100 * DFA_DRUN_MAX * sizeof *drun2);
+	struct dfa_drun rows[DFA_DRUN_MAX];
+	struct subset_scratch ss = {
+		.cur = xmalloc(nstates * sizeof *ss.cur), .nxt = xmalloc(nstates * sizeof *ss.nxt),
+		.mark = xcalloc(nstates, sizeof *ss.mark), .live = xmalloc(ncls * sizeof *ss.live), .ncls = ncls,
+	};
 	for (unsigned g = '0'; g <= '9'; g++) {
 		uint32_t k = 0;
-		while (k < nsteps && steps[k] != t->cls[g])
+		while (k < ss.nsteps && ss.steps[k] != t->cls[g])
 			k++;
-		if (k == nsteps)
-			steps[nsteps++] = t->cls[g];
+		if (k == ss.nsteps)
+			ss.steps[ss.nsteps++] = t->cls[g];
 	}
 	for (size_t i = 0; i < 10 * DFA_DRUN_MAX; i++)
 		drun[i].accept = t->dead;
 	for (unsigned d = 0; d < 10; d++) {
-		uint32_t ncur = 0, st = dfa_table_step(t, t->start, (unsigned char)('0' + d));
-		if (!dfa_table_dead(t, st))
-			cur[ncur++] = st;
-		bool survive = true; /* every digit string so far leads to a live state */
-		for (unsigned n = 1; n < DFA_DRUN_MAX && ncur; n++) {
-			struct dfa_drun *r = &drun[d * DFA_DRUN_MAX + n];
-			bool uniform = survive;
-			memset(live, 0, ncls * sizeof *live);
-			for (uint32_t i = 0; i < ncur; i++) {
-				bool acc = !dfa_table_goes_on(t, cur[i]); /* cur holds no dead state */
-				r->any_accept |= acc;
-				uniform &= acc && same_ids(t, cur[i], cur[0]);
-				for (uint32_t k = 0; k < ncls; k++)
-					live[k] |= !dfa_table_dead(t, t->next[cur[i] + k]);
-			}
-			for (unsigned c = 0; c < 256; c++)
-				if (live[t->cls[c]])
-					r->cont[c >> 3] |= (uint8_t)(1u << (c & 7));
-			if (uniform)
-				r->accept = cur[0];
-			uint32_t nn = 0;
-			gen++;
-			for (uint32_t i = 0; i < ncur; i++)
-				for (uint32_t k = 0; k < nsteps; k++) {
-					uint32_t q = t->next[cur[i] + steps[k]];
-					if (dfa_table_dead(t, q)) {
-						survive = false;
-					} else if (mark[q >> t->shift] != gen) {
-						mark[q >> t->shift] = gen;
-						nxt[nn++] = q;
-					}
-				}
-			uint32_t *sw = cur;
-			cur = nxt;
-			nxt = sw;
-			ncur = nn;
+		uint32_t st = dfa_table_step(t, t->start, (unsigned char)('0' + d));
+		subset_rows(t, &ss, st, 1, &drun[d * DFA_DRUN_MAX], true);
+		for (unsigned d2 = 0; d2 < 10; d2++) {
+			memset(rows, 0, sizeof rows);
+			for (unsigned n = 0; n < DFA_DRUN_MAX; n++)
+				rows[n].accept = t->dead;
+			if (!dfa_table_dead(t, st))
+				subset_rows(t, &ss, dfa_table_step(t, st, (unsigned char)('0' + d2)), 2, rows, false);
+			for (unsigned n = 0; n < DFA_DRUN_MAX; n++)
+				drun2[(d * 10 + d2) * DFA_DRUN_MAX + n] = rows[n].any_accept ? rows[n].accept : DFA_DRUN_NONE;
 		}
 	}
-	free(cur);
-	free(nxt);
-	free(mark);
-	free(live);
-	return drun;
+	free(ss.cur);
+	free(ss.nxt);
+	free(ss.mark);
+	free(ss.live);
+	t->drun = drun;
+	t->drun2 = drun2;
 }
 
 /* The hot loop's layout: states renumbered so that one compare tells the
@@ -981,7 +1012,7 @@ static bool make_run_table(struct dfa *d)
 				pair[(c0 << 8 | c1) >> 3] |= (uint8_t)(1u << (c1 & 7));
 	}
 	d->run.pair = pair;
-	d->run.drun = make_drun(&d->run, n, d->ncls);
+	make_drun(&d->run, n, d->ncls);
 	free(perm);
 	return true;
 }

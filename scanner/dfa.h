@@ -82,6 +82,7 @@ struct dfa_table {
 	const uint8_t *pair;      /* bit c0 << 8 | c1: a run from c0 c1 can report
 				   * something (65536 bits) */
 	const struct dfa_drun *drun;   /* digit runs: see dfa_table_drun */
+	const uint32_t *drun2;         /* ... by their first two digits: dfa_table_drun2 */
 };
 const struct dfa_table *dfa_table(const struct dfa *d);
 
@@ -166,6 +167,18 @@ static inline const struct dfa_drun *dfa_table_drun(const struct dfa_table *t, u
 static inline bool dfa_drun_goes_on(const struct dfa_drun *r, unsigned char c)
 {
 	return r->cont[c >> 3] >> (c & 7) & 1;
+}
+
+/* Where the first digit leaves the accept open (an 11-digit run from 1 is
+ * a mobile number only from 13 on), the first two may settle it: for runs
+ * of exactly n >= 2 digits from d d2, the accepting state every one of
+ * them reaches alike, DFA_DRUN_NONE when none accepts, or dead (they
+ * differ: walk). Whether the run goes on past its digits is the one-digit
+ * row's to say. */
+#define DFA_DRUN_NONE UINT32_MAX
+static inline uint32_t dfa_table_drun2(const struct dfa_table *t, unsigned d, unsigned d2, unsigned n)
+{
+	return t->drun2[(d * 10 + d2) * DFA_DRUN_MAX + n];
 }
 
 /* The first-byte table, exposed for the inline test above. */

@@ -430,11 +430,17 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 	const struct dfa_drun *dr = digit_run(t, s, len, start, &n);
 	if (dr && !dfa_drun_goes_on(dr, s[start + n])) {
 		/* The walk would end right after the digits: its outcome is
-		 * known when no state accepts, or all accept alike. */
+		 * known when no state accepts, or all accept alike, by the
+		 * first digit or the first two. */
 		if (!dr->any_accept)
 			return;
-		if (!dfa_table_dead(t, dr->accept)) {
-			accept_at(sc, t, dr->accept, start, start + n);
+		uint32_t acc = dr->accept;
+		if (dfa_table_dead(t, acc) && n >= 2)
+			acc = dfa_table_drun2(t, s[start] - '0', s[start + 1] - '0', n);
+		if (acc == DFA_DRUN_NONE)
+			return;
+		if (!dfa_table_dead(t, acc)) {
+			accept_at(sc, t, acc, start, start + n);
 			return;
 		}
 	}

@@ -395,6 +395,52 @@ static void test_engines_agree(void)
 	}
 }
 
+/* dfa_table_drun2 against every digit string of 2 to 6 digits, walked,
+ * by its first two digits: none accepts (DFA_DRUN_NONE), all reach
+ * accepting states with the same ids (one of them), or neither (dead). */
+static void check_drun2(const struct dfa_table *t, size_t np)
+{
+	for (unsigned p = 0; p < 100; p++)
+		for (unsigned n = 2; n <= 6; n++) {
+			unsigned total = 1;
+			for (unsigned k = 2; k < n; k++)
+				total *= 10;
+			bool any = false, all = true;
+			uint32_t one = t->dead;
+			for (unsigned w = 0; w < total; w++) {
+				uint32_t st = dfa_table_step(t, t->start, (unsigned char)('0' + p / 10));
+				st = dfa_table_step(t, st, (unsigned char)('0' + p % 10));
+				unsigned rest = w;
+				for (unsigned k = 2; k < n && st != t->dead; k++, rest /= 10)
+					st = dfa_table_step(t, st, (unsigned char)('0' + rest % 10));
+				bool acc = st != t->dead && st >= t->acc_min;
+				any |= acc;
+				if (!acc) {
+					all = false;
+				} else if (one == t->dead) {
+					one = st;
+				} else {
+					uint16_t na, nb;
+					const uint32_t *ia = dfa_table_ids(t, st, &na), *ib = dfa_table_ids(t, one, &nb);
+					all &= na == nb && !memcmp(ia, ib, na * sizeof *ia);
+				}
+			}
+			uint32_t got = dfa_table_drun2(t, p / 10, p % 10, n);
+			if (!any) {
+				CHECK_MSG(got == DFA_DRUN_NONE, "%zu patterns, %02u, n %u: none accepts", np, p, n);
+			} else if (!all) {
+				CHECK_MSG(got == t->dead, "%zu patterns, %02u, n %u: not uniform", np, p, n);
+			} else {
+				CHECK_MSG(got != t->dead && got != DFA_DRUN_NONE, "%zu patterns, %02u, n %u: uniform", np, p, n);
+				if (got != t->dead && got != DFA_DRUN_NONE) {
+					uint16_t na, nb;
+					const uint32_t *ia = dfa_table_ids(t, got, &na), *ib = dfa_table_ids(t, one, &nb);
+					CHECK(na == nb && !memcmp(ia, ib, na * sizeof *ia));
+				}
+			}
+		}
+}
+
 /* dfa_table_drun against every digit string of up to 6 digits, walked: a
  * state set and its verdicts from the subset construction must be what
  * the strings themselves do. "1[3-9]..." kills "10...", so its 5-digit
@@ -458,6 +504,7 @@ static void test_dfa_drun(void)
 					CHECK(na == nb && !memcmp(ia, ib, na * sizeof *ia));
 				}
 			}
+		check_drun2(t, np);
 		dfa_free(d);
 	}
 }
