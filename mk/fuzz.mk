@@ -19,7 +19,7 @@
 # <crash>) and added to tests/fuzz/corpus/<name>/ as regression-<what>, so
 # fuzz-replay keeps checking it.
 
-FUZZ_TARGETS ?= csv engines json rules lz4 scan sql
+FUZZ_TARGETS ?= csv engines json lines rules lz4 scan sql
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?=
 FUZZ_CC      ?= clang

@@ -84,6 +84,7 @@ void pipeline_install_signals(void)
 struct pipe {
 	const struct scan_options *opt;
 	bool lines;              /* read line-framed input unframed (read_lines) */
+	size_t chunk_cap;        /* opt->chunk_cap, or CHUNK_CAP */
 	const struct hsdb *db;
 	struct fieldtab *fields;
 	struct attribute_config acfg;
@@ -193,7 +194,7 @@ static void map_append(struct pipe *pl, struct reader *rd, struct chunk *ck, siz
 static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len)
 {
 	struct source *src = rd->src;
-	if (pl->ck && (pl->ck->data.len + pl->copy_n + len > CHUNK_CAP ||
+	if (pl->ck && (pl->ck->data.len + pl->copy_n + len > pl->chunk_cap ||
 		       (rd->tc != NULL) != (pl->ck->srcmap_used)))
 		dispatch(pl);
 	if (!pl->ck) {
@@ -245,8 +246,8 @@ static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first
 	dispatch(pl);
 }
 
-static enum frame_format choose_format(const struct scan_options *opt, struct source *src,
-				       const char *head, size_t len)
+/* The format --format or the file's name gives, or FORMAT_AUTO. */
+static enum frame_format format_by_name(const struct scan_options *opt, const struct source *src)
 {
 	if (opt->format != FORMAT_AUTO)
 		return opt->format;
@@ -260,7 +261,7 @@ static enum frame_format choose_format(const struct scan_options *opt, struct so
 	}
 	enum frame_format f = frame_format_from_path(name);
 	free(name);
-	return f != FORMAT_AUTO ? f : frame_format_sniff(head, len);
+	return f;
 }
 
 static void set_header(struct pipe *pl, struct source *src, const char *p, size_t len)
@@ -384,6 +385,18 @@ static size_t count_byte(const char *p, size_t n, char c)
  * the source: a line longer than a chunk (the framer cuts giant records
  * into pieces), or a CSV chunk with a quote in it, where a newline may be
  * inside a field (an export that quotes once mostly quotes throughout). */
+/* read_lines' hand-back: ck's bytes, from a record's start, go to pend
+ * for the framer, which starts afresh there (what it noted of the partial
+ * record it saw last, such as an open quote, is void). */
+static bool to_framer(struct pipe *pl, struct reader *rd, struct chunk *ck)
+{
+	buf_append(&pl->pend, ck->data.data, ck->data.len);
+	queue_push(&pl->free_q, ck);
+	rd->cur.scanned = 0;
+	rd->cur.in_quotes = false;
+	return false;
+}
+
 static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bool *eof)
 {
 	struct source *src = rd->src;
@@ -391,30 +404,20 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 	struct chunk *ck = take_chunk(pl, src, rd->base, rd->records + 1);
 	buf_append(&ck->data, pl->pend.data, pl->pend.len);   /* a line begun in the last read */
 	buf_reset(&pl->pend);
-	while (!*eof && ck->data.len < CHUNK_CAP)
-		read_more(pl, st, src, &ck->data, CHUNK_CAP - ck->data.len, eof);
+	while (!*eof && ck->data.len < pl->chunk_cap)
+		read_more(pl, st, src, &ck->data, pl->chunk_cap - ck->data.len, eof);
 	const char *p = ck->data.data;
 	size_t len = ck->data.len, cut = len;
 	if (!*eof) {
 		const char *nl = p + len;
 		while (nl > p && nl[-1] != '\n')   /* memrchr is not C11 */
 			nl--;
-		if (nl == p) {
-			buf_append(&pl->pend, p, len);
-			queue_push(&pl->free_q, ck);
-			rd->cur.scanned = 0;
-			return false;
-		}
+		if (nl == p)
+			return to_framer(pl, rd, ck);
 		cut = (size_t)(nl - p);
 	}
-	if (rd->fr->record_end != frame_line_end && memchr(p, '"', len)) {
-		/* From a record's start, as the framer expects. */
-		buf_append(&pl->pend, p, len);
-		queue_push(&pl->free_q, ck);
-		rd->cur.scanned = 0;
-		rd->cur.in_quotes = false;
-		return false;
-	}
+	if (rd->fr->record_end != frame_line_end && memchr(p, '"', len))
+		return to_framer(pl, rd, ck);
 	buf_append(&pl->pend, p + cut, len - cut);
 	ck->data.len = cut;
 	size_t n = count_byte(p, cut, '\n') + (cut && p[cut - 1] != '\n');
@@ -488,7 +491,7 @@ static void read_source(struct pipe *pl, struct source *src)
 		return;
 	}
 	bool formatted = false, lines = false;
-	size_t read_size = MAX((size_t)READ_BLOCK, stream_read_size(st));
+	size_t read_size = pl->opt->chunk_cap ? pl->opt->chunk_cap : MAX((size_t)READ_BLOCK, stream_read_size(st));
 
 	while (!eof || pl->pend.len) {
 		if (stop_requested) {
@@ -516,8 +519,10 @@ static void read_source(struct pipe *pl, struct source *src)
 						     encoding_name(src->encoding));
 				rd.in_pos += rd.raw.len;
 			}
-			if (!formatted && (eof || pl->pend.len >= 65536)) {
-				src->format = choose_format(pl->opt, src, pl->pend.data, pl->pend.len);
+			/* Sniffing the format takes the first 64 KiB, a name none. */
+			enum frame_format named = formatted ? FORMAT_AUTO : format_by_name(pl->opt, src);
+			if (!formatted && (eof || pl->pend.len >= 65536 || named != FORMAT_AUTO)) {
+				src->format = named != FORMAT_AUTO ? named : frame_format_sniff(pl->pend.data, pl->pend.len);
 				rd.fr = framer_for(src->format);
 				rd.need_header = (src->format == FORMAT_CSV || src->format == FORMAT_TSV) &&
 					!pl->opt->no_header;
@@ -687,7 +692,9 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 	 * the pace, a loss where it had a CPU to itself (2-core VM: 512 MB of
 	 * logs, --threads 1, 1.09 -> 1.19 s; --threads 2: dense CSV 0.98 ->
 	 * 0.96 s, logs 0.71 -> 0.70, medians of 9 and 5). */
-	pl.lines = opt->threads >= PREFETCH_MIN_THREADS || opt->threads >= util_cpus();
+	pl.lines = opt->lines == LINES_AUTO ? opt->threads >= PREFETCH_MIN_THREADS || opt->threads >= util_cpus()
+		: opt->lines == LINES_ALWAYS;
+	pl.chunk_cap = opt->chunk_cap ? opt->chunk_cap : CHUNK_CAP;
 	pl.db = db;
 	pl.t0 = util_now();
 	if ((rc = open_outputs(&pl, errbuf, errbuf_len)))

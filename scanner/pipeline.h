@@ -31,6 +31,11 @@ struct scan_options {
 	bool encoding_forced;            /* --encoding given: a dump's SET NAMES does not override it */
 	int engine;                      /* enum scan_engine (--engine, for tests and benchmarks) */
 	int as_of[3];                    /* year, month, day */
+	/* For tests: bytes of records a chunk takes, and of a read (0: 1 MiB);
+	 * and whether line-framed input is read unframed (pipeline.c,
+	 * read_lines): LINES_AUTO by the thread count, or always, or never. */
+	size_t chunk_cap;
+	enum { LINES_AUTO, LINES_ALWAYS, LINES_NEVER } lines;
 };
 
 struct scan_result {
