@@ -11,33 +11,23 @@
  * message was delivered.
  *
  * SIGUSR1 leaves partition 1 without a leader (as while a broker restarts
- * and no replica has taken over), SIGUSR2 gives it its leader back.
+ * and no replica has taken over), SIGUSR2 gives it its leader back. The
+ * signals are blocked in every thread and taken with sigwait: with
+ * handlers, one of librdkafka's threads could take a signal and leave the
+ * main thread in pause() (a SIGTERM that did not stop it: the mock_leader
+ * test's teardown timed out once in CI).
  * MOCK_RTT_MS in the environment delays every response by that much, so a
  * consumer reads slowly enough to be caught mid-partition. */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop, leaderless, leader_back;
 static long failed;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void on_usr(int sig)
-{
-	if (sig == SIGUSR1)
-		leaderless = 1;
-	else
-		leader_back = 1;
-}
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -56,6 +46,15 @@ int main(int argc, char **argv)
 	}
 	const char *topic = argv[1];
 	int parts = atoi(argv[2]);
+
+	/* Before any thread starts, so that all of them inherit the mask. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	/* The mock cluster lives in a client instance of its own. */
 	rd_kafka_conf_t *hconf = rd_kafka_conf_new();
@@ -119,22 +118,18 @@ int main(int argc, char **argv)
 	const char *rtt = getenv("MOCK_RTT_MS");
 	if (rtt && atoi(rtt) > 0)
 		rd_kafka_mock_broker_set_rtt(mc, 1, atoi(rtt));
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGUSR1, on_usr);
-	signal(SIGUSR2, on_usr);
 	printf("bootstrap %s\n", boot);
 	fflush(stdout);
-	while (!stop) {
-		pause();
-		if (leaderless) {
-			leaderless = 0;
+	for (;;) {
+		int sig;
+		if (sigwait(&sigs, &sig))
+			continue;
+		if (sig == SIGUSR1)
 			rd_kafka_mock_partition_set_leader(mc, topic, 1, -1);
-		}
-		if (leader_back) {
-			leader_back = 0;
+		else if (sig == SIGUSR2)
 			rd_kafka_mock_partition_set_leader(mc, topic, 1, 1);
-		}
+		else
+			break;
 	}
 	rd_kafka_mock_cluster_destroy(mc);
 	rd_kafka_destroy(host);
