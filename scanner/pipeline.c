@@ -375,16 +375,6 @@ static size_t count_byte(const char *p, size_t n, char c)
 	return count;
 }
 
-/* Line-framed input (text logs, JSON Lines, CSV/TSV) when the workers
- * have every CPU (pipe.lines): rather than find and copy every record (on
- * a 16-CPU machine the reader held logs to 2.3 GB/s), the reader reads a
- * chunk's worth straight into the chunk, cuts it after its last newline
- * (the rest moves on to the next), counts the lines for their numbers and
- * leaves the rest to the worker (index_lines). One chunk a call. False
- * hands pend (from a record's start) back to the framer for the rest of
- * the source: a line longer than a chunk (the framer cuts giant records
- * into pieces), or a CSV chunk with a quote in it, where a newline may be
- * inside a field (an export that quotes once mostly quotes throughout). */
 /* read_lines' hand-back: ck's bytes, from a record's start, go to pend
  * for the framer, which starts afresh there (what it noted of the partial
  * record it saw last, such as an open quote, is void). */
@@ -397,6 +387,16 @@ static bool to_framer(struct pipe *pl, struct reader *rd, struct chunk *ck)
 	return false;
 }
 
+/* Line-framed input (text logs, JSON Lines, CSV/TSV) when the workers
+ * have every CPU (pipe.lines): rather than find and copy every record (on
+ * a 16-CPU machine the reader held logs to 2.3 GB/s), the reader reads a
+ * chunk's worth straight into the chunk, cuts it after its last newline
+ * (the rest moves on to the next), counts the lines for their numbers and
+ * leaves the rest to the worker (index_lines). One chunk a call. False
+ * hands pend (from a record's start) back to the framer for the rest of
+ * the source: a line longer than a chunk (the framer cuts giant records
+ * into pieces), or a CSV chunk with a quote in it, where a newline may be
+ * inside a field (an export that quotes once mostly quotes throughout). */
 static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bool *eof)
 {
 	struct source *src = rd->src;

@@ -158,6 +158,28 @@ struct stream {
 	struct lz4par lp;
 };
 
+/* One read of up to n stored bytes into dst, hashed and counted: how many,
+ * 0 at the end, or -1 with errbuf set (raw_eof set for both). */
+static ssize_t read_stored(struct stream *st, char *dst, size_t n, char *errbuf, size_t errbuf_len)
+{
+	ssize_t r;
+	do
+		r = read(st->fd, dst, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		snprintf(errbuf, errbuf_len, "read failed: %s", strerror(errno));
+		st->raw_eof = true;
+		return -1;
+	}
+	if (r == 0) {
+		st->raw_eof = true;
+		return 0;
+	}
+	st->stored += (uint64_t)r;
+	XXH3_128bits_update(st->hash, dst, (size_t)r);
+	return r;
+}
+
 /* Read stored bytes until raw holds at least want undecoded ones (at most
  * raw_cap) or the input ends; what is left undecoded moves to the front. */
 static int top_up(struct stream *st, size_t want, char *errbuf, size_t errbuf_len)
@@ -169,20 +191,9 @@ static int top_up(struct stream *st, size_t want, char *errbuf, size_t errbuf_le
 	memmove(st->raw, st->raw + st->raw_pos, st->raw_len);
 	st->raw_pos = 0;
 	while (st->raw_len < want) {
-		ssize_t r = read(st->fd, st->raw + st->raw_len, st->raw_cap - st->raw_len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(errbuf, errbuf_len, "read failed: %s", strerror(errno));
-			st->raw_eof = true;
-			return PIISCAN_ERR_IO;
-		}
-		if (r == 0) {
-			st->raw_eof = true;
-			return 0;
-		}
-		st->stored += (uint64_t)r;
-		XXH3_128bits_update(st->hash, st->raw + st->raw_len, (size_t)r);
+		ssize_t r = read_stored(st, st->raw + st->raw_len, st->raw_cap - st->raw_len, errbuf, errbuf_len);
+		if (r <= 0)
+			return r < 0 ? PIISCAN_ERR_IO : 0;
 		st->raw_len += (size_t)r;
 	}
 	return 0;
@@ -196,19 +207,11 @@ static int read_into(struct stream *st, char *dst, size_t n, size_t *got, char *
 	memcpy(dst, st->raw + st->raw_pos, have);
 	st->raw_pos += have;
 	while (have < n && !st->raw_eof) {
-		ssize_t r = read(st->fd, dst + have, n - have);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = read_stored(st, dst + have, n - have, errbuf, errbuf_len);
 		if (r < 0) {
-			snprintf(errbuf, errbuf_len, "read failed: %s", strerror(errno));
-			st->raw_eof = true;
 			*got = have;
 			return PIISCAN_ERR_IO;
 		}
-		if (r == 0)
-			st->raw_eof = true;
-		st->stored += (uint64_t)r;
-		XXH3_128bits_update(st->hash, dst + have, (size_t)r);
 		have += (size_t)r;
 	}
 	*got = have;
@@ -725,21 +728,11 @@ static int decode(struct stream *st, char *dst, size_t cap, size_t *n, char *err
 	if (st->raw_pos == st->raw_len && !st->raw_eof) {
 		/* Plain bytes, nothing buffered: read straight into dst (a copy
 		 * less for every byte of the input). */
-		ssize_t r;
-		do
-			r = read(st->fd, dst, cap);
-		while (r < 0 && errno == EINTR);
-		if (r < 0) {
-			snprintf(errbuf, errbuf_len, "read failed: %s", strerror(errno));
-			st->raw_eof = st->done = true;
-			return PIISCAN_ERR_IO;
+		ssize_t r = read_stored(st, dst, cap, errbuf, errbuf_len);
+		if (r <= 0) {
+			st->done = true;
+			return r < 0 ? PIISCAN_ERR_IO : 0;
 		}
-		if (r == 0) {
-			st->raw_eof = st->done = true;
-			return 0;
-		}
-		st->stored += (uint64_t)r;
-		XXH3_128bits_update(st->hash, dst, (size_t)r);
 		*n = (size_t)r;
 		return 0;
 	}
