@@ -429,8 +429,8 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 	ck->lines = true;
 	rd->records += n;
 	rd->base += cut;
-	ck->seq = pl->seq++;
-	queue_push(&pl->work_q, ck);
+	pl->ck = ck;
+	dispatch(pl);
 	return true;
 }
 

@@ -455,12 +455,12 @@ static void lz4par_fill(struct stream *st, struct job *j)
 			j->last = true;   /* the end, between frames */
 		} else if (!lz4par_header(st)) {
 			lp->off = true;
+			st->raw_cap = LZ4_RAW_CAP;   /* LZ4F decodes in place from a whole block */
 		}
 		if (j->last)
 			goto out;
 	}
 	if (lp->off) {
-		st->raw_cap = LZ4_RAW_CAP;   /* LZ4F decodes in place from a whole block */
 		job_room(&j->out, &j->out_cap, LZ4_BLOCK_MAX + 65536);
 		j->lz4f = true;
 		j->rc = read_lz4(st, j->out, j->out_cap, &j->len, j->err, sizeof j->err);
