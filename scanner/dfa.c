@@ -1022,47 +1022,6 @@ const struct dfa_table *dfa_table(const struct dfa *d)
 	return &d->run;
 }
 
-void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
-		     void (*fn)(void *arg, uint32_t id, size_t start), void *arg)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	const struct dfa_table *t = &d->run;
-	uint32_t st = t->start;
-	for (size_t i = end; i-- > 0;) {
-		st = dfa_table_step(t, st, s[i]);
-		if (dfa_table_goes_on(t, st))
-			continue;
-		if (dfa_table_dead(t, st))
-			return;
-		uint16_t nids;
-		const uint32_t *ids = dfa_table_ids(t, st, &nids);
-		for (uint16_t k = 0; k < nids; k++)
-			fn(arg, ids[k], i);
-	}
-}
-
-struct run_ids {
-	const struct dfa_table *t;
-	void (*fn)(void *arg, uint32_t id, size_t end);
-	void *arg;
-};
-
-static inline __attribute__((always_inline)) void on_run_accept(void *arg, uint32_t st, size_t end)
-{
-	const struct run_ids *r = arg;
-	uint16_t nids;
-	const uint32_t *ids = dfa_table_ids(r->t, st, &nids);
-	for (uint16_t k = 0; k < nids; k++)
-		r->fn(r->arg, ids[k], end);
-}
-
-void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
-	     void (*fn)(void *arg, uint32_t id, size_t end), void *arg)
-{
-	struct run_ids r = { &d->run, fn, arg };
-	dfa_table_walk(&d->run, (const unsigned char *)p, start, len, on_run_accept, &r);
-}
-
 /* ---- serialisation ---- */
 
 #define DFA_MAGIC "piiscan-dfa-1\n"

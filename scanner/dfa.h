@@ -25,8 +25,8 @@ struct dfa *dfa_build(const char *const *patterns, const uint32_t *ids, size_t n
 		      char *errbuf, size_t errbuf_len);
 void dfa_free(struct dfa *d);
 
-/* A DFA for pattern read backwards: run from an end with dfa_run_reverse,
- * it finds every start of a match that ends there. */
+/* A DFA for pattern read backwards: walked back from an end
+ * (dfa_table_walk_back), it finds every start of a match that ends there. */
 struct dfa *dfa_build_reverse(const char *pattern, uint32_t id, size_t max_states, char *errbuf,
 			      size_t errbuf_len);
 
@@ -52,22 +52,8 @@ struct dfa *dfa_deserialize(const char *p, size_t n);
 /* States, for diagnostics and limits. */
 size_t dfa_states(const struct dfa *d);
 
-/* Whether some pattern can start with byte c. */
-static inline bool dfa_can_start(const struct dfa *d, unsigned char c);
-
-/* Run from p[start] (p has len bytes): for each position where a match
- * that began at start ends, call fn(arg, id, end) once per pattern id.
- * Stops when no match can continue. */
-void dfa_run(const struct dfa *d, const char *p, size_t len, size_t start,
-	     void (*fn)(void *arg, uint32_t id, size_t end), void *arg);
-
-/* Run backwards from p[end - 1]: fn(arg, id, start) for each start of a
- * match that ends at end. */
-void dfa_run_reverse(const struct dfa *d, const char *p, size_t end,
-		     void (*fn)(void *arg, uint32_t id, size_t start), void *arg);
-
-/* The run tables, for a caller that inlines the loop of dfa_run (the scan
- * stage: no call per start, none per match). A state is the offset of its
+/* The run tables, for a caller that inlines the walk (the scan stage: no
+ * call per start, none per step or match). A state is the offset of its
  * row (index << shift), so a step is one load and an add on the chain of
  * dependent loads. Run from start: a state below acc_min goes on, dead
  * stops, any other state accepts the ids dfa_table_ids gives. */
@@ -121,6 +107,24 @@ static inline __attribute__((always_inline)) void dfa_table_walk(const struct df
 		if (dfa_table_dead(t, st))
 			return;
 		on(arg, st, i + 1);
+	}
+}
+
+/* The same backwards, for a reverse DFA: from s[end - 1] down to s[0],
+ * on(arg, st, i) for each accepting state st reached at s[i]. */
+static inline __attribute__((always_inline)) void dfa_table_walk_back(const struct dfa_table *t,
+								       const unsigned char *s, size_t end,
+								       void (*on)(void *arg, uint32_t st, size_t i),
+								       void *arg)
+{
+	uint32_t st = t->start;
+	for (size_t i = end; i-- > 0;) {
+		st = dfa_table_step(t, st, s[i]);
+		if (dfa_table_goes_on(t, st))
+			continue;
+		if (dfa_table_dead(t, st))
+			return;
+		on(arg, st, i);
 	}
 }
 
@@ -181,12 +185,8 @@ static inline uint32_t dfa_table_drun2(const struct dfa_table *t, unsigned d, un
 	return t->drun2[(d * 10 + d2) * DFA_DRUN_MAX + n];
 }
 
-/* The first-byte table, exposed for the inline test above. */
+/* The bytes some pattern can start with: first[c] != 0 (the token-start
+ * pass's first-byte set, tokstart.c). */
 const uint8_t *dfa_first(const struct dfa *d);
-
-static inline bool dfa_can_start(const struct dfa *d, unsigned char c)
-{
-	return dfa_first(d)[c] != 0;
-}
 
 #endif

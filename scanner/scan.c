@@ -338,15 +338,25 @@ static inline bool first_time_active(struct scanner *sc, uint32_t rule, size_t e
 	return true;
 }
 
-static void on_reverse(void *arg, uint32_t id, size_t start)
+static inline __attribute__((always_inline)) void on_prefix_start(void *arg, uint32_t st, size_t start)
 {
 	struct scanner *sc = arg;
-	(void)id;
+	(void)st;
 	/* Starts come nearest first: the last boundary start is the leftmost. */
 	if (start_ok((const unsigned char *)sc->p, start)) {
 		sc->best_start = start;
 		sc->have_start = true;
 	}
+}
+
+/* The leftmost token start of a match of the reverse DFA t that ends at
+ * end, into sc->best_start (sc->have_start: there is one). The loop is
+ * inlined: every position of an e-mail's local part can be a start, and a
+ * call each would cost more than the step. */
+static void leftmost_start(struct scanner *sc, const struct dfa_table *t, size_t end)
+{
+	sc->have_start = false;
+	dfa_table_walk_back(t, (const unsigned char *)sc->p, end, on_prefix_start, sc);
 }
 
 /* A match of a rule left to Hyperscan: its end is known; a reverse DFA
@@ -364,8 +374,7 @@ static int on_rest(unsigned int id, unsigned long long from, unsigned long long 
 		/* Compiled with SOM: same as the reference engine. */
 		return on_match(id, from, to, flags, ctx);
 	}
-	sc->have_start = false;
-	dfa_run_reverse(rev, sc->p, (size_t)to, on_reverse, sc);
+	leftmost_start(sc, dfa_table(rev), (size_t)to);
 	/* Hyperscan reports each (rule, end) once: no duplicates to drop. */
 	if (sc->have_start)
 		push(sc, id, sc->best_start, (size_t)to);
@@ -466,26 +475,6 @@ static void suffix_ends(struct scanner *sc, const struct dfa_table *t, size_t st
 	dfa_table_walk(t, (const unsigned char *)sc->p, start, sc->len, on_suffix_end, sc);
 }
 
-/* on_reverse's loop, inlined: the leftmost token start of a match of the
- * reverse DFA t that ends at end (every position of a local part can be
- * one: a call each would cost more than the step). */
-static void leftmost_start(struct scanner *sc, const struct dfa_table *t, size_t end)
-{
-	const unsigned char *s = (const unsigned char *)sc->p;
-	uint32_t st = t->start;
-	for (size_t i = end; i-- > 0;) {
-		st = dfa_table_step(t, st, s[i]);
-		if (dfa_table_goes_on(t, st))
-			continue;
-		if (dfa_table_dead(t, st))
-			return;
-		if (start_ok(s, i)) {
-			sc->best_start = i;
-			sc->have_start = true;
-		}
-	}
-}
-
 /* A rule split at a literal byte: at each such byte, the ends of the
  * suffix after it, and (if any end is a token boundary) the leftmost start
  * of the prefix before it that is one; every end pairs with that start, as
@@ -498,7 +487,6 @@ static void scan_split(struct scanner *sc, const struct split *sp)
 		suffix_ends(sc, sp->fwd, a + 1);
 		if (!sc->nends)
 			continue;
-		sc->have_start = false;
 		leftmost_start(sc, sp->rev_table, a);
 		if (!sc->have_start)
 			continue;
