@@ -157,17 +157,13 @@ static void cache_write_bytes(const char *bytes, size_t n, const char *dir, cons
 	char tmp[PATH_MAX + 96];
 	if (mkdir_p(dir))
 		return;
-	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	int k = snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	if (k < 0 || (size_t)k >= sizeof tmp)
+		return;   /* a cut name could be another file */
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		size_t off = 0;
-		while (off < n) {
-			ssize_t w = write(fd, bytes + off, n - off);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		if (close(fd) == 0 && off == n)
+		int err = util_write_all(fd, bytes, n);
+		if (close(fd) == 0 && !err)
 			rename(tmp, path);
 		else
 			unlink(tmp);

@@ -101,32 +101,17 @@ int outfile_open(const char *path, struct outfile **out, char *errbuf, size_t er
 	return 0;
 }
 
-static void flush(struct outfile *of)
-{
-	size_t off = 0;
-	while (off < of->len && !of->err) {
-		ssize_t w = write(of->fd, of->buf + off, of->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			of->err = w < 0 ? errno : EIO;
-		else
-			off += (size_t)w;
-	}
-	of->len = 0;
-}
-
+/* After the first failure nothing more is written: it is reported at commit. */
 static void write_all(struct outfile *of, const char *s, size_t len)
 {
-	while (len && !of->err) {
-		ssize_t w = write(of->fd, s, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			of->err = w < 0 ? errno : EIO;
-		else
-			s += w, len -= (size_t)w;
-	}
+	if (!of->err)
+		of->err = util_write_all(of->fd, s, len);
+}
+
+static void flush(struct outfile *of)
+{
+	write_all(of, of->buf, of->len);
+	of->len = 0;
 }
 
 int outfile_write(struct outfile *of, const void *p, size_t len)

@@ -884,15 +884,9 @@ static int findings_open(struct kpipe *pl, const char *path, char *errbuf, size_
 
 static int out_flush(struct kpipe *pl)
 {
-	size_t off = 0;
-	while (off < pl->out_buf.len) {
-		ssize_t w = write(pl->out_fd, pl->out_buf.data + off, pl->out_buf.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		off += (size_t)w;
-	}
+	int err = util_write_all(pl->out_fd, pl->out_buf.data, pl->out_buf.len);
+	if (err)
+		return -err;
 	buf_reset(&pl->out_buf);
 	return 0;
 }

@@ -1,10 +1,12 @@
 /* Allocation that aborts on failure, and small helpers. */
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -97,4 +99,19 @@ void util_hex(char *dst, const void *src, size_t len)
 		dst[2 * i + 1] = digits[s[i] & 15];
 	}
 	dst[2 * len] = '\0';
+}
+
+int util_write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -49,6 +49,10 @@ unsigned util_cpu_quota(const char *cpu_max);
 /* Monotonic clock in seconds. */
 double util_now(void);
 
+/* Write all of p[0..n) to fd, again after a short write or EINTR:
+ * 0, or the errno of the failure (EIO for a write that wrote nothing). */
+int util_write_all(int fd, const void *p, size_t n);
+
 /* Write hex of src[0..len) to dst (2*len chars + NUL). */
 void util_hex(char *dst, const void *src, size_t len);
 
