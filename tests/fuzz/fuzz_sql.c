@@ -11,33 +11,11 @@
 #include "field.h"
 #include "frame.h"
 #include "fuzz.h"
+#include "fuzz_fields.h"
 #include "rules.h"
 #include "source.h"
 
 #define MAX_RECORDS 4096
-
-/* The field table and cache live across inputs, each input in sources of
- * its own, and are renewed every FIELDS_RENEW inputs: a new cache per input
- * would cost more than the parsing under test, and the renewal bounds the
- * memory the names hold. */
-#define FIELDS_RENEW 1024
-
-static struct ruleset no_rules;   /* the field table needs no rules */
-static struct fieldtab *ft;
-static struct fieldcache *fc;
-
-/* The fields for this input, and a number for its sources (0..RENEW-1). */
-static uint32_t fields_for_input(void)
-{
-	static unsigned inputs;
-	if (inputs % FIELDS_RENEW == 0) {
-		fieldcache_free(fc);
-		fieldtab_free(ft);
-		ft = fieldtab_new(&no_rules);
-		fc = fieldcache_new(ft);
-	}
-	return inputs++ % FIELDS_RENEW;
-}
 
 struct cut {
 	size_t start, len;
