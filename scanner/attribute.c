@@ -37,6 +37,7 @@ struct attributor {
 	struct scanner *sc;
 	struct fieldcache *fc;
 	struct span_vec spans;
+	uint32_t span_flags;      /* of all spans, or'ed (frame_chunk) */
 	struct cand *cands;
 	size_t ncands, cands_cap;
 	struct buf decoded;       /* decoded JSON strings, back to back */
@@ -429,14 +430,17 @@ static inline void emit(struct attributor *at, struct chunk *ck, struct tally *t
 		emit_finding(at, ck, c, record);
 }
 
-/* Frame the chunk's records into at->spans, counting the values. */
+/* Frame the chunk's records into at->spans, counting the values; the
+ * flags of any span, or'ed, into at->span_flags. */
 static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 {
 	struct source *src = ck->src;
 	const struct framer *fr = framer_for(src->format);
 	struct frame_ctx ctx = { .src = src, .fc = at->fc, .delim = src->format == FORMAT_TSV ? '\t' : ',' };
+	uint32_t flags = 0;
 
 	at->spans.n = 0;
+	at->span_flags = 0;
 	if (ck->piece) {
 		span_vec_push(&at->spans, 0, (uint32_t)ck->data.len, src->unnamed_field, 0, 0);
 		if (ck->piece_first)
@@ -458,10 +462,13 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 				     : src->format == FORMAT_SQL ? "malformed SQL row; the record is scanned as text"
 				     : "unbalanced quote; the record is scanned as text");
 		}
-		for (size_t s = first; s < at->spans.n; s++)
+		for (size_t s = first; s < at->spans.n; s++) {
+			flags |= at->spans.v[s].flags;
 			if (!(at->spans.v[s].flags & SPAN_KEY))
 				tally_value(t, at->spans.v[s].field, record_number(ck, i));
+		}
 	}
+	at->span_flags = flags;
 }
 
 /* Rules judged on whole values, for span k whose value is v[0..n) (the
@@ -514,15 +521,18 @@ static int collect(struct attributor *at, struct chunk *ck)
 	}
 	at->runs[0] = 0;
 	at->runs[1] = at->ncands;
-	/* Rules judged on whole values, in the fields whose names call for them. */
-	for (size_t k = 0; at->nfield_rules && k < at->spans.n; k++) {
+	/* Rules judged on whole values, in the fields whose names call for
+	 * them (when some field's does: the test is once a chunk, the loop
+	 * would be once a value). */
+	bool field_rules = at->nfield_rules && fieldtab_any_field_rules(at->cfg.fields);
+	for (size_t k = 0; field_rules && k < at->spans.n; k++) {
 		const struct span *sp = &at->spans.v[k];
 		if (!(sp->flags & (SPAN_KEY | SPAN_ESCAPED)) && fieldtab_get(at->cfg.fields, sp->field)->field_rules)
 			field_rules_on(at, (uint32_t)k, ck->data.data + sp->start, sp->end - sp->start, -1);
 	}
 	at->runs[2] = at->ncands;
 	at->decoded.len = 0;
-	for (size_t k = 0; k < at->spans.n; k++) {
+	for (size_t k = 0; (at->span_flags & SPAN_ESCAPED) && k < at->spans.n; k++) {
 		const struct span *sp = &at->spans.v[k];
 		if (!(sp->flags & SPAN_ESCAPED))
 			continue;

@@ -3,6 +3,7 @@
 #include "field.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -26,6 +27,7 @@ struct fieldtab {
 	pthread_mutex_t lock;
 	const struct ruleset *rs;
 	uint32_t count;
+	atomic_uint with_field_rules;   /* fields whose name calls for field-scope rules */
 	struct entry *index;     /* open addressing over (source, name) */
 	size_t index_cap;
 	uint32_t *per_source;    /* names per source */
@@ -145,6 +147,11 @@ uint32_t fieldtab_count(const struct fieldtab *ft)
 	return n;
 }
 
+bool fieldtab_any_field_rules(const struct fieldtab *ft)
+{
+	return atomic_load_explicit((atomic_uint *)&ft->with_field_rules, memory_order_acquire) != 0;
+}
+
 uint64_t fieldtab_overflow(const struct fieldtab *ft, uint32_t source)
 {
 	return source < ft->sources_cap ? ft->overflow[source] : 0;
@@ -209,6 +216,8 @@ static uint32_t add_field(struct fieldtab *ft, uint64_t h, uint32_t source, cons
 			if (f->context[r] && ft->rs->rules[r].field_scope)
 				f->field_rules = true;
 		}
+		if (f->field_rules)
+			atomic_fetch_add_explicit(&ft->with_field_rules, 1, memory_order_release);
 	} else {
 		f->json = xstrdup("null");
 	}

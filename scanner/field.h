@@ -59,6 +59,11 @@ static inline const struct field *fieldtab_get(const struct fieldtab *ft, uint32
 /* How many fields exist (ids are 0..count-1). */
 uint32_t fieldtab_count(const struct fieldtab *ft);
 
+/* Whether some field so far has field_rules set. A field interned before
+ * (by this thread, or by another whose id this thread got through the
+ * table or a chunk) is counted. */
+bool fieldtab_any_field_rules(const struct fieldtab *ft);
+
 /* How many names of source went to the overflow field. */
 uint64_t fieldtab_overflow(const struct fieldtab *ft, uint32_t source);
 
