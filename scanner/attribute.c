@@ -462,10 +462,11 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 				     : src->format == FORMAT_SQL ? "malformed SQL row; the record is scanned as text"
 				     : "unbalanced quote; the record is scanned as text");
 		}
+		uint64_t record = record_number(ck, i);
 		for (size_t s = first; s < at->spans.n; s++) {
 			flags |= at->spans.v[s].flags;
 			if (!(at->spans.v[s].flags & SPAN_KEY))
-				tally_value(t, at->spans.v[s].field, record_number(ck, i));
+				tally_value(t, at->spans.v[s].field, record);
 		}
 	}
 	at->span_flags = flags;

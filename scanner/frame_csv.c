@@ -83,11 +83,25 @@ static inline __attribute__((always_inline)) int csv_walk(const char *rec, size_
 	{
 		const __m128i vd = _mm_set1_epi8(delim), vq = _mm_set1_epi8('"');
 		size_t j = 0;
-		for (; j + 16 <= len; j += 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(rec + j));
-			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vq)));
+		while (j < len) {
+			/* 16 bytes at a time; the last (partial) block is the
+			 * record's last 16 bytes, less the ones already seen. */
+			size_t at = j;
+			unsigned keep = 0xFFFF;
+			if (j + 16 <= len) {
+				j += 16;
+			} else if (len >= 16) {
+				at = len - 16;
+				keep = (0xFFFFu << (j - at)) & 0xFFFF;
+				j = len;
+			} else {
+				break;   /* a record under 16 bytes: the loop below */
+			}
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(rec + at));
+			unsigned m = keep & (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vd),
+										  _mm_cmpeq_epi8(v, vq)));
 			for (; m; m &= m - 1) {
-				size_t k = j + (size_t)__builtin_ctz(m);
+				size_t k = at + (size_t)__builtin_ctz(m);
 				if (rec[k] == '"') {
 					if (k == i)
 						goto fields;
