@@ -40,8 +40,10 @@ struct scanner {
 	uint32_t gen;
 	struct active *act;       /* per rule: ends of its DFA matches still open */
 	size_t n_dfa;             /* sc->v[0..n_dfa) came from the DFA, in start order */
-	struct group *groups;     /* merging, in start order */
-	size_t groups_cap;
+	struct match *grouped;    /* the groups, in start order: becomes v */
+	size_t grouped_cap;
+	uint32_t *reach;          /* per group: the furthest end of any member */
+	size_t reach_cap;
 	int32_t *open;            /* per rule: its group still open, or -1 */
 	struct split *splits;     /* the rules found from a literal byte */
 	size_t nsplits;
@@ -62,12 +64,6 @@ struct split {
 struct active {
 	uint32_t ends[ACTIVE_MAX];
 	uint32_t n;
-};
-
-struct group {
-	struct match m;           /* the union of the members that pass */
-	uint32_t reach;           /* the furthest end of any member */
-	bool any;                 /* some member passes */
 };
 
 int scan_engine_parse(const char *s)
@@ -247,7 +243,8 @@ void scanner_free(struct scanner *sc)
 	free(sc->retry);
 	free(sc->seen);
 	free(sc->seen_gen);
-	free(sc->groups);
+	free(sc->grouped);
+	free(sc->reach);
 	free(sc->act);
 	free(sc->open);
 	free(sc->splits);
@@ -580,7 +577,9 @@ static void sort_nearly_sorted(struct match *v, size_t n)
 /* The fast path's merge, equal to the reference's sort-and-group: the DFA
  * matches are in start order already, the few from Hyperscan are sorted and
  * merged in, and each rule's overlapping matches join that rule's open
- * group in one pass. */
+ * group in one pass. A group is the union of its members that pass, or,
+ * while none does, its first member (a failure): its verdict says which.
+ * The groups are written to a second array, which then becomes sc->v. */
 static void group_in_start_order(struct scanner *sc)
 {
 	size_t nd = sc->n_dfa, n = sc->n;
@@ -590,56 +589,60 @@ static void group_in_start_order(struct scanner *sc)
 		sc->open = xmalloc((sc->rs->n ? sc->rs->n : 1) * sizeof *sc->open);
 	for (size_t r = 0; r < sc->rs->n; r++)
 		sc->open[r] = -1;
-	xgrow((void **)&sc->groups, &sc->groups_cap, n ? n : 1, sizeof *sc->groups);
+	xgrow((void **)&sc->grouped, &sc->grouped_cap, n ? n : 1, sizeof *sc->grouped);
+	xgrow((void **)&sc->reach, &sc->reach_cap, n ? n : 1, sizeof *sc->reach);
+	struct match *out = sc->grouped;
+	uint32_t *reach = sc->reach;
 	size_t ng = 0, a = 0, b = nd;
-	/* The two runs merged as they are read (the groups go elsewhere, so
-	 * nothing is copied twice). */
+	/* The two runs merged as they are read. */
 	while (a < nd || b < n) {
 		const struct match *m = b == n || (a < nd && cmp_start(&sc->v[a], &sc->v[b]) <= 0) ? &sc->v[a++]
 											       : &sc->v[b++];
 		int32_t g = sc->open[m->rule];
-		if (g >= 0 && m->start < sc->groups[g].reach) {
-			struct group *gr = &sc->groups[g];
-			if (m->end > gr->reach)
-				gr->reach = m->end;
+		if (g >= 0 && m->start < reach[g]) {
+			struct match *gm = &out[g];
+			if (m->end > reach[g])
+				reach[g] = m->end;
 			if (m->verdict == VERDICT_FAIL)
 				continue;
-			if (!gr->any) {
-				gr->m = *m;
-				gr->any = true;
+			if (gm->verdict == VERDICT_FAIL) {
+				*gm = *m;
 				continue;
 			}
-			if (m->start < gr->m.start)
-				gr->m.start = m->start;
-			if (m->end > gr->m.end)
-				gr->m.end = m->end;
+			if (m->start < gm->start)
+				gm->start = m->start;
+			if (m->end > gm->end)
+				gm->end = m->end;
 			if (m->verdict == VERDICT_PASS)
-				gr->m.verdict = VERDICT_PASS;
+				gm->verdict = VERDICT_PASS;
 			continue;
 		}
-		sc->groups[ng] = (struct group){ .m = *m, .reach = m->end, .any = m->verdict != VERDICT_FAIL };
+		out[ng] = *m;
+		reach[ng] = m->end;
 		sc->open[m->rule] = (int32_t)ng++;
 	}
 	bool sorted = true;
 	for (size_t g = 0; g < ng; g++) {
-		struct match m = sc->groups[g].m;
-		if (!sc->groups[g].any) {
-			m.end = sc->groups[g].reach;
-			m.verdict = VERDICT_FAIL;
-		}
+		if (out[g].verdict == VERDICT_FAIL)
+			out[g].end = reach[g];   /* no member passed: the failure spans them all */
+		if (g == 0 || cmp_start(&out[g - 1], &out[g]) <= 0)
+			continue;
 		/* Out of order is mostly one start with two ends (a card's 17
 		 * digits before an id's X: shorter first) or a group whose first
 		 * member failed: moved back here, a few places at most; past
-		 * that the whole is sorted at the end. */
+		 * that the whole is sorted at the end. Only places up to g move:
+		 * out[g] and reach[g] are group g's when it is fixed above. */
+		struct match m = out[g];
 		size_t k = g;
-		while (k > 0 && g - k < 8 && cmp_start(&sc->v[k - 1], &m) > 0) {
-			sc->v[k] = sc->v[k - 1];
+		while (k > 0 && g - k < 8 && cmp_start(&out[k - 1], &m) > 0) {
+			out[k] = out[k - 1];
 			k--;
 		}
-		sc->v[k] = m;
-		if (k > 0 && cmp_start(&sc->v[k - 1], &m) > 0)
+		out[k] = m;
+		if (k > 0 && cmp_start(&out[k - 1], &m) > 0)
 			sorted = false;
 	}
+	xswap_arrays((void **)&sc->v, &sc->cap, (void **)&sc->grouped, &sc->grouped_cap);
 	sc->n = ng;
 	if (!sorted)
 		sort_nearly_sorted(sc->v, sc->n);
