@@ -508,14 +508,18 @@ static int collect(struct attributor *at, struct chunk *ck)
 	size_t n, s = 0;
 	if (scanner_scan(at->sc, ck->data.data, ck->data.len, &m, &n))
 		return PIISCAN_ERR_SCAN;
+	/* The spans in locals: push_cand writes memory, which would have
+	 * them loaded again for every span passed. */
+	const struct span *spans = at->spans.v;
+	size_t nspans = at->spans.n;
 	for (size_t i = 0; i < n; i++) {
 		if (ck->piece && (m[i].start < ck->keep_lo || m[i].start >= ck->keep_hi))
 			continue;
-		while (s < at->spans.n && at->spans.v[s].end <= m[i].start)
+		while (s < nspans && spans[s].end <= m[i].start)
 			s++;
-		if (s == at->spans.n)
+		if (s == nspans)
 			break;
-		const struct span *sp = &at->spans.v[s];
+		const struct span *sp = &spans[s];
 		if (m[i].start < sp->start || m[i].end > sp->end || (sp->flags & SPAN_ESCAPED))
 			continue;
 		push_cand(at, &m[i], (uint32_t)s, m[i].start, m[i].end, m[i].start, sp->start, false);

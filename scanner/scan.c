@@ -543,10 +543,11 @@ static int cmp_start(const void *a, const void *b)
 
 static void validate_all(struct scanner *sc)
 {
-	for (size_t i = 0; i < sc->n; i++) {
-		struct match *m = &sc->v[i];
-		const struct validator *val = sc->rs->rules[m->rule].validator;
-		m->verdict = val ? val->check(sc->p + m->start, m->end - m->start) : VERDICT_PASS;
+	struct match *v = sc->v;
+	const struct rule *rules = sc->rs->rules;
+	for (size_t i = 0, n = sc->n; i < n; i++) {
+		const struct validator *val = rules[v[i].rule].validator;
+		v[i].verdict = val ? val->check(sc->p + v[i].start, v[i].end - v[i].start) : VERDICT_PASS;
 	}
 }
 
@@ -591,14 +592,16 @@ static void group_in_start_order(struct scanner *sc)
 		sc->open[r] = -1;
 	xgrow((void **)&sc->grouped, &sc->grouped_cap, n ? n : 1, sizeof *sc->grouped);
 	xgrow((void **)&sc->reach, &sc->reach_cap, n ? n : 1, sizeof *sc->reach);
+	/* In locals: the stores to out would have them loaded again. */
+	const struct match *v = sc->v;
 	struct match *out = sc->grouped;
 	uint32_t *reach = sc->reach;
+	int32_t *open = sc->open;
 	size_t ng = 0, a = 0, b = nd;
 	/* The two runs merged as they are read. */
 	while (a < nd || b < n) {
-		const struct match *m = b == n || (a < nd && cmp_start(&sc->v[a], &sc->v[b]) <= 0) ? &sc->v[a++]
-											       : &sc->v[b++];
-		int32_t g = sc->open[m->rule];
+		const struct match *m = b == n || (a < nd && cmp_start(&v[a], &v[b]) <= 0) ? &v[a++] : &v[b++];
+		int32_t g = open[m->rule];
 		if (g >= 0 && m->start < reach[g]) {
 			struct match *gm = &out[g];
 			if (m->end > reach[g])
@@ -619,7 +622,7 @@ static void group_in_start_order(struct scanner *sc)
 		}
 		out[ng] = *m;
 		reach[ng] = m->end;
-		sc->open[m->rule] = (int32_t)ng++;
+		open[m->rule] = (int32_t)ng++;
 	}
 	bool sorted = true;
 	for (size_t g = 0; g < ng; g++) {
