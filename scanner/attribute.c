@@ -463,10 +463,11 @@ static void frame_chunk(struct attributor *at, struct chunk *ck, struct tally *t
 				     : "unbalanced quote; the record is scanned as text");
 		}
 		uint64_t record = record_number(ck, i);
-		for (size_t s = first; s < at->spans.n; s++) {
-			flags |= at->spans.v[s].flags;
-			if (!(at->spans.v[s].flags & SPAN_KEY))
-				tally_value(t, at->spans.v[s].field, record);
+		const struct span *sp = at->spans.v;
+		for (size_t s = first, n = at->spans.n; s < n; s++) {
+			flags |= sp[s].flags;
+			if (!(sp[s].flags & SPAN_KEY))
+				tally_value(t, sp[s].field, record);
 		}
 	}
 	at->span_flags = flags;

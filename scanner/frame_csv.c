@@ -56,10 +56,9 @@ static size_t csv_record_end(struct frame_cursor *cur, const char *p, size_t len
 	return 0;
 }
 
-static inline uint32_t column_field(const struct frame_ctx *ctx, uint32_t col)
+/* The field of a column past the header's: "col<N>". */
+static uint32_t extra_column_field(const struct frame_ctx *ctx, uint32_t col)
 {
-	if (col < ctx->src->ncols)
-		return ctx->src->colfield[col];
 	char name[32];
 	int n = snprintf(name, sizeof name, "col%u", col + 1);
 	return fieldcache_intern(ctx->fc, ctx->src->id, name, (size_t)n);
@@ -164,6 +163,10 @@ struct split_arg {
 	const struct frame_ctx *ctx;
 	struct span_vec *out;
 	uint32_t base, recno;
+	/* The header's columns, copied here: a span's store could alias the
+	 * source's fields, which would be loaded again for every field. */
+	uint32_t ncols;
+	const uint32_t *colfield;
 };
 
 static inline void split_one(void *argp, uint32_t col, size_t a, size_t b, bool quoted)
@@ -172,13 +175,13 @@ static inline void split_one(void *argp, uint32_t col, size_t a, size_t b, bool 
 	(void)quoted;
 	if (b > a)
 		span_vec_push(arg->out, arg->base + (uint32_t)a, arg->base + (uint32_t)b,
-			      column_field(arg->ctx, col), arg->recno, 0);
+			      col < arg->ncols ? arg->colfield[col] : extra_column_field(arg->ctx, col), arg->recno, 0);
 }
 
 static int csv_split(const struct frame_ctx *ctx, const char *rec, size_t len, uint32_t base,
 		     uint32_t recno, struct span_vec *out, size_t *err_at)
 {
-	struct split_arg arg = { ctx, out, base, recno };
+	struct split_arg arg = { ctx, out, base, recno, ctx->src->ncols, ctx->src->colfield };
 	return csv_walk(rec, len, ctx->delim, split_one, &arg, err_at) ? -1 : 0;
 }
 
