@@ -598,9 +598,18 @@ static void group_in_start_order(struct scanner *sc)
 	uint32_t *reach = sc->reach;
 	int32_t *open = sc->open;
 	size_t ng = 0, a = 0, b = nd;
-	/* The two runs merged as they are read. */
+	/* The two runs merged as they are read. The second is short: while
+	 * the first's next starts before its next (bstart), one compare
+	 * decides; cmp_start only where they start together. */
+	uint32_t bstart = b < n ? v[b].start : UINT32_MAX;
 	while (a < nd || b < n) {
-		const struct match *m = b == n || (a < nd && cmp_start(&v[a], &v[b]) <= 0) ? &v[a++] : &v[b++];
+		const struct match *m;
+		if (a < nd && (v[a].start < bstart || (b < n && cmp_start(&v[a], &v[b]) <= 0))) {
+			m = &v[a++];
+		} else {
+			m = &v[b++];
+			bstart = b < n ? v[b].start : UINT32_MAX;
+		}
 		int32_t g = open[m->rule];
 		if (g >= 0 && m->start < reach[g]) {
 			struct match *gm = &out[g];
