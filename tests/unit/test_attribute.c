@@ -422,6 +422,37 @@ static void test_jsonl_chunk(void)
 	source_free(src);
 }
 
+/* Attribution passes over field-scope rules while no field's name calls
+ * for one (fieldtab_any_field_rules); the first such field, interned after
+ * chunks without one, turns them on. */
+static void test_field_rules_later(void)
+{
+	struct fieldtab *shared = ft;
+	ft = fieldtab_new(rs);
+	CHECK(!fieldtab_any_field_rules(ft));
+	struct source *plain = make_source(FORMAT_CSV, "mobile,note\n");
+	struct run r;
+	static const struct want w1[] = { { "cn_mobile", "\"mobile\"", 1, 0, 11, VERY, NULL } };
+	run_chunk(&r, plain, "13812345678,王伟\n", 0, 1, POSS, false);
+	check_found(&r, w1, 1, "no name field");
+	run_release(&r);
+	CHECK(!fieldtab_any_field_rules(ft));
+
+	struct source *named = make_source(FORMAT_CSV, "name,mobile\n");
+	CHECK(fieldtab_any_field_rules(ft));
+	static const struct want w2[] = {
+		{ "cn_name", "\"name\"", 1, 0, 6, VERY, NULL },
+		{ "cn_mobile", "\"mobile\"", 1, 7, 11, VERY, NULL },
+	};
+	run_chunk(&r, named, "王伟,13812345678\n", 0, 1, POSS, false);
+	check_found(&r, w2, 2, "name field");
+	run_release(&r);
+	source_free(plain);
+	source_free(named);
+	fieldtab_free(ft);
+	ft = shared;
+}
+
 /* A piece of a giant record keeps only the matches that start in
  * [keep_lo, keep_hi), and counts the record only when it is the first. */
 static void test_piece_chunk(void)
@@ -528,4 +559,4 @@ static void test_empty_hotword(void)
 }
 
 TEST_MAIN(test_unescape, test_unescape_properties, env_init, test_text_chunk, test_csv_chunk, test_jsonl_chunk,
-	  test_piece_chunk, test_empty_hotword, test_no_candidates, env_release)
+	  test_field_rules_later, test_piece_chunk, test_empty_hotword, test_no_candidates, env_release)
