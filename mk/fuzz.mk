@@ -24,7 +24,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?=
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build-fuzz
-FUZZ_HDRS    := tests/fuzz/fuzz.h tests/fuzz/jsoncheck.h
+FUZZ_HDRS    := tests/fuzz/fuzz.h tests/fuzz/fuzz_fields.h tests/fuzz/fuzz_rules.h tests/fuzz/jsoncheck.h
 # Checks for bugs already reported stay on in replay (so their regression
 # inputs fail until fixed) and off while fuzzing (so the fuzzer gets past them).
 FUZZ_DEFS    ?= -DFUZZ_IGNORE_KNOWN_BUGS

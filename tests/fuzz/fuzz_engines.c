@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_rules.h"
 #include "hsdb.h"
 #include "rules.h"
 #include "scan.h"
@@ -22,12 +23,7 @@ static size_t copy_cap;
 
 static void init(void)
 {
-	const char *dir = getenv("PIISCAN_RULES");
-	char eb[512];
-	if (ruleset_load(dir ? dir : "rules", &rs, eb, sizeof eb) || hsdb_load(rs, "", &db, eb, sizeof eb)) {
-		fprintf(stderr, "fuzz_engines: %s (run from the repository root or set PIISCAN_RULES)\n", eb);
-		abort();
-	}
+	fuzz_load_rules("fuzz_engines", &rs, &db);
 	fast = scanner_new_engine(db, SCAN_ENGINE_FAST);
 	ref = scanner_new_engine(db, SCAN_ENGINE_REFERENCE);
 	FUZZ_ASSERT(fast && ref);

@@ -18,6 +18,7 @@
 
 #include "fingerprint.h"
 #include "fuzz.h"
+#include "fuzz_rules.h"
 #include "hsdb.h"
 #include "pipeline.h"
 #include "rules.h"
@@ -34,12 +35,8 @@ static void cleanup(void)
 
 static void init(void)
 {
-	const char *rules = getenv("PIISCAN_RULES");
 	char eb[512];
-	if (ruleset_load(rules ? rules : "rules", &rs, eb, sizeof eb) || hsdb_load(rs, "", &db, eb, sizeof eb)) {
-		fprintf(stderr, "fuzz_lines: %s (run from the repository root or set PIISCAN_RULES)\n", eb);
-		abort();
-	}
+	fuzz_load_rules("fuzz_lines", &rs, &db);
 	if (fingerprint_key_load(&key, NULL, eb, sizeof eb))
 		abort();
 	snprintf(dir, sizeof dir, "/tmp/piiscan-fuzz-lines-%ld", (long)getpid());

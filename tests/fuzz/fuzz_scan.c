@@ -17,6 +17,7 @@
 #include "fingerprint.h"
 #include "frame.h"
 #include "fuzz.h"
+#include "fuzz_rules.h"
 #include "hsdb.h"
 #include "jsoncheck.h"
 #include "rules.h"
@@ -76,13 +77,8 @@ static void on_finding(void *arg, const struct finding *f, uint32_t rule)
 
 static void engine_init(void)
 {
-	const char *dir = getenv("PIISCAN_RULES");
 	char eb[512];
-	if (ruleset_load(dir ? dir : "rules", &eng.rs, eb, sizeof eb) ||
-	    hsdb_load(eng.rs, "", &eng.db, eb, sizeof eb)) {
-		fprintf(stderr, "fuzz_scan: %s (run from the repository root or set PIISCAN_RULES)\n", eb);
-		abort();
-	}
+	fuzz_load_rules("fuzz_scan", &eng.rs, &eng.db);
 	if (fingerprint_key_load(&eng.key, NULL, eb, sizeof eb))
 		abort();
 	eng.email_rule = (uint32_t)(ruleset_find(eng.rs, "email") - eng.rs->rules);
