@@ -379,7 +379,6 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 		: validate_normalize_identity(v, c->vlen, norm, VALIDATE_NORM_MAX);
 	if (!later)
 		fingerprint_hex(at->cfg.key, norm, nl, fp);
-	size_t ml = finding_mask(v, c->vlen, at->masks_email[c->rule], masked, sizeof masked);
 	if (sp->field >= at->field_len_cap) {
 		size_t old = at->field_len_cap;
 		xgrow((void **)&at->field_len, &at->field_len_cap, (size_t)sp->field + 1, sizeof *at->field_len);
@@ -396,21 +395,22 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 		.offset = offset,
 		.length = length,
 		.confidence = c->conf,
-		.masked = masked,
 		.fingerprint = later ? NULL : fp,
 		.extra = ck->src->findings_extra,
 		.source_len = ck->src->path_json_len,
 		.field_len = *fl,
 		.rule_len = at->rule_len[c->rule],
-		.masked_len = (uint32_t)ml,
 	};
 	if (later) {
+		/* The preview is masked into the line. */
 		at->fp.len[at->fp.n] = nl;
-		at->fp.at[at->fp.n] = finding_format(&ck->out, &f);
+		at->fp.at[at->fp.n] = finding_format_value(&ck->out, &f, v, c->vlen, at->masks_email[c->rule]);
 		if (++at->fp.n == FP_BATCH)
 			write_fingerprints(at, ck);
 		return;
 	}
+	f.masked = masked;
+	f.masked_len = (uint32_t)finding_mask(v, c->vlen, at->masks_email[c->rule], masked, sizeof masked);
 	if (at->cfg.format_findings)
 		finding_format(&ck->out, &f);
 	if (at->cfg.on_finding)

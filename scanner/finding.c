@@ -100,14 +100,9 @@ static bool plain_ascii(const char *s, size_t n)
 	return true;
 }
 
-size_t finding_format(struct buf *out, const struct finding *f)
+/* A line up to the preview's opening: {"source":...,"masked": */
+static inline char *line_head(char *o, const struct finding *f, size_t ls, size_t lf, size_t lr)
 {
-	size_t ls = f->source_len ? f->source_len : strlen(f->source_json);
-	size_t lf = f->field_len ? f->field_len : strlen(f->field_json);
-	size_t lr = f->rule_len ? f->rule_len : strlen(f->rule_id);
-	size_t lm = f->masked_len ? f->masked_len : strlen(f->masked), le = f->extra ? strlen(f->extra) : 0;
-	/* The preview is escaped below; each byte takes at most 6. */
-	char *o = buf_reserve(out, ls + lf + lr + 6 * lm + le + 256), *start = o;
 	unsigned ci = (unsigned)f->confidence < 4 ? (unsigned)f->confidence : 0;
 	PUT_LIT(o, "{\"source\":");
 	o = put_str(o, f->source_json, ls);
@@ -124,6 +119,36 @@ size_t finding_format(struct buf *out, const struct finding *f)
 	PUT_LIT(o, ",\"confidence\":\"");
 	o = put_str(o, confidence_names[ci], confidence_lens[ci]);
 	PUT_LIT(o, "\",\"masked\":");
+	return o;
+}
+
+/* The rest of a line after the preview; *fp: where the fingerprint's 32
+ * characters went, from o. */
+static inline char *line_tail(char *o, const struct finding *f, size_t le, size_t *fp)
+{
+	char *from = o;
+	PUT_LIT(o, ",\"fingerprint\":\"");
+	*fp = (size_t)(o - from);
+	if (f->fingerprint)
+		o = put_str(o, f->fingerprint, FINGERPRINT_HEX_LEN);
+	else
+		o = (char *)memset(o, '0', FINGERPRINT_HEX_LEN) + FINGERPRINT_HEX_LEN;
+	*o++ = '"';
+	if (le)
+		o = put_str(o, f->extra, le);
+	PUT_LIT(o, "}\n");
+	return o;
+}
+
+size_t finding_format(struct buf *out, const struct finding *f)
+{
+	size_t ls = f->source_len ? f->source_len : strlen(f->source_json);
+	size_t lf = f->field_len ? f->field_len : strlen(f->field_json);
+	size_t lr = f->rule_len ? f->rule_len : strlen(f->rule_id);
+	size_t lm = f->masked_len ? f->masked_len : strlen(f->masked), le = f->extra ? strlen(f->extra) : 0;
+	/* The preview is escaped below; each byte takes at most 6. */
+	char *o = buf_reserve(out, ls + lf + lr + 6 * lm + le + 256), *start = o;
+	o = line_head(o, f, ls, lf, lr);
 	if (plain_ascii(f->masked, lm)) {
 		/* Most previews need no escaping: quoted in place. */
 		*o++ = '"';
@@ -135,16 +160,60 @@ size_t finding_format(struct buf *out, const struct finding *f)
 		o = buf_reserve(out, 64 + le);
 		start = o;
 	}
-	PUT_LIT(o, ",\"fingerprint\":\"");
-	size_t fp_at = out->len + (size_t)(o - start);
-	if (f->fingerprint)
-		o = put_str(o, f->fingerprint, FINGERPRINT_HEX_LEN);
-	else
-		o = (char *)memset(o, '0', FINGERPRINT_HEX_LEN) + FINGERPRINT_HEX_LEN;
+	size_t fp;
+	char *tail = o;
+	o = line_tail(o, f, le, &fp);
+	size_t fp_at = out->len + (size_t)(tail - start) + fp;
+	out->len += (size_t)(o - start);
+	return fp_at;
+}
+
+size_t finding_format_value(struct buf *out, const struct finding *f, const char *v, size_t len, bool is_email)
+{
+	/* The usual value: printable ASCII with nothing to escape, masked
+	 * straight into the line as finding_mask would mask it (no preview
+	 * written, read back and copied). Anything else goes through
+	 * finding_mask and finding_format. */
+	const char *at = NULL;
+	bool plain = len >= 11 && len <= 64 && plain_ascii(v, len) &&
+		     (!is_email || (at = memchr(v, '@', len)) != NULL);
+	if (!plain || (!is_email && len > 23)) {
+		char masked[160];
+		struct finding g = *f;
+		g.masked = masked;
+		g.masked_len = (uint32_t)finding_mask(v, len, is_email, masked, sizeof masked);
+		return finding_format(out, &g);
+	}
+	size_t ls = f->source_len ? f->source_len : strlen(f->source_json);
+	size_t lf = f->field_len ? f->field_len : strlen(f->field_json);
+	size_t lr = f->rule_len ? f->rule_len : strlen(f->rule_id);
+	size_t le = f->extra ? strlen(f->extra) : 0;
+	char *o = buf_reserve(out, ls + lf + lr + len + le + 256), *start = o;
+	o = line_head(o, f, ls, lf, lr);
 	*o++ = '"';
-	if (le)
-		o = put_str(o, f->extra, le);
-	PUT_LIT(o, "}\n");
+	if (at) {
+		/* The first character of a local part of two or more, then at
+		 * most three stars, then the domain. */
+		size_t local = (size_t)(at - v), head = local >= 2 ? 1 : 0;
+		size_t stars = local - head < 3 ? local - head : 3;
+		*o = v[0];
+		o += head;
+		memcpy(o, "***", 3);
+		o += stars;
+		o = put_str(o, at, len - local);
+	} else {
+		/* 11 to 23 bytes: the first 3, stars, the last 4 (the stars
+		 * written as sixteen, the tail over the extra ones). */
+		memcpy(o, v, 3);
+		memcpy(o + 3, "****************", 16);
+		memcpy(o + len - 4, v + len - 4, 4);
+		o += len;
+	}
+	*o++ = '"';
+	size_t fp;
+	char *tail = o;
+	o = line_tail(o, f, le, &fp);
+	size_t fp_at = out->len + (size_t)(tail - start) + fp;
 	out->len += (size_t)(o - start);
 	return fp_at;
 }

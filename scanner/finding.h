@@ -41,6 +41,11 @@ struct finding {
  * Returns the offset in out of the fingerprint's 32 characters. */
 size_t finding_format(struct buf *out, const struct finding *f);
 
+/* finding_format with the preview masked from the value v[0..len) (as
+ * finding_mask masks it, is_email alike) instead of f->masked: the value
+ * itself is never written. */
+size_t finding_format_value(struct buf *out, const struct finding *f, const char *v, size_t len, bool is_email);
+
 /* Write the masked preview of the value v[0..len) to dst (capacity cap,
  * NUL included) and return its length. Emails keep their first character
  * and their domain (j***@example.com); everything else keeps at most its

@@ -79,6 +79,19 @@ static void test_format_u64(void)
 		snprintf(want, sizeof want, "%llu", (unsigned long long)v);
 		CHECK_STR(got, want);
 	}
+	/* Every value below 10^5 and a stride through 10^8 and past it
+	 * (buf_digits8's groups, its multiplies' limits), written into a
+	 * buffer of 20 bytes: what lies past the digits is scratch. */
+	for (uint64_t v = 0; v < 300000000; v += v < 100000 ? 1 : 997) {
+		char got[21], want[32];
+		size_t k = buf_format_u64(got, v);
+		got[k] = '\0';
+		snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+		if (strcmp(got, want)) {
+			CHECK_STR(got, want);
+			break;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		char got[32], want[32];
 		size_t k = buf_format_u64(got, vals[i]);
@@ -454,6 +467,54 @@ static void test_finding_mask(void)
 
 /* Every preview hides something, e-mails with a one-character local part
  * too ("a@qq.com" once came out whole). */
+/* finding_format_value (the preview masked into the line) against
+ * finding_mask and finding_format, over values of every length to 80
+ * with '@' and bytes that need escaping or are not ASCII at every kind of
+ * place: the same lines, byte for byte. */
+static void test_finding_format_value(void)
+{
+	static const char alphabet[] = "0123456789abcXYZ.-_+@@\"\\\x01\x7f\xc3\xa9 ";
+	struct finding f = {
+		.source_json = "\"in/a.csv\"", .record = 1234567, .field_json = "\"contact\"", .rule_id = "email",
+		.offset = 98765432101ULL, .length = 0, .confidence = CONFIDENCE_LIKELY,
+		.extra = ",\"topic\":\"t\"",
+	};
+	uint64_t r = 0x9E3779B97F4A7C15ULL;
+	int differ = 0;
+	for (int i = 0; i < 40000; i++) {
+		char v[96];
+		size_t len = (size_t)(i % 81);
+		for (size_t k = 0; k < len; k++) {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			/* mostly digits and letters, as values are */
+			v[k] = (r >> 32) % 4 ? alphabet[(r >> 8) % 16] : alphabet[(r >> 8) % (sizeof alphabet - 1)];
+		}
+		bool email = (i / 81) % 2;
+		char masked[160];
+		struct finding g = f;
+		g.length = (uint32_t)len;
+		g.masked = masked;
+		g.masked_len = (uint32_t)finding_mask(v, len, email, masked, sizeof masked);
+		struct buf want, got;
+		buf_init(&want);
+		buf_init(&got);
+		size_t fw = finding_format(&want, &g);
+		g.masked = NULL;
+		g.masked_len = 0;
+		size_t fg = finding_format_value(&got, &g, v, len, email);
+		if (fw != fg || want.len != got.len || memcmp(want.data, got.data, want.len)) {
+			if (!differ++)
+				CHECK_MSG(0, "finding_format_value differs (length %zu, email %d): %.*s vs %.*s", len,
+					  email, (int)got.len, got.data, (int)want.len, want.data);
+		}
+		buf_release(&want);
+		buf_release(&got);
+	}
+	CHECK_INT(differ, 0);
+}
+
 static void test_finding_mask_short_email(void)
 {
 	static const char *const emails[] = { "a@qq.com", "x@example.com.cn" };
@@ -1062,5 +1123,5 @@ static void test_fingerprint_batch(void)
 }
 
 TEST_MAIN(test_json_checker, test_format_u64, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
-	  test_finding_mask, test_finding_mask_short_email, test_confidence, test_field_words, test_fieldtab,
+	  test_finding_mask, test_finding_mask_short_email, test_finding_format_value, test_confidence, test_field_words, test_fieldtab,
 	  test_queue, test_outfile, test_tally, test_errors, test_util, test_fingerprint_batch)
