@@ -100,18 +100,39 @@ static bool plain_ascii(const char *s, size_t n)
 	return true;
 }
 
-/* A line up to the preview's opening: {"source":...,"masked": */
-static inline char *line_head(char *o, const struct finding *f, size_t ls, size_t lf, size_t lr)
+/* The lengths of a line's strings: given, or measured. */
+struct line_lens {
+	size_t source, field, rule, extra;
+};
+
+static inline struct line_lens line_lens(const struct finding *f)
+{
+	return (struct line_lens){
+		.source = f->source_len ? f->source_len : strlen(f->source_json),
+		.field = f->field_len ? f->field_len : strlen(f->field_json),
+		.rule = f->rule_len ? f->rule_len : strlen(f->rule_id),
+		.extra = f->extra ? strlen(f->extra) : 0,
+	};
+}
+
+/* Room in out for a line whose preview takes at most preview bytes. */
+static inline char *line_reserve(struct buf *out, const struct line_lens *l, size_t preview)
+{
+	return buf_reserve(out, l->source + l->field + l->rule + preview + l->extra + 256);
+}
+
+/* A line at o up to the preview's opening: {"source":...,"masked": */
+static inline char *line_head(char *o, const struct finding *f, const struct line_lens *l)
 {
 	unsigned ci = (unsigned)f->confidence < 4 ? (unsigned)f->confidence : 0;
 	PUT_LIT(o, "{\"source\":");
-	o = put_str(o, f->source_json, ls);
+	o = put_str(o, f->source_json, l->source);
 	PUT_LIT(o, ",\"record\":");
 	o += buf_format_u64(o, f->record);
 	PUT_LIT(o, ",\"field\":");
-	o = put_str(o, f->field_json, lf);
+	o = put_str(o, f->field_json, l->field);
 	PUT_LIT(o, ",\"rule\":\"");
-	o = put_str(o, f->rule_id, lr);
+	o = put_str(o, f->rule_id, l->rule);
 	PUT_LIT(o, "\",\"offset\":");
 	o += buf_format_u64(o, f->offset);
 	PUT_LIT(o, ",\"length\":");
@@ -122,33 +143,32 @@ static inline char *line_head(char *o, const struct finding *f, size_t ls, size_
 	return o;
 }
 
-/* The rest of a line after the preview; *fp: where the fingerprint's 32
- * characters went, from o. */
-static inline char *line_tail(char *o, const struct finding *f, size_t le, size_t *fp)
+/* The rest of the line from o, after the preview, and the line (from
+ * start) added to out. Returns the offset in out of the fingerprint's 32
+ * characters. */
+static inline size_t line_finish(struct buf *out, char *start, char *o, const struct finding *f,
+				 const struct line_lens *l)
 {
-	char *from = o;
 	PUT_LIT(o, ",\"fingerprint\":\"");
-	*fp = (size_t)(o - from);
+	size_t fp_at = out->len + (size_t)(o - start);
 	if (f->fingerprint)
 		o = put_str(o, f->fingerprint, FINGERPRINT_HEX_LEN);
 	else
 		o = (char *)memset(o, '0', FINGERPRINT_HEX_LEN) + FINGERPRINT_HEX_LEN;
 	*o++ = '"';
-	if (le)
-		o = put_str(o, f->extra, le);
+	if (l->extra)
+		o = put_str(o, f->extra, l->extra);
 	PUT_LIT(o, "}\n");
-	return o;
+	out->len += (size_t)(o - start);
+	return fp_at;
 }
 
 size_t finding_format(struct buf *out, const struct finding *f)
 {
-	size_t ls = f->source_len ? f->source_len : strlen(f->source_json);
-	size_t lf = f->field_len ? f->field_len : strlen(f->field_json);
-	size_t lr = f->rule_len ? f->rule_len : strlen(f->rule_id);
-	size_t lm = f->masked_len ? f->masked_len : strlen(f->masked), le = f->extra ? strlen(f->extra) : 0;
+	struct line_lens l = line_lens(f);
+	size_t lm = f->masked_len ? f->masked_len : strlen(f->masked);
 	/* The preview is escaped below; each byte takes at most 6. */
-	char *o = buf_reserve(out, ls + lf + lr + 6 * lm + le + 256), *start = o;
-	o = line_head(o, f, ls, lf, lr);
+	char *start = line_reserve(out, &l, 6 * lm), *o = line_head(start, f, &l);
 	if (plain_ascii(f->masked, lm)) {
 		/* Most previews need no escaping: quoted in place. */
 		*o++ = '"';
@@ -157,15 +177,9 @@ size_t finding_format(struct buf *out, const struct finding *f)
 	} else {
 		out->len += (size_t)(o - start);
 		jsonw_quote(out, f->masked, lm);
-		o = buf_reserve(out, 64 + le);
-		start = o;
+		o = start = buf_reserve(out, 64 + l.extra);
 	}
-	size_t fp;
-	char *tail = o;
-	o = line_tail(o, f, le, &fp);
-	size_t fp_at = out->len + (size_t)(tail - start) + fp;
-	out->len += (size_t)(o - start);
-	return fp_at;
+	return line_finish(out, start, o, f, &l);
 }
 
 size_t finding_format_value(struct buf *out, const struct finding *f, const char *v, size_t len, bool is_email)
@@ -184,12 +198,8 @@ size_t finding_format_value(struct buf *out, const struct finding *f, const char
 		g.masked_len = (uint32_t)finding_mask(v, len, is_email, masked, sizeof masked);
 		return finding_format(out, &g);
 	}
-	size_t ls = f->source_len ? f->source_len : strlen(f->source_json);
-	size_t lf = f->field_len ? f->field_len : strlen(f->field_json);
-	size_t lr = f->rule_len ? f->rule_len : strlen(f->rule_id);
-	size_t le = f->extra ? strlen(f->extra) : 0;
-	char *o = buf_reserve(out, ls + lf + lr + len + le + 256), *start = o;
-	o = line_head(o, f, ls, lf, lr);
+	struct line_lens l = line_lens(f);
+	char *start = line_reserve(out, &l, len), *o = line_head(start, f, &l);
 	*o++ = '"';
 	if (at) {
 		/* The first character of a local part of two or more, then at
@@ -210,12 +220,7 @@ size_t finding_format_value(struct buf *out, const struct finding *f, const char
 		o += len;
 	}
 	*o++ = '"';
-	size_t fp;
-	char *tail = o;
-	o = line_tail(o, f, le, &fp);
-	size_t fp_at = out->len + (size_t)(tail - start) + fp;
-	out->len += (size_t)(o - start);
-	return fp_at;
+	return line_finish(out, start, o, f, &l);
 }
 
 /* How many bytes v[0..len) starts with that are ASCII (len when all are):
