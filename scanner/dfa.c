@@ -520,6 +520,7 @@ void dfa_free(struct dfa *d)
 	free((void *)d->run.acc_off);
 	free((void *)d->run.acc_n);
 	free((void *)d->run.pair);
+	free((void *)d->run.pair2);
 	free((void *)d->run.drun);
 	free((void *)d->run.drun2);
 	free(d->acc_off);
@@ -1015,6 +1016,32 @@ static bool make_run_table(struct dfa *d)
 	make_drun(&d->run, n, d->ncls);
 	free(perm);
 	return true;
+}
+
+void dfa_add_pair_states(struct dfa *d)
+{
+	const struct dfa_table *t = &d->run;
+	if (t->pair2 || d->nstates >= DFA_PAIR_WALK - 1)
+		return;
+	/* Zero (cannot report) for the rows of bytes no run starts with:
+	 * calloc's pages, untouched for most of them. */
+	uint16_t *p2 = xcalloc(65536, sizeof *p2);
+	for (unsigned c0 = 0; c0 < 256; c0++) {
+		uint32_t st1 = dfa_table_step(t, t->start, (unsigned char)c0);
+		if (dfa_table_dead(t, st1))
+			continue;
+		for (unsigned c1 = 0; c1 < 256; c1++) {
+			uint16_t *e = &p2[c0 << 8 | c1];
+			if (!dfa_table_goes_on(t, st1)) {
+				*e = DFA_PAIR_WALK;   /* a match of one byte */
+				continue;
+			}
+			uint32_t st2 = dfa_table_step(t, st1, (unsigned char)c1);
+			*e = dfa_table_dead(t, st2) ? 0
+				: !dfa_table_goes_on(t, st2) ? DFA_PAIR_WALK : (uint16_t)((st2 >> t->shift) + 1);
+		}
+	}
+	d->run.pair2 = p2;
 }
 
 const struct dfa_table *dfa_table(const struct dfa *d)

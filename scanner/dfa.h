@@ -67,6 +67,8 @@ struct dfa_table {
 	const uint32_t *acc;
 	const uint8_t *pair;      /* bit c0 << 8 | c1: a run from c0 c1 can report
 				   * something (65536 bits) */
+	const uint16_t *pair2;    /* NULL, or where a run from c0 c1 is after them
+				   * (dfa_table_pair2) */
 	const struct dfa_drun *drun;   /* digit runs: see dfa_table_drun */
 	const uint32_t *drun2;         /* ... by their first two digits: dfa_table_drun2 */
 };
@@ -90,16 +92,16 @@ static inline bool dfa_table_dead(const struct dfa_table *t, uint32_t st)
 	return st == t->dead;
 }
 
-/* The loop of every forward run: from t's start state over s[i..len),
+/* The loop of every forward run: from state st (going on) over s[i..len),
  * on(arg, st, end) for each accepting state st a prefix ending at end
  * reaches, until no match can go on. Inline together with on (a constant
  * at each caller), so that a step costs no call. */
-static inline __attribute__((always_inline)) void dfa_table_walk(const struct dfa_table *t, const unsigned char *s,
-								  size_t i, size_t len,
-								  void (*on)(void *arg, uint32_t st, size_t end),
-								  void *arg)
+static inline __attribute__((always_inline)) void dfa_table_walk_from(const struct dfa_table *t, uint32_t st,
+								       const unsigned char *s, size_t i, size_t len,
+								       void (*on)(void *arg, uint32_t st,
+										  size_t end),
+								       void *arg)
 {
-	uint32_t st = t->start;
 	for (; i < len; i++) {
 		st = dfa_table_step(t, st, s[i]);
 		if (dfa_table_goes_on(t, st))
@@ -108,6 +110,15 @@ static inline __attribute__((always_inline)) void dfa_table_walk(const struct df
 			return;
 		on(arg, st, i + 1);
 	}
+}
+
+/* The same from t's start state. */
+static inline __attribute__((always_inline)) void dfa_table_walk(const struct dfa_table *t, const unsigned char *s,
+								  size_t i, size_t len,
+								  void (*on)(void *arg, uint32_t st, size_t end),
+								  void *arg)
+{
+	dfa_table_walk_from(t, t->start, s, i, len, on, arg);
 }
 
 /* The same backwards, for a reverse DFA: from s[end - 1] down to s[0],
@@ -142,6 +153,28 @@ static inline bool dfa_table_pair(const struct dfa_table *t, unsigned char c0, u
 	unsigned k = (unsigned)c0 << 8 | c1;
 	return t->pair[k >> 3] >> (k & 7) & 1;
 }
+
+/* Where a run from the bytes c0 c1 stands after them, for a table given
+ * these (dfa_add_pair_states; else NULL): 0 when it cannot report anything
+ * (dfa_table_pair false), DFA_PAIR_WALK when it may report after one of
+ * them (walk from the start), else its state's index + 1
+ * (dfa_table_pair_state): the run goes on from there, two dependent loads
+ * fewer on its chain. */
+#define DFA_PAIR_WALK UINT16_MAX
+static inline uint16_t dfa_table_pair2(const struct dfa_table *t, unsigned char c0, unsigned char c1)
+{
+	return t->pair2[(unsigned)c0 << 8 | c1];
+}
+
+static inline uint32_t dfa_table_pair_state(const struct dfa_table *t, uint16_t e)
+{
+	return (uint32_t)(e - 1) << t->shift;
+}
+
+/* Give d's run table dfa_table_pair2 (128 KiB): for the DFA that is run
+ * from every token start. A no-op for a DFA of DFA_PAIR_WALK - 1 states
+ * or more. */
+void dfa_add_pair_states(struct dfa *d);
 
 /* Digit runs. Inside a run of digits no match ends (a value is a whole
  * token), so what a run from a digit can report depends only on the

@@ -428,9 +428,23 @@ static inline __attribute__((always_inline)) void on_accept(void *arg, uint32_t 
 static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_t start)
 {
 	const unsigned char *s = (const unsigned char *)sc->p;
-	size_t len = sc->len;
-	if (start + 1 < len && !dfa_table_pair(t, s[start], s[start + 1]))
-		return;
+	size_t len = sc->len, from = start;
+	uint32_t st = t->start;
+	if (start + 1 < len) {
+		/* Most starts end here; the others' walks begin two bytes on
+		 * where no match can end before that. */
+		if (t->pair2) {
+			uint16_t e = dfa_table_pair2(t, s[start], s[start + 1]);
+			if (!e)
+				return;
+			if (e != DFA_PAIR_WALK) {
+				st = dfa_table_pair_state(t, e);
+				from = start + 2;
+			}
+		} else if (!dfa_table_pair(t, s[start], s[start + 1])) {
+			return;
+		}
+	}
 	sc->dfa_start = start;
 	unsigned n;
 	const struct dfa_drun *dr = digit_run(t, s, len, start, &n);
@@ -450,7 +464,7 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 			return;
 		}
 	}
-	dfa_table_walk(t, s, start, len, on_accept, sc);
+	dfa_table_walk_from(t, st, s, from, len, on_accept, sc);
 }
 
 static inline __attribute__((always_inline)) void on_suffix_end(void *arg, uint32_t st, size_t end)

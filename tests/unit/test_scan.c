@@ -509,6 +509,47 @@ static void test_dfa_drun(void)
 	}
 }
 
+/* dfa_table_pair2 against two steps of the table, for every pair of
+ * bytes, with patterns that accept after one byte and after two: where a
+ * run stands after them, or that it must walk (an accept on the way), or
+ * that it cannot report (exactly where dfa_table_pair says so). */
+static void test_dfa_pair_states(void)
+{
+	static const char *const pats[] = { "a", "bc", "b[0-9]{3}", "[0-9]{4}-[0-9]", "x+y", "\\+86[0-9]{2}" };
+	static const uint32_t ids[] = { 0, 1, 2, 3, 4, 5 };
+	char eb[256];
+	struct dfa *d = dfa_build(pats, ids, 6, 10000, eb, sizeof eb);
+	CHECK_MSG(d != NULL, "dfa_build: %s", eb);
+	if (!d)
+		return;
+	dfa_add_pair_states(d);
+	const struct dfa_table *t = dfa_table(d);
+	CHECK(t->pair2 != NULL);
+	int bad = 0, walks = 0, states = 0;
+	for (unsigned c0 = 0; t->pair2 && c0 < 256; c0++)
+		for (unsigned c1 = 0; c1 < 256; c1++) {
+			uint32_t st1 = dfa_table_step(t, t->start, (unsigned char)c0);
+			uint32_t st2 = dfa_table_dead(t, st1) ? st1 : dfa_table_step(t, st1, (unsigned char)c1);
+			bool accept_on_way = !dfa_table_dead(t, st1) &&
+					     (!dfa_table_goes_on(t, st1) || (!dfa_table_dead(t, st2) && !dfa_table_goes_on(t, st2)));
+			uint16_t e = dfa_table_pair2(t, (unsigned char)c0, (unsigned char)c1);
+			if (e == 0)
+				bad += dfa_table_pair(t, (unsigned char)c0, (unsigned char)c1) || !dfa_table_dead(t, st2);
+			else if (e == DFA_PAIR_WALK)
+				bad += !accept_on_way, walks++;
+			else
+				bad += accept_on_way || dfa_table_pair_state(t, e) != st2 || !dfa_table_goes_on(t, st2),
+					states++;
+		}
+	CHECK_INT(bad, 0);
+	/* "a", "bc" and "x+y" walk; "b1", "12", "+8" start two bytes on. */
+	CHECK(walks > 0 && states > 0);
+	CHECK(dfa_table_pair2(t, 'a', '!') == DFA_PAIR_WALK && dfa_table_pair2(t, 'b', 'c') == DFA_PAIR_WALK);
+	CHECK(dfa_table_pair2(t, '1', '2') != 0 && dfa_table_pair2(t, '1', '2') != DFA_PAIR_WALK);
+	CHECK(dfa_table_pair2(t, 'q', 'q') == 0 && dfa_table_pair2(t, 'b', 'x') == 0);
+	dfa_free(d);
+}
+
 /* Digit runs of every length up to past DFA_DRUN_MAX, each followed by a
  * byte that some rule reads on with or none does (scan.c: digit_run passes
  * over or reports a run from its length alone, and must agree with a walk).
@@ -632,4 +673,4 @@ static void test_cache_prune(void)
 }
 
 TEST_MAIN(env_init, test_is_token, test_scan_values, test_scan_failures, test_scan_sorted, test_scan_slice, test_scan_many,
-	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, test_dfa_drun, test_engines_digit_runs, test_cache_prune, env_release)
+	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, test_dfa_drun, test_dfa_pair_states, test_engines_digit_runs, test_cache_prune, env_release)
