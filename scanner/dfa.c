@@ -520,7 +520,6 @@ void dfa_free(struct dfa *d)
 	free((void *)d->run.acc_off);
 	free((void *)d->run.acc_n);
 	free((void *)d->run.pair);
-	free((void *)d->run.pair2);
 	free((void *)d->run.drun);
 	free((void *)d->run.drun2);
 	free(d->acc_off);
@@ -1000,29 +999,18 @@ static bool make_run_table(struct dfa *d)
 	d->run = (struct dfa_table){ .next = next, .cls = d->cls, .shift = shift, .start = perm[1] << shift,
 				     .acc_min = acc_min << shift, .dead = perm[0] << shift, .acc_off = acc_off,
 				     .acc_n = acc_n, .acc = d->acc };
-	/* The pairs of first bytes a run can get past: most token starts
-	 * (words of prose, keys, hex) die at their second byte. */
-	uint8_t *pair = xcalloc(65536 / 8, 1);
-	for (unsigned c0 = 0; c0 < 256; c0++) {
-		const struct dfa_table *t = &d->run;
-		uint32_t st1 = dfa_table_step(t, t->start, (unsigned char)c0);
-		if (dfa_table_dead(t, st1))
-			continue;
-		for (unsigned c1 = 0; c1 < 256; c1++)
-			if (!dfa_table_goes_on(t, st1) || !dfa_table_dead(t, dfa_table_step(t, st1, (unsigned char)c1)))
-				pair[(c0 << 8 | c1) >> 3] |= (uint8_t)(1u << (c1 & 7));
-	}
-	d->run.pair = pair;
 	make_drun(&d->run, n, d->ncls);
 	free(perm);
 	return true;
 }
 
-void dfa_add_pair_states(struct dfa *d)
+bool dfa_add_pair_states(struct dfa *d)
 {
 	const struct dfa_table *t = &d->run;
-	if (t->pair2 || d->nstates >= DFA_PAIR_WALK - 1)
-		return;
+	if (t->pair)
+		return true;
+	if (d->nstates >= DFA_PAIR_WALK - 1)
+		return false;
 	/* Zero (cannot report) for the rows of bytes no run starts with:
 	 * calloc's pages, untouched for most of them. */
 	uint16_t *p2 = xcalloc(65536, sizeof *p2);
@@ -1041,7 +1029,8 @@ void dfa_add_pair_states(struct dfa *d)
 				: !dfa_table_goes_on(t, st2) ? DFA_PAIR_WALK : (uint16_t)((st2 >> t->shift) + 1);
 		}
 	}
-	d->run.pair2 = p2;
+	d->run.pair = p2;
+	return true;
 }
 
 const struct dfa_table *dfa_table(const struct dfa *d)

@@ -65,10 +65,8 @@ struct dfa_table {
 	const uint32_t *acc_off;  /* by state >> shift */
 	const uint16_t *acc_n;
 	const uint32_t *acc;
-	const uint8_t *pair;      /* bit c0 << 8 | c1: a run from c0 c1 can report
-				   * something (65536 bits) */
-	const uint16_t *pair2;    /* NULL, or where a run from c0 c1 is after them
-				   * (dfa_table_pair2) */
+	const uint16_t *pair;     /* NULL, or where a run from c0 c1 is after them
+				   * (dfa_table_pair) */
 	const struct dfa_drun *drun;   /* digit runs: see dfa_table_drun */
 	const uint32_t *drun2;         /* ... by their first two digits: dfa_table_drun2 */
 };
@@ -147,23 +145,17 @@ static inline const uint32_t *dfa_table_ids(const struct dfa_table *t, uint32_t 
 	return t->acc + t->acc_off[k];
 }
 
-/* Whether a run that starts with bytes c0 c1 can report a match. */
-static inline bool dfa_table_pair(const struct dfa_table *t, unsigned char c0, unsigned char c1)
-{
-	unsigned k = (unsigned)c0 << 8 | c1;
-	return t->pair[k >> 3] >> (k & 7) & 1;
-}
-
 /* Where a run from the bytes c0 c1 stands after them, for a table given
- * these (dfa_add_pair_states; else NULL): 0 when it cannot report anything
- * (dfa_table_pair false), DFA_PAIR_WALK when it may report after one of
- * them (walk from the start), else its state's index + 1
+ * these (dfa_add_pair_states; else t->pair is NULL): 0 when it cannot
+ * report anything (most token starts: words of prose, keys, hex die at
+ * their second byte), DFA_PAIR_WALK when it may report after one of them
+ * (walk from the start), else its state's index + 1
  * (dfa_table_pair_state): the run goes on from there, two dependent loads
  * fewer on its chain. */
 #define DFA_PAIR_WALK UINT16_MAX
-static inline uint16_t dfa_table_pair2(const struct dfa_table *t, unsigned char c0, unsigned char c1)
+static inline uint16_t dfa_table_pair(const struct dfa_table *t, unsigned char c0, unsigned char c1)
 {
-	return t->pair2[(unsigned)c0 << 8 | c1];
+	return t->pair[(unsigned)c0 << 8 | c1];
 }
 
 static inline uint32_t dfa_table_pair_state(const struct dfa_table *t, uint16_t e)
@@ -171,10 +163,10 @@ static inline uint32_t dfa_table_pair_state(const struct dfa_table *t, uint16_t 
 	return (uint32_t)(e - 1) << t->shift;
 }
 
-/* Give d's run table dfa_table_pair2 (128 KiB): for the DFA that is run
- * from every token start. A no-op for a DFA of DFA_PAIR_WALK - 1 states
- * or more. */
-void dfa_add_pair_states(struct dfa *d);
+/* Give d's run table dfa_table_pair (128 KiB): for the DFA that is run
+ * from every token start. False, with none given, for a DFA of
+ * DFA_PAIR_WALK - 1 states or more. */
+bool dfa_add_pair_states(struct dfa *d);
 
 /* Digit runs. Inside a run of digits no match ends (a value is a whole
  * token), so what a run from a digit can report depends only on the

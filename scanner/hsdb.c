@@ -514,10 +514,9 @@ int hsdb_load(const struct ruleset *rs, const char *cache_dir, struct hsdb **out
 		cache_write_bytes(b.data, b.len, dir, dpath);
 		buf_release(&b);
 	}
-	if (h->dfa)
-		dfa_add_pair_states(h->dfa);   /* the DFA run from every token start */
-	if (h->dfa && build_rest(h, use_cache ? dir : NULL, path)) {
-		/* Without the rest, the fast path is incomplete: use Hyperscan. */
+	/* The DFA run from every token start needs its pair table, and
+	 * without the rest the fast path is incomplete: else Hyperscan. */
+	if (h->dfa && (!dfa_add_pair_states(h->dfa) || build_rest(h, use_cache ? dir : NULL, path))) {
 		dfa_free(h->dfa);
 		h->dfa = NULL;
 	}

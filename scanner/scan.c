@@ -433,16 +433,12 @@ static inline void run_from(struct scanner *sc, const struct dfa_table *t, size_
 	if (start + 1 < len) {
 		/* Most starts end here; the others' walks begin two bytes on
 		 * where no match can end before that. */
-		if (t->pair2) {
-			uint16_t e = dfa_table_pair2(t, s[start], s[start + 1]);
-			if (!e)
-				return;
-			if (e != DFA_PAIR_WALK) {
-				st = dfa_table_pair_state(t, e);
-				from = start + 2;
-			}
-		} else if (!dfa_table_pair(t, s[start], s[start + 1])) {
+		uint16_t e = dfa_table_pair(t, s[start], s[start + 1]);
+		if (!e)
 			return;
+		if (e != DFA_PAIR_WALK) {
+			st = dfa_table_pair_state(t, e);
+			from = start + 2;
 		}
 	}
 	sc->dfa_start = start;
