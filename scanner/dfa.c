@@ -1018,14 +1018,15 @@ bool dfa_add_pair_states(struct dfa *d)
 		uint32_t st1 = dfa_table_step(t, t->start, (unsigned char)c0);
 		if (dfa_table_dead(t, st1))
 			continue;
+		uint16_t *row = &p2[c0 << 8];
+		if (!dfa_table_goes_on(t, st1)) {
+			for (unsigned c1 = 0; c1 < 256; c1++)
+				row[c1] = DFA_PAIR_WALK;   /* a match of one byte */
+			continue;
+		}
 		for (unsigned c1 = 0; c1 < 256; c1++) {
-			uint16_t *e = &p2[c0 << 8 | c1];
-			if (!dfa_table_goes_on(t, st1)) {
-				*e = DFA_PAIR_WALK;   /* a match of one byte */
-				continue;
-			}
 			uint32_t st2 = dfa_table_step(t, st1, (unsigned char)c1);
-			*e = dfa_table_dead(t, st2) ? 0
+			row[c1] = dfa_table_dead(t, st2) ? 0
 				: !dfa_table_goes_on(t, st2) ? DFA_PAIR_WALK : (uint16_t)((st2 >> t->shift) + 1);
 		}
 	}

@@ -189,9 +189,9 @@ size_t finding_format_value(struct buf *out, const struct finding *f, const char
 	 * written, read back and copied). Anything else goes through
 	 * finding_mask and finding_format. */
 	const char *at = NULL;
-	bool plain = len >= 11 && len <= 64 && plain_ascii(v, len) &&
-		     (!is_email || (at = memchr(v, '@', len)) != NULL);
-	if (!plain || (!is_email && len > 23)) {
+	bool fast = len >= 11 && len <= (is_email ? 64 : 23) && plain_ascii(v, len) &&
+		    (!is_email || (at = memchr(v, '@', len)) != NULL);
+	if (!fast) {
 		char masked[160];
 		struct finding g = *f;
 		g.masked = masked;
