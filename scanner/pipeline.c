@@ -50,11 +50,12 @@
 #define OVERLAP HSDB_MATCH_MAX
 #define PREFETCH_MIN_THREADS 8
 #define PREFETCH_AFTER (4u << 20)
-/* From 16 threads on, LZ4 blocks are decompressed side by side, a block
- * thread for every 8 scanning threads: on dense CSV one thread decodes
- * about 1 GB/s (lz4 -d on the 2-core VM: 1.4 s/GB with its checksum),
- * what 8-12 scanning threads take in; with one decoder the 16-CPU
- * machine's LZ4 stopped at 0.92 GB/s where plain CSV went on to 1.15. */
+/* From 12 threads on, LZ4 blocks are decompressed side by side, a block
+ * thread for every 8 scanning threads, rounded: on dense CSV one thread
+ * decodes about 1.1 GB/s, what 8-10 scanning threads take in. On the
+ * 16-CPU machine, 1 GB of LZ4 dense CSV, two block threads instead of one
+ * decoder took 12 threads from 0.99-1.17 s to 0.82-0.87 and 14 from
+ * 1.01-1.05 to 0.76-0.79 (bench/README.md, session 14). */
 #define THREADS_PER_DECODER 8
 
 static volatile sig_atomic_t stop_requested;
@@ -473,7 +474,7 @@ static void read_source(struct pipe *pl, struct source *src)
 	 * 8 threads on (logs +20%, LZ4 even) and 12 (both +25-35%); at 4 it
 	 * was even there, with CPUs to spare, but would cost on 4 cores. */
 	if (pl->opt->threads >= PREFETCH_MIN_THREADS) {
-		stream_set_decoders(st, pl->opt->threads / THREADS_PER_DECODER);
+		stream_set_decoders(st, (pl->opt->threads + THREADS_PER_DECODER / 2) / THREADS_PER_DECODER);
 		stream_prefetch_after(st, PREFETCH_AFTER);
 	}
 	buf_reset(&pl->pend);
