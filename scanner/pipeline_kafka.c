@@ -40,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
+#if defined(__x86_64__)
+#include <xxh_x86dispatch.h>   /* XXH3 at the CPU's vector width (stream.c) */
+#endif
 
 #include "attribute.h"
 #include "chunk.h"
