@@ -435,22 +435,44 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 	return true;
 }
 
-/* The worker's half of read_lines: where each line starts. */
+/* The worker's half of read_lines: where each line starts (after each
+ * newline but the chunk's last byte), found 64 bytes a step as a bit mask
+ * rather than by a memchr call a line. */
 static void index_lines(struct chunk *ck)
 {
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 1, sizeof *ck->recs);
 	xgrow((void **)&ck->layouts, &ck->layouts_cap, ck->nrec, sizeof *ck->layouts);
 	xgrow((void **)&ck->rec_off, &ck->rec_off_cap, ck->nrec, sizeof *ck->rec_off);
-	const char *p = ck->data.data, *end = p + ck->data.len;
-	size_t at = 0;
-	for (size_t i = 0; i < ck->nrec; i++) {
-		ck->recs[i] = (uint32_t)at;
-		ck->layouts[i] = 0;
-		ck->rec_off[i] = ck->base_offset + at;
-		const char *nl = memchr(p + at, '\n', (size_t)(end - (p + at)));
-		at = nl ? (size_t)(nl - p) + 1 : ck->data.len;
+	const char *p = ck->data.data;
+	size_t len = ck->data.len, last = len - 1, k = 0, i = 0;
+	uint32_t *recs = ck->recs;
+	uint64_t *rec_off = ck->rec_off, base = ck->base_offset;
+	memset(ck->layouts, 0, ck->nrec * sizeof *ck->layouts);
+	recs[k] = 0;
+	rec_off[k++] = base;
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	for (; i + 64 <= len; i += 64) {
+		uint64_t m = 0;
+		for (unsigned b = 0; b < 4; b++) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16 * b));
+			m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * b);
+		}
+		for (; m; m &= m - 1) {
+			size_t q = i + (size_t)__builtin_ctzll(m);
+			if (q < last) {
+				recs[k] = (uint32_t)(q + 1);
+				rec_off[k++] = base + q + 1;
+			}
+		}
 	}
-	ck->recs[ck->nrec] = (uint32_t)ck->data.len;
+#endif
+	for (; i < last; i++)
+		if (p[i] == '\n') {
+			recs[k] = (uint32_t)(i + 1);
+			rec_off[k++] = base + i + 1;
+		}
+	recs[ck->nrec] = (uint32_t)len;
 }
 
 static void read_source(struct pipe *pl, struct source *src)
