@@ -4,14 +4,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "error.h"
 #include "frame.h"
 #include "scan.h"
 #include "source.h"
+#include "utf8.h"
 #include "util.h"
 
 struct cand {
@@ -201,49 +199,6 @@ void attribute_json_unescape(const char *s, size_t len, char *dst, uint32_t *map
 	}
 	map[o] = (uint32_t)len;
 	*dlen = o;
-}
-
-/* Offset of the first byte that breaks UTF-8 in p[0..len), or len. */
-static size_t utf8_invalid_at(const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		/* Skip ASCII 32 bytes at a time, then eight. */
-#ifdef __SSE2__
-		while (i + 32 <= len) {
-			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
-			if (_mm_movemask_epi8(_mm_or_si128(a, b)))
-				break;
-			i += 32;
-		}
-#endif
-		while (i + 8 <= len) {
-			uint64_t w;
-			memcpy(&w, p + i, 8);
-			if (w & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
-		if (i >= len)
-			break;
-		unsigned char c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-		if (!n || i + n > len)
-			return i;
-		for (size_t k = 1; k < n; k++)
-			if ((p[i + k] & 0xC0) != 0x80)
-				return i;
-		if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
-		    (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
-			return i;
-		i += n;
-	}
-	return len;
 }
 
 static inline void push_cand(struct attributor *at, const struct match *m, uint32_t span, uint32_t start,

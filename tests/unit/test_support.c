@@ -25,6 +25,7 @@
 #include "queue.h"
 #include "rules.h"
 #include "tally.h"
+#include "utf8.h"
 #include "util.h"
 
 #include "../fuzz/jsoncheck.h"
@@ -1122,6 +1123,112 @@ static void test_fingerprint_batch(void)
 	}
 }
 
+/* The vector UTF-8 check against the byte loop: every pair of bytes with a
+ * few third and fourth bytes after it, at offsets across the 32-byte
+ * blocks and at the end of the input, then generated text of valid
+ * characters with faults mixed in. */
+static size_t utf8_put(unsigned char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static void utf8_agree(const unsigned char *p, size_t len, int *bad)
+{
+	size_t want = utf8_invalid_at_bytes(p, len);
+	bool valid = utf8_valid(p, len);
+	size_t got = utf8_invalid_at(p, len);
+	if (valid != (want == len) || got != want) {
+		if (++*bad <= 5) {
+			fprintf(stderr, "utf8: len %zu: bytes say %zu, vector says %s, utf8_invalid_at %zu:", len, want,
+				valid ? "valid" : "invalid", got);
+			for (size_t i = 0; i < len; i++)
+				fprintf(stderr, " %02x", p[i]);
+			fputc('\n', stderr);
+		}
+	}
+}
+
+static void test_utf8(void)
+{
+	static const unsigned char more[] = { 0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xF0, 0xFF };
+	unsigned char buf[128];
+	int bad = 0;
+	size_t n = 0;
+	for (unsigned b0 = 0x80; b0 < 0x100; b0++)
+		for (unsigned b1 = 0; b1 < 0x100; b1++)
+			for (size_t k = 0; k < sizeof more; k++) {
+				/* An ASCII run, the sequence where the pair's bytes put
+				 * it (across a block edge most often), a continuation
+				 * byte and then ASCII or the end. */
+				size_t at = 24 + (b0 * 7 + b1 * 3 + k) % 45;
+				memset(buf, 'a', sizeof buf);
+				buf[at] = (unsigned char)b0;
+				buf[at + 1] = (unsigned char)b1;
+				buf[at + 2] = more[k];
+				buf[at + 3] = more[(k * 5 + b1) % sizeof more];
+				size_t end = (b1 + k) % 5 == 0 ? at + 1 + k % 4 : at + 4 + (b0 + k) % 40;
+				utf8_agree(buf, end, &bad);
+				n++;
+			}
+	CHECK_MSG(bad == 0, "%d of %zu byte sequences judged differently", bad, n);
+
+	unsigned seed = 2021;
+	unsigned char text[600];
+	int bad_text = 0, faults = 0;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 0, want = (size_t)(round % 300);
+		while (len + 4 <= want) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = seed >> 8;
+			uint32_t cp;
+			switch (r % 8) {
+			case 0: case 1: case 2: cp = 0x20 + r / 8 % 0x5F; break;
+			case 3: cp = 0x80 + r / 8 % 0x780; break;
+			case 4: case 5: cp = 0x4E00 + r / 8 % 0x51A5; break;    /* CJK */
+			case 6: cp = 0x800 + r / 8 % 0xF800; break;
+			default: cp = 0x10000 + r / 8 % 0x100000; break;
+			}
+			if (cp >= 0xD800 && cp <= 0xDFFF)
+				cp = 0xFFFD;
+			len += utf8_put(text + len, cp);
+		}
+		if (round % 3) {
+			/* A fault: a byte changed, or the end moved into a character. */
+			seed = seed * 1103515245u + 12345u;
+			if (len && round % 3 == 1)
+				text[(seed >> 8) % len] = (unsigned char)(seed >> 24);
+			else if (len)
+				len -= (seed >> 8) % 3;
+			faults++;
+		}
+		utf8_agree(text, len, &bad_text);
+	}
+	CHECK_MSG(bad_text == 0, "%d of 20000 texts judged differently (%d with a fault)", bad_text, faults);
+	CHECK(utf8_invalid_at((const unsigned char *)"", 0) == 0);
+	CHECK(utf8_invalid_at((const unsigned char *)"\xed\xa0\x80", 3) == 0);   /* a surrogate */
+	CHECK(utf8_invalid_at((const unsigned char *)"ab\xf4\x90\x80\x80", 6) == 2);   /* past U+10FFFF */
+	CHECK(utf8_invalid_at((const unsigned char *)"\xe4\xb8\xad\xe6\x96", 5) == 3);  /* cut short */
+}
+
 TEST_MAIN(test_json_checker, test_format_u64, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
 	  test_finding_mask, test_finding_mask_short_email, test_finding_format_value, test_confidence, test_field_words, test_fieldtab,
-	  test_queue, test_outfile, test_tally, test_errors, test_util, test_fingerprint_batch)
+	  test_queue, test_outfile, test_tally, test_errors, test_util, test_fingerprint_batch, test_utf8)
