@@ -123,37 +123,78 @@ enum verdict validate_cn_name_check(const char *s, size_t len)
 	return is_single_surname(first) ? VERDICT_PASS : VERDICT_FAIL;
 }
 
-static int contains(const char *s, size_t len, const char *w)
+/* The address tokens, a bit each: the administrative ones (the region
+ * bits) and the street-level ones. A value is decoded once and each of its
+ * characters looked up, with the one or two before it for the tokens of
+ * two or three characters: a substring search per token (26 memcmp calls
+ * a byte) took 88% of a scan of a CSV of addresses. UTF-8 being
+ * self-synchronising, a token's bytes occur in a decoded value exactly
+ * where its characters do, so the verdicts are the same. */
+enum {
+	ADDR_SHENG, ADDR_ZIZHIQU, ADDR_SHI, ADDR_QU, ADDR_XIAN, ADDR_QI, ADDR_ZHOU, ADDR_MENG,
+	ADDR_LU, ADDR_JIE, ADDR_DAO, ADDR_XIANG, ADDR_NONG, ADDR_HUTONG, ADDR_HAO, ADDR_CUN, ADDR_ZHEN,
+	ADDR_XIANG1, ADDR_DASHA, ADDR_XIAOQU, ADDR_YUAN, ADDR_DONG, ADDR_ZHUANG, ADDR_DANYUAN, ADDR_SHI4,
+	ADDR_LOU,
+};
+#define ADDR_REGION ((1u << (ADDR_MENG + 1)) - 1)
+
+/* The tokens that end with the Han character cp, after prev1 (and prev2
+ * before it). */
+static uint32_t address_tokens(long cp, long prev1, long prev2)
 {
-	size_t wl = strlen(w);
-	for (size_t i = 0; i + wl <= len; i++)
-		if (!memcmp(s + i, w, wl))
-			return 1;
-	return 0;
+	switch (cp) {
+	case 0x7701: return 1u << ADDR_SHENG;                            /* 省 */
+	case 0x5E02: return 1u << ADDR_SHI;                              /* 市 */
+	case 0x533A:                                                      /* 区 */
+		return 1u << ADDR_QU |
+		       (prev1 == 0x6CBB && prev2 == 0x81EA ? 1u << ADDR_ZIZHIQU : 0) |   /* 自治区 */
+		       (prev1 == 0x5C0F ? 1u << ADDR_XIAOQU : 0);                        /* 小区 */
+	case 0x53BF: return 1u << ADDR_XIAN;                             /* 县 */
+	case 0x65D7: return 1u << ADDR_QI;                               /* 旗 */
+	case 0x5DDE: return 1u << ADDR_ZHOU;                             /* 州 */
+	case 0x76DF: return 1u << ADDR_MENG;                             /* 盟 */
+	case 0x8DEF: return 1u << ADDR_LU;                               /* 路 */
+	case 0x8857: return 1u << ADDR_JIE;                              /* 街 */
+	case 0x9053: return 1u << ADDR_DAO;                              /* 道 */
+	case 0x5DF7: return 1u << ADDR_XIANG;                            /* 巷 */
+	case 0x5F04: return 1u << ADDR_NONG;                             /* 弄 */
+	case 0x540C: return prev1 == 0x80E1 ? 1u << ADDR_HUTONG : 0;     /* 胡同 */
+	case 0x53F7: return 1u << ADDR_HAO;                              /* 号 */
+	case 0x6751: return 1u << ADDR_CUN;                              /* 村 */
+	case 0x9547: return 1u << ADDR_ZHEN;                             /* 镇 */
+	case 0x4E61: return 1u << ADDR_XIANG1;                           /* 乡 */
+	case 0x53A6: return prev1 == 0x5927 ? 1u << ADDR_DASHA : 0;      /* 大厦 */
+	case 0x82D1: return 1u << ADDR_YUAN;                             /* 苑 */
+	case 0x680B: return 1u << ADDR_DONG;                             /* 栋 */
+	case 0x5E62: return 1u << ADDR_ZHUANG;                           /* 幢 */
+	case 0x5143: return prev1 == 0x5355 ? 1u << ADDR_DANYUAN : 0;    /* 单元 */
+	case 0x5BA4: return 1u << ADDR_SHI4;                             /* 室 */
+	case 0x697C: return 1u << ADDR_LOU;                              /* 楼 */
+	default: return 0;
+	}
 }
 
 enum verdict validate_cn_address_check(const char *s, size_t len)
 {
-	static const char *const region[] = { "省", "自治区", "市", "区", "县", "旗", "州", "盟" };
-	static const char *const street[] = { "路", "街", "道", "巷", "弄", "胡同", "号", "村", "镇", "乡",
-		"大厦", "小区", "苑", "栋", "幢", "单元", "室", "楼" };
 	size_t i = 0, han = 0;
+	long prev1 = -1, prev2 = -1;
+	uint32_t seen = 0;
 	while (i < len) {
 		long cp = next_cp(s, len, &i);
 		if (cp < 0)
 			return VERDICT_FAIL;
-		han += is_han(cp);
+		if (is_han(cp)) {
+			han++;
+			seen |= address_tokens(cp, prev1, prev2);
+		}
+		prev2 = prev1;
+		prev1 = cp;
 	}
 	if (han < 6)
 		return VERDICT_FAIL;
-	int r = 0, t = 0;
-	for (size_t k = 0; k < sizeof region / sizeof *region; k++)
-		r += contains(s, len, region[k]);
-	for (size_t k = 0; k < sizeof street / sizeof *street; k++)
-		t += contains(s, len, street[k]);
+	int r = __builtin_popcount(seen & ADDR_REGION), t = __builtin_popcount(seen & ~(uint32_t)ADDR_REGION);
 	return r >= 1 && t >= 1 && r + t >= 3 ? VERDICT_PASS : VERDICT_FAIL;
 }
-
 
 /* All digits, n of them within [lo, hi], the first not '0'. */
 static int digits_only(const char *s, size_t len, size_t lo, size_t hi)

@@ -958,7 +958,82 @@ static void test_email_masks(void)
 	CHECK(pass > 50000);   /* the generator reaches valid addresses, short and long */
 }
 
-TEST_MAIN(test_email_masks, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+/* cn_address against the rule as first written, a substring search for
+ * each token over the value's bytes, on generated values: runs of token
+ * characters, other Han characters, digits, letters and the odd broken
+ * byte, so that every token, its parts and its neighbours meet. */
+static int has_bytes(const char *s, size_t len, const char *w)
+{
+	size_t wl = strlen(w);
+	for (size_t i = 0; i + wl <= len; i++)
+		if (!memcmp(s + i, w, wl))
+			return 1;
+	return 0;
+}
+
+static enum verdict address_by_search(const char *s, size_t len)
+{
+	static const char *const region[] = { "省", "自治区", "市", "区", "县", "旗", "州", "盟" };
+	static const char *const street[] = { "路", "街", "道", "巷", "弄", "胡同", "号", "村", "镇", "乡",
+		"大厦", "小区", "苑", "栋", "幢", "单元", "室", "楼" };
+	size_t han = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+		if (!n || i + n > len)
+			return VERDICT_FAIL;
+		long cp = n == 1 ? c : c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+		for (size_t k = 1; k < n; k++) {
+			if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+				return VERDICT_FAIL;
+			cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
+		}
+		han += (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF);
+		i += n;
+	}
+	if (han < 6)
+		return VERDICT_FAIL;
+	int r = 0, t = 0;
+	for (size_t k = 0; k < sizeof region / sizeof *region; k++)
+		r += has_bytes(s, len, region[k]);
+	for (size_t k = 0; k < sizeof street / sizeof *street; k++)
+		t += has_bytes(s, len, street[k]);
+	return r >= 1 && t >= 1 && r + t >= 3 ? VERDICT_PASS : VERDICT_FAIL;
+}
+
+static void test_cn_address_differential(void)
+{
+	static const char *const parts[] = { "省", "自", "治", "区", "市", "县", "旗", "州", "盟", "路", "街", "道",
+		"巷", "弄", "胡", "同", "号", "村", "镇", "乡", "大", "厦", "小", "苑", "栋", "幢", "单", "元", "室",
+		"楼", "自治区", "胡同", "大厦", "小区", "单元", "北", "京", "海", "淀", "中", "关", "1", "8", "A", " ",
+		"·", "\xe5", "\x80", "\xf0\x9f\x98\x80" };
+	const struct validator *v = validator_find("cn_address");
+	CHECK(v != NULL);
+	unsigned seed = 157;
+	char buf[128];
+	int bad = 0, pass = 0;
+	for (int round = 0; v && round < 200000; round++) {
+		size_t len = 0, nparts = (size_t)(round % 19);
+		for (size_t k = 0; k < nparts; k++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly the tokens and their characters, now and then
+			 * the rest. */
+			size_t pick = (seed >> 8) % 64;
+			const char *w = parts[pick < 35 ? pick : 35 + (seed >> 16) % (sizeof parts / sizeof *parts - 35)];
+			size_t wl = strlen(w);
+			memcpy(buf + len, w, wl);
+			len += wl;
+		}
+		enum verdict want = address_by_search(buf, len), got = v->check(buf, len);
+		pass += want == VERDICT_PASS;
+		if (got != want && ++bad <= 5)
+			fprintf(stderr, "cn_address(\"%.*s\"): %d, by search %d\n", (int)len, buf, got, want);
+	}
+	CHECK_MSG(bad == 0, "%d of 200000 values judged differently", bad);
+	CHECK_MSG(pass > 10000, "only %d of the generated values are addresses", pass);
+}
+
+TEST_MAIN(test_email_masks, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_cn_address_differential, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
