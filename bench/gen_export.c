@@ -3,7 +3,7 @@
  * the bytes the scanner is timed on, fast enough (hundreds of MB/s) that a
  * multi-gigabyte corpus costs seconds.
  *
- *     gen_export --kind dense-csv|jsonl|sparse-log --size 1G [--seed N]
+ *     gen_export --kind dense-csv|jsonl|sparse-log|cn-csv --size 1G [--seed N]
  *                [-o FILE] [--stats]
  *
  * Every planted personal value is valid under the scanner's rules (check
@@ -11,7 +11,7 @@
  * a full validate-attribute-tally pass, as in a real export. The same seed,
  * kind and size always give the same bytes. --stats prints, per rule id,
  * how many values were planted (planted_total), and apart from them how
- * many Chinese names (names_zh). */
+ * many Chinese names and addresses (names_zh, addresses_zh). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -453,6 +453,73 @@ static char *put_name_zh(char *p, struct rng *r)
 	return p;
 }
 
+/* Mainland postal addresses: province (or a municipality), city,
+ * district, road and number, and mostly a building, unit and room; some
+ * are rural (county, town, village). Counted apart, as names are: the
+ * address rule judges whole values in fields named for addresses. */
+static uint64_t planted_addresses;
+
+static const char *const regions_zh[][3] = {
+	{ "广东省", "深圳市", "南山区" }, { "广东省", "广州市", "天河区" }, { "浙江省", "杭州市", "西湖区" },
+	{ "江苏省", "南京市", "鼓楼区" }, { "四川省", "成都市", "武侯区" }, { "湖北省", "武汉市", "洪山区" },
+	{ "陕西省", "西安市", "雁塔区" }, { "山东省", "青岛市", "市南区" }, { "福建省", "厦门市", "思明区" },
+	{ "河南省", "郑州市", "金水区" }, { "", "北京市", "海淀区" }, { "", "上海市", "浦东新区" },
+	{ "", "重庆市", "渝中区" }, { "", "天津市", "和平区" },
+};
+static const char *const roads_zh[] = {
+	"中山路", "人民路", "解放路", "建设路", "和平路", "文三路", "科技园南路", "长江路",
+	"黄河路", "新华街", "学府路", "金融街", "中关村大街", "滨江大道",
+};
+static const char *const estates_zh[] = {
+	"阳光花园", "锦绣小区", "翠苑", "金地名门", "万科城", "碧桂园", "幸福里", "世纪大厦",
+};
+static const char *const counties_zh[][3] = {
+	{ "河北省", "保定市", "涞水县" }, { "湖南省", "邵阳市", "隆回县" }, { "云南省", "大理白族自治州", "宾川县" },
+	{ "甘肃省", "天水市", "秦安县" },
+};
+static const char *const towns_zh[] = { "城关镇", "新庄镇", "石桥乡", "桃源镇" };
+static const char *const villages_zh[] = { "王家村", "李庄村", "河西村", "东坡村" };
+
+static char *put_address_zh(char *p, struct rng *r)
+{
+	planted_addresses++;
+	if (rng_pct(r, 12)) {
+		const char *const *c = counties_zh[rng_below(r, sizeof counties_zh / sizeof *counties_zh)];
+		p = put_str(p, c[0]);
+		p = put_str(p, c[1]);
+		p = put_str(p, c[2]);
+		p = put_str(p, PICK(r, towns_zh));
+		p = put_str(p, PICK(r, villages_zh));
+		p = put_uint(p, 1 + rng_below(r, 12));
+		return put_str(p, "组");
+	}
+	const char *const *c = regions_zh[rng_below(r, sizeof regions_zh / sizeof *regions_zh)];
+	p = put_str(p, c[0]);
+	p = put_str(p, c[1]);
+	p = put_str(p, c[2]);
+	p = put_str(p, PICK(r, roads_zh));
+	p = put_uint(p, 1 + rng_below(r, 999));
+	p = put_str(p, "号");
+	switch (rng_below(r, 4)) {
+	case 0:
+		return p;
+	case 1:
+		p = put_str(p, PICK(r, estates_zh));
+		p = put_uint(p, 1 + rng_below(r, 30));
+		p = put_str(p, "栋");
+		p = put_uint(p, 1 + rng_below(r, 4));
+		p = put_str(p, "单元");
+		break;
+	default:
+		p = put_uint(p, 1 + rng_below(r, 30));
+		p = put_str(p, "幢");
+		break;
+	}
+	p = put_uint(p, 1 + rng_below(r, 32));
+	p = put_uint_w(p, 1 + rng_below(r, 8), 2);
+	return put_str(p, "室");
+}
+
 /* ------------------------------------------------------------ records */
 
 /* The record generators write one whole line at p (at most REC_MAX bytes)
@@ -587,8 +654,8 @@ static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 	*y = (int)(yoe + era * 400) + (*m <= 2);
 }
 
-/* "2024-03-15 10:22:31.482 " in local time (UTC+8). */
-static char *put_log_time(char *p, uint64_t ts_ms)
+/* "2024-03-15 10:22:31" in local time (UTC+8). */
+static char *put_datetime(char *p, uint64_t ts_ms)
 {
 	uint64_t s = ts_ms / 1000 + 8 * 3600;
 	unsigned sod = (unsigned)(s % 86400), m, d;
@@ -605,7 +672,13 @@ static char *put_log_time(char *p, uint64_t ts_ms)
 	*p++ = ':';
 	p = put_uint_w(p, sod / 60 % 60, 2);
 	*p++ = ':';
-	p = put_uint_w(p, sod % 60, 2);
+	return put_uint_w(p, sod % 60, 2);
+}
+
+/* "2024-03-15 10:22:31.482 ". */
+static char *put_log_time(char *p, uint64_t ts_ms)
+{
+	p = put_datetime(p, ts_ms);
 	*p++ = '.';
 	p = put_uint_w(p, (unsigned)(ts_ms % 1000), 3);
 	*p++ = ' ';
@@ -776,6 +849,50 @@ static char *gen_log_row(struct gen *g, char *p)
 	return p;
 }
 
+static const char cn_csv_header[] =
+	"customer_id,name,mobile,id_card,address,receiver,receiver_mobile,created_at,level,note\n";
+
+/* A customer and shipping table in Chinese, ~190 bytes a row: a name, an
+ * address and a mobile number in every row, most with an ID number and a
+ * receiver, and a remark that holds no one's data. */
+static char *gen_cn_csv_row(struct gen *g, char *p)
+{
+	static const char *const levels[] = { "普通会员", "普通会员", "银卡会员", "金卡会员", "钻石会员" };
+	static const char *const notes[] = {
+		"", "", "请在工作日送货", "放快递柜", "周末不在家，请联系物业", "老客户，优先发货",
+		"发票抬头：个人", "易碎品，轻拿轻放",
+	};
+	struct rng *r = &g->r;
+
+	g->ts_ms += rng_below(r, 4000);
+	p = put_uint(p, 10000000 + rng_below(r, 90000000));
+	*p++ = ',';
+	p = put_name_zh(p, r);
+	*p++ = ',';
+	p = put_mobile(p, r);
+	*p++ = ',';
+	if (rng_pct(r, 70))
+		p = put_resident_id(p, r);
+	*p++ = ',';
+	p = put_address_zh(p, r);
+	*p++ = ',';
+	if (rng_pct(r, 50)) {
+		p = put_name_zh(p, r);
+		*p++ = ',';
+		p = put_mobile(p, r);
+	} else {
+		*p++ = ',';
+	}
+	*p++ = ',';
+	p = put_datetime(p, g->ts_ms);
+	*p++ = ',';
+	p = put_str(p, PICK(r, levels));
+	*p++ = ',';
+	p = put_str(p, PICK(r, notes));
+	*p++ = '\n';
+	return p;
+}
+
 /* ------------------------------------------------------------ main */
 
 struct kind_desc {
@@ -788,6 +905,7 @@ static const struct kind_desc kinds[] = {
 	{ "dense-csv", csv_header, gen_csv_row },
 	{ "jsonl", NULL, gen_jsonl_row },
 	{ "sparse-log", NULL, gen_log_row },
+	{ "cn-csv", cn_csv_header, gen_cn_csv_row },   /* last: the others' seeds stay */
 };
 
 /* "1G", "256M", "64k", "1000": bytes, binary suffixes. 0 on error. */
@@ -816,7 +934,7 @@ static uint64_t parse_size(const char *s)
 
 static void usage(FILE *fp)
 {
-	fputs("usage: gen_export --kind dense-csv|jsonl|sparse-log --size SIZE [--seed N]\n"
+	fputs("usage: gen_export --kind dense-csv|jsonl|sparse-log|cn-csv --size SIZE [--seed N]\n"
 	      "                  [-o FILE] [--stats]\n"
 	      "Writes a seeded synthetic export of at most SIZE bytes (whole lines;\n"
 	      "K/M/G/T are binary) to FILE or stdout. --stats prints the planted\n"
@@ -907,7 +1025,7 @@ int main(int argc, char **argv)
 		written = len;
 	}
 	for (;;) {
-		uint64_t before[KIND_N], names_before = planted_names;
+		uint64_t before[KIND_N], names_before = planted_names, addresses_before = planted_addresses;
 		char *end;
 		size_t n;
 
@@ -917,6 +1035,7 @@ int main(int argc, char **argv)
 		if (written + n > size) {
 			memcpy(planted, before, sizeof before);  /* not written */
 			planted_names = names_before;
+			planted_addresses = addresses_before;
 			break;
 		}
 		written += n;
@@ -944,8 +1063,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s\"%s\":%" PRIu64, k ? "," : "", kind_names[k], planted[k]);
 			total += planted[k];
 		}
-		fprintf(stderr, "},\"planted_total\":%" PRIu64 ",\"names_zh\":%" PRIu64 "}\n",
-			total, planted_names);
+		fprintf(stderr, "},\"planted_total\":%" PRIu64 ",\"names_zh\":%" PRIu64 ",\"addresses_zh\":%" PRIu64 "}\n",
+			total, planted_names, planted_addresses);
 	}
 	return 0;
 }

@@ -101,7 +101,7 @@ def build(recs):
             'path': c['path'], 'size': c['size_arg'], 'bytes': c['bytes'],
             'records': c['gen']['records'], 'bytes_per_record': c['bytes'] / max(1, c['gen']['records']),
             'planted': c['gen']['planted'], 'planted_total': c['gen']['planted_total'],
-            'names_zh': c['gen'].get('names_zh', 0),
+            'names_zh': c['gen'].get('names_zh', 0), 'addresses_zh': c['gen'].get('addresses_zh', 0),
             'measurements': {},
         }
         for r in recs:
@@ -249,6 +249,7 @@ def table(res):
     for name, c in res['corpora'].items():
         L.append('')
         names = ' + %d Chinese names' % c['names_zh'] if c.get('names_zh') else ''
+        names += ' + %d addresses' % c['addresses_zh'] if c.get('addresses_zh') else ''
         L.append('== %s: %s, %d bytes, %d records (%.0f B each), %d findings (%.2f per record; planted %d%s)' % (
             name, c['size'], c['bytes'], c['records'], c['bytes_per_record'], c.get('findings', 0),
             c.get('findings', 0) / max(1, c['records']), c['planted_total'], names))
