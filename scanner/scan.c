@@ -211,6 +211,16 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 	if (sc->dfa) {
 		sc->table = dfa_table(sc->dfa);
 		tokstart_init(&sc->starts, dfa_first(sc->dfa));
+		/* In Chinese text every character's lead byte is a start (a plate
+		 * begins with a province's character); the pair table knows which
+		 * second bytes can follow any of them, and the start pass can drop
+		 * the rest 64 at a time. */
+		uint8_t next[256] = { 0 };
+		const uint8_t *first = dfa_first(sc->dfa);
+		for (unsigned c0 = 0x80; c0 < 0x100; c0++)
+			for (unsigned c1 = 0; first[c0] && c1 < 0x100; c1++)
+				next[c1] |= dfa_table_pair(sc->table, (unsigned char)c0, (unsigned char)c1) != 0;
+		tokstart_set_next(&sc->starts, next);
 		for (uint32_t r = 0; r < sc->rs->n; r++) {
 			struct split sp = { .rule = r };
 			const struct dfa *rev;

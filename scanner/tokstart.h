@@ -23,6 +23,9 @@ enum tokstart_level {
 struct tokstart {
 	uint8_t first[256];   /* some rule can begin with this byte */
 	uint8_t lo[16], hi[16];   /* the same set as nibble tables (bytes < 0x80, >= 0x80) */
+	bool filter_next;     /* tokstart_set_next: high starts need a next byte of next[] */
+	uint8_t next[256];
+	uint8_t next_lo[16], next_hi[16];
 	enum tokstart_level level;
 };
 
@@ -32,6 +35,13 @@ struct tokstart_carry {
 };
 
 void tokstart_init(struct tokstart *ts, const uint8_t first[256]);
+
+/* Drop the starts at a byte >= 0x80 (a UTF-8 lead: in Chinese text, every
+ * character's first byte can begin a rule that starts with one, such as a
+ * plate's province) whose next byte is not in next[] (next[c] != 0: some
+ * match can begin with a byte >= 0x80 and then c). A start with no next
+ * byte in its block is kept. Call after tokstart_init. */
+void tokstart_set_next(struct tokstart *ts, const uint8_t next[256]);
 
 /* Bit k set: p[k] is a token start (k < n <= 64). carry starts zeroed for
  * the first block of a buffer (nothing before it) and is updated. */
