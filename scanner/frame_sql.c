@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "field.h"
 #include "frame.h"
@@ -124,7 +127,24 @@ static size_t skip_blank(const char *p, size_t len, size_t i, bool eof)
 static size_t skip_quoted(const char *p, size_t len, size_t i, bool backslash)
 {
 	char q = p[i++];
+#ifdef __SSE2__
+	/* Sixteen bytes at a time to the next quote or backslash: the byte
+	 * loop was a quarter of a MySQL dump's scan. */
+	const __m128i vq = _mm_set1_epi8(q), vb = _mm_set1_epi8(backslash && q != '`' ? '\\' : q);
+#endif
 	while (i < len) {
+#ifdef __SSE2__
+		for (; i + 16 <= len; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vb)));
+			if (m) {
+				i += (size_t)__builtin_ctz(m);
+				break;
+			}
+		}
+		if (i >= len)
+			break;
+#endif
 		char c = p[i];
 		if (c == '\\' && backslash && q != '`') {
 			i += 2;
