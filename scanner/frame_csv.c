@@ -15,36 +15,45 @@
 #include "source.h"
 #include "util.h"
 
+/* The first of the bytes a and b in p[i..len), or len: sixteen bytes a
+ * step. Outside quotes a record is looked at once for either byte, where a
+ * search for the line break from every closing quote read the rest of the
+ * line again for each quoted field (the reader's memchr was a fifth of a
+ * scan of a fully quoted export). */
+static inline size_t find2(const char *p, size_t i, size_t len, char a, char b)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < len; i++)
+		if (p[i] == a || p[i] == b)
+			return i;
+	return len;
+}
+
 static size_t csv_record_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
 {
 	size_t i = cur->scanned;
 	bool q = cur->in_quotes;
 	while (i < len) {
-		if (!q) {
-			/* Outside quotes only '"' and '\n' matter: jump between them. */
-			const char *nl = memchr(p + i, '\n', len - i);
-			size_t stop = nl ? (size_t)(nl - p) : len;
-			const char *qt = memchr(p + i, '"', stop - i);
-			if (!qt) {
-				if (nl) {
-					cur->scanned = 0;
-					cur->in_quotes = false;
-					return stop + 1;
-				}
-				i = len;
-				break;
-			}
-			i = (size_t)(qt - p) + 1;
-			q = true;
-		} else {
-			const char *qt = memchr(p + i, '"', len - i);
-			if (!qt) {
-				i = len;
-				break;
-			}
-			i = (size_t)(qt - p) + 1;
-			q = false; /* a doubled quote re-enters at the next '"' */
+		/* Outside quotes only '"' and '\n' matter, inside only '"' (a
+		 * doubled quote re-enters at the next one). */
+		i = find2(p, i, len, '"', q ? '"' : '\n');
+		if (i == len)
+			break;
+		if (p[i] == '\n') {
+			cur->scanned = 0;
+			cur->in_quotes = false;
+			return i + 1;
 		}
+		i++;
+		q = !q;
 	}
 	if (eof) {
 		cur->scanned = 0;

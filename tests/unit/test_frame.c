@@ -144,6 +144,49 @@ static void test_record_end_pieces(void)
 	}
 }
 
+/* CSV record ends on generated text long enough for the vector search
+ * (quotes, line breaks and commas among runs of letters, lines up to 300
+ * bytes), whole and in pieces, against the definition: the first line
+ * break with an even number of quotes before it. */
+static void test_record_end_generated(void)
+{
+	static const char alphabet[] = "\"\"\n,,\raaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	const struct framer *fr = framer_for(FORMAT_CSV);
+	unsigned seed = 4180;
+	char buf[320];
+	int bad = 0;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (size_t)round % 300;
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+		}
+		size_t want = 0;
+		bool q = false;
+		for (size_t i = 0; i < len && !want; i++) {
+			if (buf[i] == '"')
+				q = !q;
+			else if (buf[i] == '\n' && !q)
+				want = i + 1;
+		}
+		struct frame_cursor cur = { 0 };
+		size_t got = fr->record_end(&cur, buf, len, false);
+		bool ok = got == want && (want || cur.in_quotes == q);
+		size_t step = 1 + (size_t)round % 37, k = 0;
+		struct frame_cursor cur2 = { 0 };
+		size_t got2 = 0;
+		while (k < len && !got2) {
+			k = k + step < len ? k + step : len;
+			got2 = fr->record_end(&cur2, buf, k, false);
+		}
+		ok &= got2 == want;
+		if (!ok && ++bad <= 3)
+			fprintf(stderr, "record_end: round %d, len %zu: %zu (in pieces of %zu: %zu), want %zu\n", round,
+				len, got, step, got2, want);
+	}
+	CHECK_MSG(bad == 0, "%d of 20000 generated records ended differently", bad);
+}
+
 /* A stream of several CSV records, fed in pieces and consumed as the reader
  * does: the records come out whole and in order. */
 static void test_record_end_stream(void)
@@ -865,7 +908,7 @@ static void test_env_release(void)
 	env_release();
 }
 
-TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_end_stream, test_csv_header,
+TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_end_generated, test_record_end_stream, test_csv_header,
 	  test_csv_header_collisions, test_csv_split, test_csv_walk_differential, test_json_split, test_json_top_array, test_json_malformed,
 	  test_json_long_path, test_text_split, test_format_names, test_format_from_path, test_format_sniff,
 	  test_span_vec, test_sql_pieces, test_sql_overflow_layout, test_env_release)
