@@ -45,6 +45,7 @@ struct chunk {
 	/* Whole lines read straight into data (pipeline.c, read_lines): nrec
 	 * of them, for the worker to index (recs, layouts, rec_off). */
 	bool lines;
+	bool quoted;             /* ... CSV/TSV lines with quotes: frame_csv_breaks */
 	/* Findings' offsets count from the start of their record (a Kafka
 	 * message value) rather than from base_offset. */
 	bool record_relative;

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum frame_format {
 	FORMAT_AUTO,
@@ -106,6 +109,34 @@ const struct framer *framer_for(enum frame_format f);
  * name gets a suffix ("phone#2"), an empty one "colN". The caller frees
  * names[i] and names. */
 void frame_csv_header(const char *rec, size_t len, char delim, char ***names, size_t *n);
+
+/* The CSV/TSV record ends in p[0..len), from a record's start: how many
+ * line breaks lie outside quotes; the offset just past each of the first
+ * cap into after (when not NULL), just past the last into *end (0: none),
+ * and whether p ends inside quotes into *in_quotes. The same ends as
+ * record_end's, found in one pass (pipeline.c's read_lines and its
+ * workers, for quoted exports). */
+size_t frame_csv_breaks(const char *p, size_t len, uint32_t *after, size_t cap, size_t *end, bool *in_quotes);
+
+/* The first of the bytes a and b in p[i..len), or len: sixteen bytes a
+ * step. For the framers' searches, where fields and strings are short and
+ * a memchr call per byte wanted costs more than the bytes. */
+static inline size_t frame_find2(const char *p, size_t i, size_t len, char a, char b)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < len; i++)
+		if (p[i] == a || p[i] == b)
+			return i;
+	return len;
+}
 
 /* record_end for formats whose records are lines (JSON Lines, text). */
 size_t frame_line_end(struct frame_cursor *cur, const char *p, size_t len, bool eof);

@@ -15,36 +15,16 @@
 #include "source.h"
 #include "util.h"
 
-/* The first of the bytes a and b in p[i..len), or len: sixteen bytes a
- * step. Outside quotes a record is looked at once for either byte, where a
- * search for the line break from every closing quote read the rest of the
- * line again for each quoted field (the reader's memchr was a fifth of a
- * scan of a fully quoted export). */
-static inline size_t find2(const char *p, size_t i, size_t len, char a, char b)
-{
-#ifdef __SSE2__
-	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
-	for (; i + 16 <= len; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
-	}
-#endif
-	for (; i < len; i++)
-		if (p[i] == a || p[i] == b)
-			return i;
-	return len;
-}
-
 static size_t csv_record_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
 {
 	size_t i = cur->scanned;
 	bool q = cur->in_quotes;
 	while (i < len) {
 		/* Outside quotes only '"' and '\n' matter, inside only '"' (a
-		 * doubled quote re-enters at the next one). */
-		i = find2(p, i, len, '"', q ? '"' : '\n');
+		 * doubled quote re-enters at the next one). One search for either
+		 * byte: a search for the line break from every closing quote read
+		 * the rest of the line again for each quoted field. */
+		i = frame_find2(p, i, len, '"', q ? '"' : '\n');
 		if (i == len)
 			break;
 		if (p[i] == '\n') {
@@ -63,6 +43,72 @@ static size_t csv_record_end(struct frame_cursor *cur, const char *p, size_t len
 	cur->scanned = i;
 	cur->in_quotes = q;
 	return 0;
+}
+
+/* Bit i of the result: an odd number of the bits 0..i of x are set. */
+static inline uint64_t prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
+/* Quotes and line breaks of 64 bytes as bit masks. */
+static inline void quote_nl_masks(const char *p, uint64_t *quote, uint64_t *nl)
+{
+#ifdef __SSE2__
+	const __m128i vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n');
+	uint64_t q = 0, n = 0;
+	for (unsigned k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		q |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)) << (16 * k);
+		n |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)) << (16 * k);
+	}
+	*quote = q;
+	*nl = n;
+#else
+	uint64_t q = 0, n = 0;
+	for (unsigned k = 0; k < 64; k++) {
+		q |= (uint64_t)(p[k] == '"') << k;
+		n |= (uint64_t)(p[k] == '\n') << k;
+	}
+	*quote = q;
+	*nl = n;
+#endif
+}
+
+/* 64 bytes a step, without a branch per quote: a line break is outside
+ * quotes where the quotes before it are even in number (the prefix XOR of
+ * the quote mask, carried from block to block), as in simdjson. */
+size_t frame_csv_breaks(const char *p, size_t len, uint32_t *after, size_t cap, size_t *end, bool *in_quotes)
+{
+	size_t n = 0, last = 0;
+	uint64_t inside_before = 0;   /* all ones when a block starts inside quotes */
+	for (size_t base = 0; base < len; base += 64) {
+		uint64_t quote, nl;
+		if (len - base >= 64) {
+			quote_nl_masks(p + base, &quote, &nl);
+		} else {
+			char tail[64] = { 0 };
+			memcpy(tail, p + base, len - base);
+			quote_nl_masks(tail, &quote, &nl);
+		}
+		uint64_t inside = prefix_xor(quote) ^ inside_before;
+		inside_before = (uint64_t)0 - (inside >> 63);
+		for (uint64_t brk = nl & ~inside; brk; brk &= brk - 1) {
+			last = base + (size_t)__builtin_ctzll(brk) + 1;
+			if (after && n < cap)
+				after[n] = (uint32_t)last;
+			n++;
+		}
+	}
+	*end = last;
+	*in_quotes = inside_before != 0;
+	return n;
 }
 
 /* The field of a column past the header's: "col<N>". */

@@ -5,9 +5,6 @@
  * key is not lost. Strings with backslash escapes are flagged SPAN_ESCAPED
  * for the attribute stage to decode. */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "error.h"
 #include "field.h"
@@ -63,26 +60,6 @@ static inline void skip_ws(struct jparse *jp)
 		jp->i++;
 }
 
-/* The first '"' or '\\' in p[j..len), or len. Most strings are short: a
- * 16-byte compare finds the end of one in a step or two, where two memchr
- * calls per string cost more than the string. */
-static inline size_t find_quote_or_backslash(const char *p, size_t j, size_t len)
-{
-#ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	for (; j + 16 <= len; j += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
-		if (m)
-			return j + (size_t)__builtin_ctz(m);
-	}
-#endif
-	for (; j < len; j++)
-		if (p[j] == '"' || p[j] == '\\')
-			return j;
-	return len;
-}
-
 /* At an opening quote: find the closing one. Returns 0 and the content
  * [*a, *b), or -1 if the string does not end. */
 static inline __attribute__((always_inline)) int parse_string(struct jparse *jp, size_t *a, size_t *b, bool *escaped)
@@ -90,7 +67,7 @@ static inline __attribute__((always_inline)) int parse_string(struct jparse *jp,
 	size_t j = jp->i + 1;
 	*escaped = false;
 	for (;;) {
-		j = find_quote_or_backslash(jp->rec, j, jp->len);
+		j = frame_find2(jp->rec, j, jp->len, '"', '\\');
 		if (j == jp->len)
 			return -1;
 		if (jp->rec[j] == '\\') {

@@ -4,9 +4,10 @@
  * Lines) and a chunk size of 8 to 263 bytes, is written to a file and
  * scanned twice with the shipped rules, once with every record framed by
  * the reader and once with lines read unframed (chunks cut after their
- * last newline, quotes and lines longer than a chunk handed back to the
- * framer). Both must find the same: the same findings lines, in the same
- * order, with the same record numbers and offsets, and the same counts. */
+ * last newline, in CSV the last outside quotes; lines longer than a chunk
+ * and a quote left open at the end handed back to the framer). Both must
+ * find the same: the same findings lines, in the same order, with the same
+ * record numbers and offsets, and the same counts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>

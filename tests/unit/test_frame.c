@@ -147,14 +147,15 @@ static void test_record_end_pieces(void)
 /* CSV record ends on generated text long enough for the vector search
  * (quotes, line breaks and commas among runs of letters, lines up to 300
  * bytes), whole and in pieces, against the definition: the first line
- * break with an even number of quotes before it. */
+ * break with an even number of quotes before it; and all of them at once
+ * (frame_csv_breaks, the line reader's), across 64-byte blocks. */
 static void test_record_end_generated(void)
 {
 	static const char alphabet[] = "\"\"\n,,\raaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	const struct framer *fr = framer_for(FORMAT_CSV);
 	unsigned seed = 4180;
 	char buf[320];
-	int bad = 0;
+	int bad = 0, bad_breaks = 0;
 	for (int round = 0; round < 20000; round++) {
 		size_t len = (size_t)round % 300;
 		for (size_t i = 0; i < len; i++) {
@@ -183,8 +184,29 @@ static void test_record_end_generated(void)
 		if (!ok && ++bad <= 3)
 			fprintf(stderr, "record_end: round %d, len %zu: %zu (in pieces of %zu: %zu), want %zu\n", round,
 				len, got, step, got2, want);
+
+		/* frame_csv_breaks: every record end of the text in one pass. */
+		uint32_t ends[320], got_ends[320];
+		size_t nends = 0, last = 0;
+		q = false;
+		for (size_t i = 0; i < len; i++) {
+			if (buf[i] == '"')
+				q = !q;
+			else if (buf[i] == '\n' && !q)
+				ends[nends++] = (uint32_t)(last = i + 1);
+		}
+		size_t end, cap = (size_t)round % 5 == 0 ? 2 : sizeof got_ends / sizeof *got_ends;
+		bool open;
+		size_t nb = frame_csv_breaks(buf, len, got_ends, cap, &end, &open);
+		bool same = nb == nends && end == last && open == q;
+		for (size_t e = 0; same && e < nb && e < cap; e++)
+			same = got_ends[e] == ends[e];
+		if (!same && ++bad_breaks <= 3)
+			fprintf(stderr, "frame_csv_breaks: round %d, len %zu: %zu breaks, end %zu, open %d; want %zu, %zu, %d\n",
+				round, len, nb, end, open, nends, last, q);
 	}
 	CHECK_MSG(bad == 0, "%d of 20000 generated records ended differently", bad);
+	CHECK_MSG(bad_breaks == 0, "%d of 20000 generated texts broken differently", bad_breaks);
 }
 
 /* A stream of several CSV records, fed in pieces and consumed as the reader
