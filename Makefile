@@ -9,7 +9,7 @@
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 PREFIX   ?= /usr/local
-PKGS     := libhs rdkafka liblz4 libxxhash libsodium yaml-0.1 zlib libzstd
+PKGS     := libhs rdkafka liblz4 libxxhash libsodium yaml-0.1 zlib libzstd libisal
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \

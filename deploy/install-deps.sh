@@ -6,7 +6,7 @@ set -eu
 packages="
   build-essential pkg-config git ca-certificates
   libhyperscan-dev librdkafka-dev liblz4-dev libxxhash-dev libsodium-dev
-  libyaml-dev zlib1g-dev libzstd-dev
+  libyaml-dev zlib1g-dev libzstd-dev libisal-dev
   python3 python3-stdnum python3-phonenumbers python3-jsonschema
   lz4 zstd gzip time
   clang libclang-rt-14-dev

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <lz4.h>
 #include <lz4frame.h>
-#include <zlib.h>
+#include <isa-l/igzip_lib.h>
 #include <zstd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -156,7 +156,10 @@ struct stream {
 	bool lz4_own_sum;       /* the frame's content checksum is ours to check */
 	XXH32_state_t *lz4_sum;
 	unsigned char lz4_tail[4];
-	z_stream *gz;
+	/* gzip: ISA-L's inflate (2.3-2.5 times zlib's on this VM: dense CSV at
+	 * -1 0.22 -> 0.53 GB/s, logs at -6 0.47 -> 1.20), since the reader
+	 * alone decodes and a gzip export held --threads 2 to the decoder. */
+	struct inflate_state *gz;
 	bool gz_in_member;      /* inside a gzip member that has not ended */
 	ZSTD_DStream *zstd;
 	size_t zstd_hint;       /* 0 once a frame is complete */
@@ -264,11 +267,8 @@ int stream_open(struct source *src, struct stream **out, char *errbuf, size_t er
 		st->lz4_block = LZ4_BLOCK_MAX;
 	} else if (st->raw_len >= 2 && !memcmp(st->raw, "\x1F\x8B", 2)) {
 		st->gz = xcalloc(1, sizeof *st->gz);
-		if (inflateInit2(st->gz, 16 + MAX_WBITS) != Z_OK) {
-			snprintf(errbuf, errbuf_len, "cannot create a gzip decoder");
-			stream_close(st, false);
-			return PIISCAN_ERR_NOMEM;
-		}
+		isal_inflate_init(st->gz);
+		st->gz->crc_flag = ISAL_GZIP;
 		src->compression = COMPRESSION_GZIP;
 	} else if (st->raw_len >= 4 && !memcmp(st->raw, "\x28\xB5\x2F\xFD", 4)) {
 		st->zstd = ZSTD_createDStream();
@@ -626,16 +626,59 @@ static int read_par(struct stream *st, char *dst, size_t cap, size_t *n, char *e
 	return 0;
 }
 
+/* What an ISA-L inflate error means, in zlib's words. */
+static const char *gzip_error(int rc)
+{
+	switch (rc) {
+	case ISAL_INVALID_BLOCK: return "invalid block type or lengths";
+	case ISAL_INVALID_SYMBOL: return "invalid code";
+	case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+	case ISAL_INVALID_WRAPPER: return "incorrect header check";
+	case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+	default: return "corrupt deflate stream";
+	}
+}
+
 static int read_gzip(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
 {
-	z_stream *z = st->gz;
+	struct inflate_state *z = st->gz;
 	size_t o = 0;
 	while (o < cap) {
 		int rc = fill(st, errbuf, errbuf_len);
 		if (rc)
 			return *n = o, rc;
-		if (st->raw_pos == st->raw_len) {
-			if (st->gz_in_member) {
+		/* At the end of the input the decoder may still hold bytes it
+		 * read ahead: it is called with none until it ends the member or
+		 * makes no progress. */
+		bool at_end = st->raw_pos == st->raw_len;
+		if (at_end && !st->gz_in_member)
+			break;
+		if (!st->gz_in_member) {
+			/* Another member follows (concatenated gzip files). */
+			isal_inflate_reset(z);
+			z->crc_flag = ISAL_GZIP;
+			st->gz_in_member = true;
+		}
+		z->next_in = (uint8_t *)st->raw + st->raw_pos;
+		z->avail_in = (uint32_t)MIN(st->raw_len - st->raw_pos, (size_t)UINT32_MAX);
+		z->next_out = (uint8_t *)dst + o;
+		z->avail_out = (uint32_t)MIN(cap - o, (size_t)UINT32_MAX);
+		int zr = isal_inflate(z);
+		size_t used = (size_t)(z->next_in - ((uint8_t *)st->raw + st->raw_pos));
+		size_t made = (size_t)((char *)z->next_out - (dst + o));
+		st->raw_pos += used;
+		o += made;
+		if (zr < 0) {
+			snprintf(errbuf, errbuf_len, "corrupt gzip data near stored byte %llu: %s", stored_pos(st),
+				 gzip_error(zr));
+			st->done = true;
+			*n = o;
+			return PIISCAN_ERR_CORRUPT;
+		}
+		if (z->block_state == ISAL_BLOCK_FINISH) {
+			st->gz_in_member = false;
+		} else if (used == 0 && made == 0) {
+			if (at_end) {
 				snprintf(errbuf, errbuf_len, "truncated gzip member: input ends inside it");
 				st->done = true;
 				*n = o;
@@ -643,31 +686,6 @@ static int read_gzip(struct stream *st, char *dst, size_t cap, size_t *n, char *
 			}
 			break;
 		}
-		if (!st->gz_in_member) {
-			/* Another member follows (concatenated gzip files). */
-			inflateReset(z);
-			st->gz_in_member = true;
-		}
-		z->next_in = (Bytef *)st->raw + st->raw_pos;
-		z->avail_in = (uInt)(st->raw_len - st->raw_pos);
-		z->next_out = (Bytef *)dst + o;
-		z->avail_out = (uInt)MIN(cap - o, (size_t)UINT32_MAX);
-		int zr = inflate(z, Z_NO_FLUSH);
-		size_t used = (st->raw_len - st->raw_pos) - z->avail_in;
-		size_t made = (size_t)((char *)z->next_out - (dst + o));
-		st->raw_pos += used;
-		o += made;
-		if (zr == Z_STREAM_END) {
-			st->gz_in_member = false;
-		} else if (zr != Z_OK && !(zr == Z_BUF_ERROR && made == 0 && used == 0)) {
-			snprintf(errbuf, errbuf_len, "corrupt gzip data near stored byte %llu: %s",
-				 stored_pos(st), z->msg ? z->msg : zError(zr));
-			st->done = true;
-			*n = o;
-			return PIISCAN_ERR_CORRUPT;
-		}
-		if (used == 0 && made == 0)
-			break;
 	}
 	*n = o;
 	return 0;
@@ -1231,10 +1249,7 @@ void stream_close(struct stream *st, bool finish_hash)
 		free(st->cur->out);
 		free(st->cur);
 	}
-	if (st->gz) {
-		inflateEnd(st->gz);
-		free(st->gz);
-	}
+	free(st->gz);
 	if (st->zstd)
 		ZSTD_freeDStream(st->zstd);
 	XXH3_freeState(st->hash);

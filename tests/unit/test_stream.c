@@ -594,6 +594,115 @@ static size_t gzip_member(const void *src, size_t len, char **out)
 	return n;
 }
 
+/* A gzip member whose header names a file, comments and carries an extra
+ * field (what gzip and other tools may write), at compression level. */
+static size_t gzip_member_named(const void *src, size_t len, int level, char **out)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof zs);
+	CHECK_INT(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	gz_header h;
+	memset(&h, 0, sizeof h);
+	static unsigned char extra[] = { 'P', 'I', 4, 0, 1, 2, 3, 4 };
+	h.name = (Bytef *)"export.csv";
+	h.comment = (Bytef *)"a comment";
+	h.extra = extra;
+	h.extra_len = sizeof extra;
+	h.hcrc = 1;
+	CHECK_INT(deflateSetHeader(&zs, &h), Z_OK);
+	size_t cap = deflateBound(&zs, (uLong)len) + 256;
+	*out = malloc(cap);
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (Bytef *)*out;
+	zs.avail_out = (uInt)cap;
+	CHECK_INT(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	size_t n = zs.total_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* Many members (some empty, some with every header field, levels 0 to 9)
+ * end to end, about 3 MB stored, so that the reader's 1 MiB reads cut
+ * headers, bodies and trailers wherever they fall; read back whole at
+ * several output sizes. Then the same with a trailer's CRC broken, and
+ * with bytes after the last member that start no other. */
+static void test_gzip_members(void)
+{
+	size_t total = 0, stored = 0, cap = 4u << 20;
+	char *text = make_text(2u << 20), *z = malloc(cap);
+	unsigned seed = 1952;
+	int members = 0;
+	while (stored < (3u << 20)) {
+		seed = seed * 1103515245u + 12345u;
+		size_t len = seed % 7 == 0 ? 0 : (seed >> 8) % 60000;
+		if (total + len > (2u << 20))
+			break;
+		char *m;
+		int level = (int)((seed >> 4) % 10);
+		size_t n = seed % 3 == 0 ? gzip_member_named(text + total, len, level, &m) : gzip_member(text + total, len, &m);
+		if (stored + n > cap) {
+			free(m);
+			break;
+		}
+		memcpy(z + stored, m, n);
+		free(m);
+		stored += n;
+		total += len;
+		members++;
+	}
+	CHECK_MSG(members > 50, "only %d members", members);
+	static const size_t caps[] = { 1, 4093, 1u << 20 };
+	struct readout r;
+	for (size_t k = 0; k < sizeof caps / sizeof *caps; k++) {
+		if (caps[k] == 1 && stored > (1u << 20))
+			continue;   /* a byte at a time only over a short prefix, below */
+		read_all(put_file(z, stored), caps[k], true, &r);
+		check_same(&r, text, total, "gzip members");
+		check_hash(&r, z, stored, "gzip members");
+		free(r.data);
+	}
+	/* A byte at a time over the first members. */
+	size_t first = 0, plain = 0;
+	{
+		char *m;
+		size_t n1 = gzip_member_named(text, 5000, 6, &m);
+		memcpy(z, m, n1);
+		free(m);
+		size_t n2 = gzip_member(text + 5000, 3000, &m);
+		memcpy(z + n1, m, n2);
+		free(m);
+		first = n1 + n2;
+		plain = 8000;
+	}
+	read_all(put_file(z, first), 1, true, &r);
+	check_same(&r, text, plain, "gzip members, a byte at a time");
+	free(r.data);
+
+	/* The trailer's CRC of the first member broken. */
+	char *m;
+	size_t n = gzip_member(text, 70000, &m);
+	m[n - 8] ^= 0x01;
+	read_all(put_file(m, n), 4096, true, &r);
+	CHECK_MSG(r.rc == PIISCAN_ERR_CORRUPT, "gzip bad crc: rc %d (%s)", r.rc, r.err);
+	CHECK_MSG(strstr(r.err, "stored byte") != NULL, "gzip bad crc: message '%s'", r.err);
+	free(r.data);
+	m[n - 8] ^= 0x01;
+
+	/* Bytes after the member that are no gzip header. */
+	char *tail = malloc(n + 16);
+	memcpy(tail, m, n);
+	memcpy(tail + n, "not gzip at all!", 16);
+	read_all(put_file(tail, n + 16), 4096, true, &r);
+	CHECK_MSG(r.rc == PIISCAN_ERR_CORRUPT, "gzip trailing garbage: rc %d (%s)", r.rc, r.err);
+	CHECK(r.len == 70000 && !memcmp(r.data, text, r.len));
+	free(r.data);
+	free(tail);
+	free(m);
+	free(z);
+	free(text);
+}
+
 static void test_gzip(void)
 {
 	size_t la = 150000, lb = 999;
@@ -736,4 +845,4 @@ static void test_parallel(void)
 }
 
 TEST_MAIN(setup, test_plain, test_partial_hash, test_lz4, test_lz4_concatenated, test_lz4_truncated, test_lz4_corrupt,
-	  test_lz4_frames, test_gzip, test_zstd, test_error_after_data, test_prefetched, test_parallel, cleanup)
+	  test_lz4_frames, test_gzip, test_gzip_members, test_zstd, test_error_after_data, test_prefetched, test_parallel, cleanup)
