@@ -454,8 +454,9 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 }
 
 /* The worker's half of read_lines: where each line starts (after each
- * newline but the chunk's last byte), found 64 bytes a step as a bit mask
- * rather than by a memchr call a line. */
+ * newline but the chunk's last byte; in quoted CSV after each line break
+ * outside quotes), found 64 bytes a step as bit masks rather than by a
+ * memchr call a line. */
 static void index_lines(struct chunk *ck)
 {
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 1, sizeof *ck->recs);
