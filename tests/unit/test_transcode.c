@@ -1,0 +1,133 @@
+/* transcode.c against iconv a character at a time: generated GB18030 text
+ * (ASCII, two- and four-byte characters, bytes that start or continue no
+ * character) fed in blocks cut anywhere, so that characters straddle them;
+ * the UTF-8, the offset map and the count of replaced sequences must be
+ * what decoding each character on its own with iconv gives. */
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "transcode.h"
+
+/* The reference: the whole input at once, a character at a time. */
+static int ref_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] == 0x80 || s[0] == 0xFF)
+		return -1;
+	if (n < 2)
+		return -1;
+	if (s[1] >= 0x30 && s[1] <= 0x39) {
+		if (n < 4)
+			return -1;
+		return s[2] >= 0x81 && s[2] <= 0xFE && s[3] >= 0x30 && s[3] <= 0x39 ? 4 : -1;
+	}
+	return s[1] >= 0x40 && s[1] <= 0xFE && s[1] != 0x7F ? 2 : -1;
+}
+
+static void put_ref(struct buf *out, struct buf *map, const char *p, size_t n, uint64_t off)
+{
+	buf_append(out, p, n);
+	for (size_t i = 0; i < n; i++)
+		buf_append(map, (const char *)&off, sizeof off);
+}
+
+static size_t reference(iconv_t cd, const unsigned char *s, size_t len, struct buf *out, struct buf *map)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < len;) {
+		int cl = ref_len(s + i, len - i);
+		if (cl == 1) {
+			uint64_t off = i;
+			put_ref(out, map, (const char *)s + i, 1, off);
+			i++;
+			continue;
+		}
+		char in[4], obuf[16], *ip = in, *op = obuf;
+		size_t il = cl > 0 ? (size_t)cl : 0, ol = sizeof obuf;
+		if (cl > 0)
+			memcpy(in, s + i, (size_t)cl);
+		if (cl < 0 || iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+			/* A byte that starts no character is replaced alone; a
+			 * character of the right shape that iconv refuses, whole. */
+			put_ref(out, map, "\xEF\xBF\xBD", 3, i);
+			bad++;
+			i += cl > 0 ? (size_t)cl : 1;
+			continue;
+		}
+		put_ref(out, map, obuf, (size_t)(op - obuf), i);
+		i += (size_t)cl;
+	}
+	return bad;
+}
+
+static unsigned seed = 18030;
+static unsigned next(void)
+{
+	seed = seed * 1103515245u + 12345u;
+	return seed >> 8;
+}
+
+static void test_generated(void)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	CHECK(cd != (iconv_t)-1);
+	if (cd == (iconv_t)-1)
+		return;
+	unsigned char text[700];
+	int bad = 0;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = 0;
+		while (len + 4 < sizeof text && len < (size_t)(round % 600)) {
+			unsigned r = next();
+			switch (r % 10) {
+			case 0: case 1: case 2:
+				text[len++] = (unsigned char)(0x20 + r / 10 % 0x5F);
+				break;
+			case 3: case 4: case 5: case 6:   /* two bytes, mostly valid */
+				text[len++] = (unsigned char)(0x81 + r / 10 % 126);
+				text[len++] = (unsigned char)(r / 1300 % 8 ? 0x40 + r / 13 % 191 : r / 7);
+				break;
+			case 7:   /* four bytes */
+				text[len++] = (unsigned char)(0x81 + r / 10 % 126);
+				text[len++] = (unsigned char)(0x30 + r / 1000 % 10);
+				text[len++] = (unsigned char)(0x81 + r / 17 % 126);
+				text[len++] = (unsigned char)(r / 5000 % 4 ? 0x30 + r / 23 % 10 : r / 31);
+				break;
+			case 8:
+				text[len++] = '\n';
+				break;
+			default:   /* anything */
+				text[len++] = (unsigned char)(r / 10);
+				break;
+			}
+		}
+		struct buf want, want_map, got, got_map;
+		buf_init(&want), buf_init(&want_map), buf_init(&got), buf_init(&got_map);
+		size_t want_bad = reference(cd, text, len, &want, &want_map), got_bad = 0;
+		struct transcoder *tc = transcoder_new(ENCODING_GB18030);
+		for (size_t at = 0; at < len || at == 0;) {
+			size_t n = round % 4 == 0 ? len - at : 1 + next() % 9;
+			if (n > len - at)
+				n = len - at;
+			got_bad += transcoder_run(tc, (const char *)text + at, n, at, at + n == len, &got, &got_map);
+			at += n;
+			if (len == 0)
+				break;
+		}
+		transcoder_free(tc);
+		bool same = want_bad == got_bad && want.len == got.len && want_map.len == got_map.len &&
+			    !memcmp(want.data ? want.data : "", got.data ? got.data : "", want.len) &&
+			    !memcmp(want_map.data ? want_map.data : "", got_map.data ? got_map.data : "", want_map.len);
+		if (!same && ++bad <= 3)
+			fprintf(stderr, "round %d, %zu bytes: %zu bytes out (%zu bad), want %zu (%zu bad)\n", round, len,
+				got.len, got_bad, want.len, want_bad);
+		buf_release(&want), buf_release(&want_map), buf_release(&got), buf_release(&got_map);
+	}
+	CHECK_MSG(bad == 0, "%d of 3000 texts decoded differently", bad);
+	iconv_close(cd);
+}
+
+TEST_MAIN(test_generated)
