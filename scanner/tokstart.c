@@ -2,7 +2,8 @@
  * the CPU has it, a byte loop otherwise), then the start rule as shifts and
  * ands over the masks. The first-byte set is any set of bytes: it is looked
  * up with two 16-byte nibble tables (the "truffle" technique of Hyperscan's
- * literal engines), so the rule set decides it, not this file. */
+ * literal engines), so the rule set decides it, not this file; so is the
+ * next-byte set that high starts may be held to (tokstart_set_next). */
 #include "tokstart.h"
 
 #include <string.h>
@@ -130,39 +131,37 @@ __attribute__((target("avx2"))) static struct kinds kinds_avx2(const struct toks
 	};
 }
 
+/* Which of the 64 bytes v are in the set of the nibble tables lo, hi (as
+ * truffle32). */
+__attribute__((target("avx512bw"))) static inline uint64_t truffle64(__m512i v, const uint8_t lo16[16],
+								     const uint8_t hi16[16])
+{
+	const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)lo16));
+	const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)hi16));
+	const __m512i bitsel = _mm512_broadcast_i32x4(
+		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 1, 2, 4, 8, 16, 32, 64, (char)128));
+	__m512i rows = _mm512_or_si512(_mm512_shuffle_epi8(lo, v),
+				       _mm512_shuffle_epi8(hi, _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80))));
+	__m512i hinib = _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(7));
+	__m512i hit = _mm512_and_si512(rows, _mm512_shuffle_epi8(bitsel, hinib));
+	return _mm512_test_epi8_mask(hit, hit);
+}
+
 /* The same kinds in one pass: AVX-512BW compares give the 64-bit masks
  * directly (no movemask, no halves to join). */
 __attribute__((target("avx512bw"))) static struct kinds kinds_avx512(const struct tokstart *ts,
 								     const unsigned char *p)
 {
 	const __m512i v = _mm512_loadu_si512((const void *)p);
-	const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)ts->lo));
-	const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)ts->hi));
-	const __m512i bitsel = _mm512_broadcast_i32x4(
-		_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 1, 2, 4, 8, 16, 32, 64, (char)128));
-	/* As kinds32: lo answers bytes < 0x80, hi the others (pshufb gives 0
-	 * for an index with bit 7 set), the high nibble picks the bit. */
-	__m512i rows = _mm512_or_si512(_mm512_shuffle_epi8(lo, v),
-				       _mm512_shuffle_epi8(hi, _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80))));
-	__m512i hinib = _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(7));
-	__m512i hit = _mm512_and_si512(rows, _mm512_shuffle_epi8(bitsel, hinib));
 	__m512i lower = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-	uint64_t high = _mm512_movepi8_mask(v), next = 0;
-	if (ts->filter_next && high) {
-		const __m512i nlo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)ts->next_lo));
-		const __m512i nhi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)ts->next_hi));
-		__m512i nrows = _mm512_or_si512(_mm512_shuffle_epi8(nlo, v),
-						_mm512_shuffle_epi8(nhi, _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80))));
-		__m512i nhit = _mm512_and_si512(nrows, _mm512_shuffle_epi8(bitsel, hinib));
-		next = _mm512_test_epi8_mask(nhit, nhit);
-	}
+	uint64_t high = _mm512_movepi8_mask(v);
 	return (struct kinds){
-		.first = _mm512_test_epi8_mask(hit, hit),
+		.first = truffle64(v, ts->lo, ts->hi),
 		.digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10)),
 		.alpha = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(lower, _mm512_set1_epi8('a')), _mm512_set1_epi8(26)),
 		.dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')),
 		.high = high,
-		.next = next,
+		.next = ts->filter_next && high ? truffle64(v, ts->next_lo, ts->next_hi) : 0,
 	};
 }
 #endif
