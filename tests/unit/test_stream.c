@@ -577,12 +577,26 @@ static void test_error_after_data(void)
 
 /* ---- gzip and zstd ---- */
 
-static size_t gzip_member(const void *src, size_t len, char **out)
+/* One gzip member of src[0..len) at level; named: its header names a file,
+ * comments and carries an extra field and a header CRC (what gzip and
+ * other tools may write). */
+static size_t gzip_make(const void *src, size_t len, int level, bool named, char **out)
 {
 	z_stream zs;
 	memset(&zs, 0, sizeof zs);
-	CHECK_INT(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	size_t cap = deflateBound(&zs, (uLong)len) + 64;
+	CHECK_INT(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	gz_header h;
+	static unsigned char extra[] = { 'P', 'I', 4, 0, 1, 2, 3, 4 };
+	if (named) {
+		memset(&h, 0, sizeof h);
+		h.name = (Bytef *)"export.csv";
+		h.comment = (Bytef *)"a comment";
+		h.extra = extra;
+		h.extra_len = sizeof extra;
+		h.hcrc = 1;
+		CHECK_INT(deflateSetHeader(&zs, &h), Z_OK);
+	}
+	size_t cap = deflateBound(&zs, (uLong)len) + 256;
 	*out = malloc(cap);
 	zs.next_in = (Bytef *)src;
 	zs.avail_in = (uInt)len;
@@ -594,32 +608,9 @@ static size_t gzip_member(const void *src, size_t len, char **out)
 	return n;
 }
 
-/* A gzip member whose header names a file, comments and carries an extra
- * field (what gzip and other tools may write), at compression level. */
-static size_t gzip_member_named(const void *src, size_t len, int level, char **out)
+static size_t gzip_member(const void *src, size_t len, char **out)
 {
-	z_stream zs;
-	memset(&zs, 0, sizeof zs);
-	CHECK_INT(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	gz_header h;
-	memset(&h, 0, sizeof h);
-	static unsigned char extra[] = { 'P', 'I', 4, 0, 1, 2, 3, 4 };
-	h.name = (Bytef *)"export.csv";
-	h.comment = (Bytef *)"a comment";
-	h.extra = extra;
-	h.extra_len = sizeof extra;
-	h.hcrc = 1;
-	CHECK_INT(deflateSetHeader(&zs, &h), Z_OK);
-	size_t cap = deflateBound(&zs, (uLong)len) + 256;
-	*out = malloc(cap);
-	zs.next_in = (Bytef *)src;
-	zs.avail_in = (uInt)len;
-	zs.next_out = (Bytef *)*out;
-	zs.avail_out = (uInt)cap;
-	CHECK_INT(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	size_t n = zs.total_out;
-	deflateEnd(&zs);
-	return n;
+	return gzip_make(src, len, 6, false, out);
 }
 
 /* Many members (some empty, some with every header field, levels 0 to 9)
@@ -640,7 +631,7 @@ static void test_gzip_members(void)
 			break;
 		char *m;
 		int level = (int)((seed >> 4) % 10);
-		size_t n = seed % 3 == 0 ? gzip_member_named(text + total, len, level, &m) : gzip_member(text + total, len, &m);
+		size_t n = gzip_make(text + total, len, level, seed % 3 == 0, &m);
 		if (stored + n > cap) {
 			free(m);
 			break;
@@ -666,7 +657,7 @@ static void test_gzip_members(void)
 	size_t first = 0, plain = 0;
 	{
 		char *m;
-		size_t n1 = gzip_member_named(text, 5000, 6, &m);
+		size_t n1 = gzip_make(text, 5000, 6, true, &m);
 		memcpy(z, m, n1);
 		free(m);
 		size_t n2 = gzip_member(text + 5000, 3000, &m);
