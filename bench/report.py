@@ -26,6 +26,7 @@ CONFIGS = [
     ('findings_tall', 'scan -o --findings, --threads {T}'),
     ('rg', 'ripgrep, 6 patterns (1 thread)'),
     ('lz4_tall', 'scan -o, LZ4 input, --threads {T}'),
+    ('gz_tall', 'scan -o, gzip -1 input, --threads {T}'),
 ]
 
 

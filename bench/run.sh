@@ -48,7 +48,7 @@ say() { echo "bench: $*" >&2; }
 for tool in "$piiscan" "$gen"; do
 	[[ -x $tool ]] || die "cannot run '$tool': build it with 'make bench'"
 done
-for tool in rg lz4 /usr/bin/time "$python"; do
+for tool in rg lz4 gzip /usr/bin/time "$python"; do
 	command -v "$tool" >/dev/null || die "'$tool' is missing: sh deploy/install-deps.sh"
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, not '$runs'"
@@ -178,6 +178,7 @@ cmd_scan="PIISCAN_CACHE_DIR=$out/cache $piiscan_src scan --threads T -o MANIFEST
 cmd_find="PIISCAN_CACHE_DIR=$out/cache $piiscan_src scan --threads T -o MANIFEST --findings FINDINGS FILE"
 cmd_rg="$rg_shown FILE"
 cmd_lz4="lz4 -1 FILE.csv FILE.csv.lz4; $piiscan_src scan --threads $threads -o MANIFEST FILE.csv.lz4"
+cmd_gz="gzip -1 -c FILE.csv > FILE.csv.gz; $piiscan_src scan --threads $threads -o MANIFEST FILE.csv.gz"
 cmd_start="$piiscan_src scan -o MANIFEST EMPTY.csv   (rule database already cached)"
 cmd_time="/usr/bin/time -f %M (peak RSS); wall clock of the whole process from bash \$EPOCHREALTIME; $piiscan_src and its rules/ are copied to a temporary directory first and the copy is timed"
 
@@ -192,7 +193,7 @@ emit "{\"type\":\"meta\",\"cpu\":$(json_str "$cpu"),\"nproc\":$(nproc),\
 \"sizes\":{\"dense-csv\":\"$size_csv\",\"jsonl\":\"$size_jsonl\",\"sparse-log\":\"$size_log\",\"cn-csv\":\"$size_cn\",\"big\":\"$size_big\"},\
 \"tmpdir\":$(json_str "$tmpbase"),\"gen_hash\":\"$gen_hash\",\
 \"commands\":{\"scan\":$(json_str "$cmd_scan"),\"findings\":$(json_str "$cmd_find"),\
-\"rg\":$(json_str "$cmd_rg"),\"lz4\":$(json_str "$cmd_lz4"),\"startup\":$(json_str "$cmd_start"),\
+\"rg\":$(json_str "$cmd_rg"),\"lz4\":$(json_str "$cmd_lz4"),\"gz\":$(json_str "$cmd_gz"),\"startup\":$(json_str "$cmd_start"),\
 \"timing\":$(json_str "$cmd_time")}}"
 
 # scan_once CORPUS CONFIG FILE BYTES THREADS FINDINGS(0|1) RUN SINK [TOTAL]
@@ -265,7 +266,7 @@ indep_once() {
 
 # bench_corpus KIND SIZE
 bench_corpus() {
-	local kind=$1 size=$2 f bytes lz sink need
+	local kind=$1 size=$2 f bytes lz gz sink need
 
 	[[ $size == 0 ]] && { say "skipping $kind (size 0)"; return; }
 	f=$(corpus "$kind" "$size")
@@ -279,6 +280,11 @@ bench_corpus() {
 			lz4 -1 -q -f "$f" "$lz.tmp" && mv "$lz.tmp" "$lz"
 		fi
 		emit "{\"type\":\"lz4\",\"corpus\":\"$kind\",\"bytes_stored\":$(stat -c %s "$lz")}"
+		gz=$f.gz
+		if [[ ! -s $gz ]]; then
+			say "compressing $gz"
+			gzip -1 -c "$f" >"$gz.tmp" && mv "$gz.tmp" "$gz"
+		fi
 	fi
 
 	# A --findings line is ~230 bytes; in tmpfs it costs memory, so fall
@@ -292,7 +298,7 @@ bench_corpus() {
 	fi
 	emit "{\"type\":\"sink\",\"corpus\":\"$kind\",\"path\":$(json_str "$sink")}"
 
-	warm "$f" ${lz:+"$lz"}
+	warm "$f" ${lz:+"$lz"} ${gz:+"$gz"}
 	# Round robin, so that the machine's noise hits every configuration alike.
 	for ((i = 1; i <= runs; i++)); do
 		scan_once "$kind" scan_t1 "$f" "$bytes" 1 0 "$i" "$sink"
@@ -305,6 +311,9 @@ bench_corpus() {
 		fi
 		if [[ -n ${lz:-} ]]; then
 			scan_once "$kind" lz4_tall "$lz" "$bytes" "$threads" 0 "$i" "$sink"
+		fi
+		if [[ -n ${gz:-} ]]; then
+			scan_once "$kind" gz_tall "$gz" "$bytes" "$threads" 0 "$i" "$sink"
 		fi
 	done
 }
