@@ -138,6 +138,23 @@ static inline size_t frame_find2(const char *p, size_t i, size_t len, char a, ch
 	return len;
 }
 
+/* Bit k set where p[k] == c, for the 64 bytes at p. */
+static inline uint64_t frame_mask64(const char *p, char c)
+{
+	uint64_t m = 0;
+#ifdef __SSE2__
+	const __m128i vc = _mm_set1_epi8(c);
+	for (unsigned k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vc)) << (16 * k);
+	}
+#else
+	for (unsigned k = 0; k < 64; k++)
+		m |= (uint64_t)(p[k] == c) << k;
+#endif
+	return m;
+}
+
 /* record_end for formats whose records are lines (JSON Lines, text). */
 size_t frame_line_end(struct frame_cursor *cur, const char *p, size_t len, bool eof);
 

@@ -57,30 +57,6 @@ static inline uint64_t prefix_xor(uint64_t x)
 	return x;
 }
 
-/* Quotes and line breaks of 64 bytes as bit masks. */
-static inline void quote_nl_masks(const char *p, uint64_t *quote, uint64_t *nl)
-{
-#ifdef __SSE2__
-	const __m128i vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n');
-	uint64_t q = 0, n = 0;
-	for (unsigned k = 0; k < 4; k++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-		q |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)) << (16 * k);
-		n |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)) << (16 * k);
-	}
-	*quote = q;
-	*nl = n;
-#else
-	uint64_t q = 0, n = 0;
-	for (unsigned k = 0; k < 64; k++) {
-		q |= (uint64_t)(p[k] == '"') << k;
-		n |= (uint64_t)(p[k] == '\n') << k;
-	}
-	*quote = q;
-	*nl = n;
-#endif
-}
-
 /* 64 bytes a step, without a branch per quote: a line break is outside
  * quotes where the quotes before it are even in number (the prefix XOR of
  * the quote mask, carried from block to block), as in simdjson. */
@@ -89,14 +65,13 @@ size_t frame_csv_breaks(const char *p, size_t len, uint32_t *after, size_t cap, 
 	size_t n = 0, last = 0;
 	uint64_t inside_before = 0;   /* all ones when a block starts inside quotes */
 	for (size_t base = 0; base < len; base += 64) {
-		uint64_t quote, nl;
-		if (len - base >= 64) {
-			quote_nl_masks(p + base, &quote, &nl);
-		} else {
-			char tail[64] = { 0 };
-			memcpy(tail, p + base, len - base);
-			quote_nl_masks(tail, &quote, &nl);
+		const char *b = p + base;
+		char tail[64];
+		if (len - base < 64) {
+			memset(tail, 0, sizeof tail);
+			b = memcpy(tail, b, len - base);
 		}
+		uint64_t quote = frame_mask64(b, '"'), nl = frame_mask64(b, '\n');
 		uint64_t inside = prefix_xor(quote) ^ inside_before;
 		inside_before = (uint64_t)0 - (inside >> 63);
 		for (uint64_t brk = nl & ~inside; brk; brk &= brk - 1) {

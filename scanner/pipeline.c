@@ -36,6 +36,7 @@
 #include "chunk.h"
 #include "error.h"
 #include "field.h"
+#include "frame.h"
 #include "outfile.h"
 #include "queue.h"
 #include "source.h"
@@ -479,15 +480,8 @@ static void index_lines(struct chunk *ck)
 		recs[ck->nrec] = (uint32_t)len;
 		return;
 	}
-#ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
 	for (; i + 64 <= len; i += 64) {
-		uint64_t m = 0;
-		for (unsigned b = 0; b < 4; b++) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16 * b));
-			m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * b);
-		}
-		for (; m; m &= m - 1) {
+		for (uint64_t m = frame_mask64(p + i, '\n'); m; m &= m - 1) {
 			size_t q = i + (size_t)__builtin_ctzll(m);
 			if (q < last) {
 				recs[k] = (uint32_t)(q + 1);
@@ -495,7 +489,6 @@ static void index_lines(struct chunk *ck)
 			}
 		}
 	}
-#endif
 	for (; i < last; i++)
 		if (p[i] == '\n') {
 			recs[k] = (uint32_t)(i + 1);
