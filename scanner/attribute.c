@@ -9,6 +9,7 @@
 #include "frame.h"
 #include "scan.h"
 #include "source.h"
+#include "transcode.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -279,13 +280,27 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 	return a->rule < b->rule;
 }
 
+/* The input offset of chunk byte at, when the input was transcoded. A
+ * chunk its worker decoded has no offset map: a walk over the bytes as
+ * read and as decoded finds each, from where the last stopped (findings
+ * come in order). */
+static uint64_t mapped(struct chunk *ck, uint32_t at)
+{
+	if (!ck->srcmap_lazy)
+		return chunk_srcmap(ck, at);
+	if (at < ck->seek_d)
+		ck->seek_d = ck->seek_r = 0;
+	return ck->base_offset + transcode_seek(ck->raw.data, ck->raw.len, ck->data.data, ck->data.len,
+						&ck->seek_d, &ck->seek_r, at);
+}
+
 /* The input offset of chunk byte at, which lies in record i. */
-static uint64_t input_offset(const struct chunk *ck, size_t i, uint32_t at)
+static uint64_t input_offset(struct chunk *ck, size_t i, uint32_t at)
 {
 	if (ck->record_relative)
 		return at - ck->recs[i]; /* a Kafka message: bytes inside its value */
 	if (ck->srcmap_used)
-		return ck->srcmap[at];
+		return mapped(ck, at);
 	if (ck->rec_off)
 		return ck->rec_off[i] + (at - ck->recs[i]);
 	return ck->base_offset + at;
@@ -321,7 +336,7 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
 	uint64_t offset = input_offset(ck, sp->record, c->start);
 	uint32_t length = ck->srcmap_used && !ck->record_relative
-		? (uint32_t)(ck->srcmap[c->end] - ck->srcmap[c->start]) : c->end - c->start;
+		? (uint32_t)(mapped(ck, c->end) - offset) : c->end - c->start;
 	char masked[160], fp[FINGERPRINT_HEX_LEN + 1];
 	const struct field *fd = fieldtab_get(at->cfg.fields, sp->field);
 	/* A findings line gets its fingerprint later, with the batch's (the

@@ -116,6 +116,7 @@ struct worker {
 	struct pipe *pl;
 	struct attributor *at;
 	struct tally tally;
+	struct transcoder *tc;   /* for chunks read as GBK/GB18030 (made on the first) */
 };
 
 static void flush_records(struct pipe *pl)
@@ -148,9 +149,9 @@ static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t of
 	ck->base_offset = offset;
 	ck->first_record = record;
 	ck->nrec = 0;
-	ck->srcmap_used = false;
+	ck->srcmap_used = ck->srcmap_lazy = false;
 	ck->piece = ck->piece_first = false;
-	ck->lines = ck->quoted = false;
+	ck->lines = ck->quoted = ck->transcode = false;
 	ck->keep_lo = ck->keep_hi = 0;
 	ck->nfindings = 0;
 	return ck;
@@ -171,6 +172,9 @@ struct reader {
 	struct buf raw;
 	struct buf map;
 	uint64_t in_pos;
+	/* Lines read as they are, for the workers to decode (read_lines):
+	 * the encoding, or ENCODING_UTF8 when there is nothing to decode. */
+	enum encoding lines_enc;
 };
 
 /* The input offset of pend[pos] (pos may be pend.len). */
@@ -187,10 +191,12 @@ static void map_append(struct pipe *pl, struct reader *rd, struct chunk *ck, siz
 {
 	if (!rd->tc)
 		return;
-	size_t at = ck->data.len - len;
-	xgrow((void **)&ck->srcmap, &ck->srcmap_cap, ck->data.len + 1, sizeof *ck->srcmap);
-	memcpy(ck->srcmap + at, rd->map.data + pos * sizeof(uint64_t), len * sizeof(uint64_t));
-	ck->srcmap[ck->data.len] = pend_off(pl, rd, pos + len);
+	/* data.len + 1 entries: the last, the end's, is written past the
+	 * buffer's length, for the next record's first to replace. */
+	ck->srcmap.len = (ck->data.len - len) * sizeof(uint64_t);
+	buf_append(&ck->srcmap, rd->map.data + pos * sizeof(uint64_t), len * sizeof(uint64_t));
+	uint64_t end = pend_off(pl, rd, pos + len);
+	memcpy(buf_reserve(&ck->srcmap, sizeof end), &end, sizeof end);
 }
 
 static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len)
@@ -377,6 +383,34 @@ static size_t count_byte(const char *p, size_t n, char c)
 	return count;
 }
 
+/* Leave GBK/GB18030 to the workers from here on (read_lines): the
+ * undecoded bytes of what is pending (a record's start, still in the last
+ * block read, with any character the transcoder kept back) become pend
+ * again, as read. False while the pending record began in an earlier
+ * block: the framer reads on and this is tried again. A line break, quote,
+ * comma or tab is never a byte of a GBK/GB18030 character (those are from
+ * 0x30 up), so lines and CSV records are found in the bytes as read, and a
+ * chunk of whole lines decodes as it would within the stream. */
+static bool decode_in_workers(struct pipe *pl, struct reader *rd)
+{
+	uint64_t from = pl->pend.len ? pend_off(pl, rd, 0) : rd->in_pos - transcoder_pending(rd->tc);
+	uint64_t raw0 = rd->in_pos - rd->raw.len;
+	if (from < raw0)
+		return false;
+	if (pl->ck)
+		flush_records(pl);
+	buf_reset(&pl->pend);
+	buf_append(&pl->pend, rd->raw.data + (from - raw0), (size_t)(rd->in_pos - from));
+	buf_reset(&rd->map);
+	transcoder_free(rd->tc);
+	rd->tc = NULL;
+	rd->lines_enc = rd->src->encoding;
+	rd->base = from;
+	rd->cur.scanned = 0;
+	rd->cur.in_quotes = false;
+	return true;
+}
+
 /* read_lines' hand-back: ck's bytes, from a record's start, go to pend
  * for the framer, which starts afresh there (what it noted of the partial
  * record it saw last, such as an open quote, is void). */
@@ -407,6 +441,7 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 	struct source *src = rd->src;
 	dispatch(pl);   /* what the framer packed before */
 	struct chunk *ck = take_chunk(pl, src, rd->base, rd->records + 1);
+	ck->transcode = rd->lines_enc != ENCODING_UTF8;
 	buf_append(&ck->data, pl->pend.data, pl->pend.len);   /* a line begun in the last read */
 	buf_reset(&pl->pend);
 	while (!*eof && ck->data.len < pl->chunk_cap)
@@ -545,10 +580,18 @@ static void read_source(struct pipe *pl, struct source *src)
 				     "interrupted by a signal: the rest of the input was not scanned");
 			break;
 		}
-		if (lines && !eof && !rd.need_header) {
+		if (lines && !eof && !rd.need_header && (!rd.tc || decode_in_workers(pl, &rd))) {
 			if (read_lines(pl, &rd, st, &eof))
 				continue;
 			lines = false;   /* pend is the framer's; read on below */
+			if (rd.lines_enc != ENCODING_UTF8 && start_transcoding(pl, &rd, rd.lines_enc, eof)) {
+				/* iconv had it a moment ago */
+				source_error(src, rd.base, 0, false, "this system's iconv cannot decode %s",
+					     encoding_name(rd.lines_enc));
+				src->status = SOURCE_FAILED;
+				break;
+			}
+			rd.lines_enc = ENCODING_UTF8;
 		}
 		if (!eof) {
 			struct buf *into = rd.tc ? &rd.raw : &pl->pend;
@@ -574,7 +617,7 @@ static void read_source(struct pipe *pl, struct source *src)
 				formatted = true;
 				lines = (rd.fr->record_end == frame_line_end || src->format == FORMAT_CSV ||
 					 src->format == FORMAT_TSV) &&
-					!rd.tc && pl->lines;
+					pl->lines;
 			}
 			if (!formatted)
 				continue;
@@ -652,11 +695,43 @@ static void read_source(struct pipe *pl, struct source *src)
 	stream_close(st, !pl->interrupted);
 }
 
+/* A chunk of GBK/GB18030 lines (decode_in_workers) decoded to UTF-8 in
+ * place; the bytes as read stay in ck->raw, for the offsets of findings
+ * (attribute.c: mapped). The chunk ends after a line break
+ * or at the end of the input, so it decodes as the reader would have
+ * decoded it within the stream. */
+static bool decode_chunk(struct worker *w, struct chunk *ck)
+{
+	if (!w->tc && !(w->tc = transcoder_new(ENCODING_GB18030))) {
+		/* The reader's iconv_open worked: out of memory or descriptors. */
+		source_error(ck->src, ck->base_offset, ck->first_record, false,
+			     "cannot open iconv to decode %s here; these records were not scanned",
+			     encoding_name(ck->src->encoding));
+		return false;
+	}
+	struct buf raw = ck->data;
+	ck->data = ck->raw;
+	ck->raw = raw;
+	buf_reset(&ck->data);
+	size_t bad = transcoder_decode(w->tc, ck->raw.data, ck->raw.len, &ck->data);
+	ck->srcmap_used = ck->srcmap_lazy = true;
+	ck->seek_d = ck->seek_r = 0;
+	ck->transcode = false;
+	if (bad)
+		source_error(ck->src, ck->base_offset, 0, true, "%zu byte sequence(s) are not %s; read as U+FFFD",
+			     bad, encoding_name(ck->src->encoding));
+	return true;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct chunk *ck;
 	while ((ck = queue_pop(&w->pl->work_q))) {
+		if (ck->transcode && !decode_chunk(w, ck)) {
+			queue_push(&w->pl->done_q, ck);
+			continue;
+		}
 		if (ck->lines)
 			index_lines(ck);
 		if (attribute_chunk(w->at, ck, &w->tally))
@@ -765,6 +840,8 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 	for (size_t i = 0; i < pl.pool_n; i++) {
 		buf_init(&pl.pool[i].data);
 		buf_init(&pl.pool[i].out);
+		buf_init(&pl.pool[i].srcmap);
+		buf_init(&pl.pool[i].raw);
 		queue_push(&pl.free_q, &pl.pool[i]);
 	}
 	buf_init(&pl.pend);
@@ -804,6 +881,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		tally_merge(&total, &workers[i].tally);
 		tally_release(&workers[i].tally);
 		attributor_free(workers[i].at);
+		transcoder_free(workers[i].tc);
 	}
 	free(workers);
 
@@ -864,7 +942,8 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		buf_release(&pl.pool[i].out);
 		free(pl.pool[i].recs);
 		free(pl.pool[i].layouts);
-		free(pl.pool[i].srcmap);
+		buf_release(&pl.pool[i].srcmap);
+		buf_release(&pl.pool[i].raw);
 		free(pl.pool[i].rec_off);
 	}
 	free(pl.pool);

@@ -11,6 +11,10 @@
 
 #include "util.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* Two-byte characters by lead byte (0x81..0xFE) and trail byte: the
  * UTF-8 iconv makes of them, its length in the low byte and the bytes
  * above (0: iconv refused it). A call of iconv per character held a GBK
@@ -212,4 +216,100 @@ size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64
 		i += c;
 	}
 	return bad;
+}
+
+size_t transcoder_pending(const struct transcoder *tc)
+{
+	return tc->ncarry;
+}
+
+size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	/* At most three bytes out a byte in (U+FFFD for one), and slack for
+	 * the whole-word stores below. */
+	char *o0 = buf_reserve(out, 3 * len + 16), *o = o0;
+	size_t bad = 0, i = 0;
+	while (i < len) {
+		if (s[i] < 0x80) {
+#ifdef __SSE2__
+			/* ASCII 16 bytes a step, stored before it is known how
+			 * many of them are ASCII (the room is there). */
+			while (i + 16 <= len) {
+				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+				_mm_storeu_si128((__m128i *)(void *)o, v);
+				unsigned high = (unsigned)_mm_movemask_epi8(v);
+				unsigned n = high ? (unsigned)__builtin_ctz(high) : 16;
+				i += n;
+				o += n;
+				if (high)
+					break;
+			}
+#endif
+			while (i < len && s[i] < 0x80)
+				*o++ = (char)s[i++];
+			continue;
+		}
+		int cl = char_len(s + i, len - i);
+		uint64_t e = 0;
+		if (cl == 2) {
+			const uint64_t *row = tc->rows[s[i] - 0x81];
+			e = (row ? row : row_of(tc, s[i]))[s[i + 1]];
+		} else if (cl == 4) {
+			e = convert(tc, s + i, 4);
+		}
+		if (!e) {
+			memcpy(o, replacement, 3);
+			o += 3;
+			bad++;
+			i += cl > 0 ? (size_t)cl : 1;
+			continue;
+		}
+		uint64_t bytes = e >> 8;
+		memcpy(o, &bytes, sizeof bytes);   /* little-endian: the first byte first */
+		o += e & 0xFF;
+		i += (size_t)cl;
+	}
+	out->len += (size_t)(o - o0);
+	return bad;
+}
+
+size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t ulen, size_t *d, size_t *r,
+		      size_t want)
+{
+	const unsigned char *s = (const unsigned char *)raw, *u = (const unsigned char *)utf8;
+	size_t dd = *d, rr = *r;
+	if (want >= ulen)
+		return rawlen;
+	while (dd < want) {
+		if (rr >= rawlen)
+			return rawlen;   /* not what transcoder_decode made of raw */
+		if (s[rr] < 0x80) {
+			/* ASCII stands for itself on both sides: its run at once. */
+			size_t n = 1, most = MIN(want - dd, rawlen - rr);
+#ifdef __SSE2__
+			while (n + 16 <= most) {
+				unsigned high = (unsigned)_mm_movemask_epi8(
+					_mm_loadu_si128((const __m128i *)(const void *)(s + rr + n)));
+				n += high ? (unsigned)__builtin_ctz(high) : 16;
+				if (high)
+					break;
+			}
+#endif
+			while (n < most && s[rr + n] < 0x80)
+				n++;
+			dd += n;
+			rr += n;
+			continue;
+		}
+		size_t dl = u[dd] >= 0xF0 ? 4 : u[dd] >= 0xE0 ? 3 : u[dd] >= 0xC0 ? 2 : 1;
+		int c = char_len(s + rr, rawlen - rr);
+		if (dd + dl > want)
+			break;   /* want is inside this character */
+		dd += dl;
+		rr += c > 0 ? (size_t)c : 1;
+	}
+	*d = dd;
+	*r = rr;
+	return rr;
 }

@@ -35,4 +35,25 @@ void transcoder_free(struct transcoder *tc);
 size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64_t in_off, bool eof,
 		      struct buf *out, struct buf *map);
 
+/* Decode the whole of src[0..len) (nothing kept back: a character cut at
+ * the end becomes U+FFFD), appending UTF-8 to out, without the offset
+ * map: the same UTF-8 and count as transcoder_run with eof. For text cut
+ * after a line break (a worker's chunk); transcode_seek gives offsets
+ * afterwards, when they are needed. */
+size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, struct buf *out);
+
+/* Where in raw[0..rawlen) the character lies that made utf8[want] (want
+ * may be ulen: then rawlen), utf8[0..ulen) being what transcoder_decode
+ * made of raw: every input character makes one output character, so the
+ * two are walked side by side, without iconv. The walk goes on from
+ * (*d, *r), a character's start in both (0, 0 at first), and stops at the
+ * start of want's character, so that offsets asked for in increasing
+ * order cost one walk over the text in all. want must be >= *d. */
+size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t ulen, size_t *d, size_t *r,
+		      size_t want);
+
+/* How many input bytes the last call kept back (a character cut at its
+ * end), not yet decoded. */
+size_t transcoder_pending(const struct transcoder *tc);
+
 #endif

@@ -54,11 +54,12 @@ for f in export.csv export.jsonl export.log export.csv.lz4 export2.jsonl.lz4; do
 	inputs+=("$T/gen/$f")
 done
 
-scan() { # scan OUTDIR THREADS [ENGINE]: run the scanner, record its exit code
+extra=()   # more options for scan
+scan() { # scan OUTDIR THREADS [ENGINE]: run the scanner on inputs, record its exit code
 	local out=$1 threads=$2 engine=${3:-fast} rc=0
 	mkdir -p "$out"
 	"$BIN" scan --threads "$threads" --engine "$engine" --fingerprint-key "$T/key" \
-		-o "$out/manifest.json" --findings "$out/findings.jsonl" \
+		-o "$out/manifest.json" --findings "$out/findings.jsonl" "${extra[@]}" \
 		"${inputs[@]}" >"$out/stdout" 2>"$out/stderr" || rc=$?
 	echo "$rc" >"$out/rc"
 	if [ "$rc" -ge 128 ]; then
@@ -138,6 +139,35 @@ else
 		"($(wc -l <"$T/run2/findings.jsonl") vs $(wc -l <"$T/run3/findings.jsonl") lines;" \
 		"first difference: $(cmp "$T/run2/findings.jsonl" "$T/run3/findings.jsonl" | head -n 1))" >&2
 	failed=1
+fi
+# 6. GB18030 copies of the CSV, JSON Lines and log exports, read with
+#    --encoding gb18030. With one thread the reader decodes them; with 16
+#    (lines read a chunk at a time) the workers do, and find offsets by a
+#    walk over the bytes as read. The findings must be byte-identical, and
+#    those of the UTF-8 originals but for the offsets, which must hold the
+#    same text (same_gb.py).
+t0=$(now)
+mkdir -p "$T/gb"
+pairs=()
+inputs=()
+for f in export.csv export.jsonl export.log; do
+	"$PY" -c 'import sys; open(sys.argv[2], "wb").write(open(sys.argv[1], "rb").read().decode("utf-8").encode("gb18030"))' \
+		"$T/gen/$f" "$T/gb/$f"
+	inputs+=("$T/gb/$f")
+	pairs+=("$T/gen/$f=$T/gb/$f")
+done
+extra=(--encoding gb18030)
+scan "$T/gb1" 1
+scan "$T/gb16" 16
+if ! cmp -s "$T/gb1/findings.jsonl" "$T/gb16/findings.jsonl"; then
+	echo "test_accuracy: FAIL: GB18030 findings differ between --threads 1 (the reader decodes) and 16 (the workers do)" \
+		"(first difference: $(cmp "$T/gb1/findings.jsonl" "$T/gb16/findings.jsonl" | head -n 1))" >&2
+	failed=1
+elif ! "$PY" "$here/same_gb.py" "$T/run1/findings.jsonl" "$T/gb16/findings.jsonl" "${pairs[@]}" >"$T/gb/same.txt"; then
+	echo "test_accuracy: FAIL: GB18030 copies' findings are not the originals'" >&2
+	failed=1
+else
+	echo "test_accuracy: GB18030: $(cat "$T/gb/same.txt"), with 1 and 16 threads alike ($(since "$t0")s)"
 fi
 [ "$failed" = 0 ] || exit 1
 status=0

@@ -1,11 +1,14 @@
 /* libFuzzer target for the pipeline's reading of line-framed input
  * (scanner/pipeline.c: read_lines, and its hand-back to the framers): the
  * input, after a control byte that picks the format (text, CSV, TSV, JSON
- * Lines) and a chunk size of 8 to 263 bytes, is written to a file and
- * scanned twice with the shipped rules, once with every record framed by
- * the reader and once with lines read unframed (chunks cut after their
- * last newline, in CSV the last outside quotes; lines longer than a chunk
- * and a quote left open at the end handed back to the framer). Both must
+ * Lines), the encoding (UTF-8 or GB18030) and a chunk size of 8 to 256
+ * bytes, is written to a file and scanned twice with the shipped rules,
+ * once with every record framed by the reader and once with lines read
+ * unframed (chunks cut after their last newline, in CSV the last outside
+ * quotes; lines longer than a chunk and a quote left open at the end
+ * handed back to the framer). In GB18030 the reader decodes all in the
+ * first scan, the workers decode the unframed chunks in the second and
+ * find offsets by walking the bytes as read (transcode_seek). Both must
  * find the same: the same findings lines, in the same order, with the same
  * record numbers and offsets, and the same counts. */
 #include <errno.h>
@@ -70,7 +73,7 @@ static char *slurp(const char *path, size_t *n)
 }
 
 /* Scan input with lines read unframed or not; its findings file's bytes. */
-static char *scan(const char *input, bool unframed, size_t chunk, struct scan_result *res, size_t *n)
+static char *scan(const char *input, bool unframed, bool gb, size_t chunk, struct scan_result *res, size_t *n)
 {
 	char findings[128];
 	snprintf(findings, sizeof findings, "%s/findings-%d.jsonl", dir, unframed);
@@ -84,7 +87,8 @@ static char *scan(const char *input, bool unframed, size_t chunk, struct scan_re
 	opt.threads = 2;
 	opt.findings_path = findings;
 	opt.version = "fuzz";
-	opt.encoding = ENCODING_UTF8;
+	opt.encoding = gb ? ENCODING_GB18030 : ENCODING_UTF8;
+	opt.encoding_forced = gb;
 	opt.as_of[0] = 2026, opt.as_of[1] = 1, opt.as_of[2] = 1;
 	opt.chunk_cap = chunk;
 	opt.lines = unframed ? LINES_ALWAYS : LINES_NEVER;
@@ -113,14 +117,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const ext[] = { "log", "csv", "tsv", "jsonl" };
 	char input[128];
 	snprintf(input, sizeof input, "%s/input.%s", dir, ext[data[0] & 3]);
-	size_t chunk = 8 + (size_t)(data[0] >> 2) * 4;
+	size_t chunk = 8 + (size_t)(data[0] >> 3) * 8;
+	bool gb = data[0] & 4;
 	FILE *fp = fopen(input, "wb");
 	if (!fp || fwrite(data + 1, 1, size - 1, fp) != size - 1)
 		abort();
 	fclose(fp);
 	struct scan_result a, b;
 	size_t na, nb;
-	char *fa = scan(input, false, chunk, &a, &na), *fb = scan(input, true, chunk, &b, &nb);
+	char *fa = scan(input, false, gb, chunk, &a, &na), *fb = scan(input, true, gb, chunk, &b, &nb);
 	FUZZ_ASSERT(a.status == b.status);
 	FUZZ_ASSERT(a.findings == b.findings);
 	FUZZ_ASSERT(na == nb && !memcmp(fa, fb, na));

@@ -2,7 +2,9 @@
  * (ASCII, two- and four-byte characters, bytes that start or continue no
  * character) fed in blocks cut anywhere, so that characters straddle them;
  * the UTF-8, the offset map and the count of replaced sequences must be
- * what decoding each character on its own with iconv gives. */
+ * what decoding each character on its own with iconv gives. The same text
+ * decoded at once without a map (transcoder_decode) must give the same
+ * UTF-8, and transcode_seek the map's offsets. */
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +79,7 @@ static void test_generated(void)
 	if (cd == (iconv_t)-1)
 		return;
 	unsigned char text[700];
-	int bad = 0;
+	int bad = 0, bad_decode = 0, bad_seek = 0;
 	for (int round = 0; round < 3000; round++) {
 		size_t len = 0;
 		while (len + 4 < sizeof text && len < (size_t)(round % 600)) {
@@ -117,6 +119,36 @@ static void test_generated(void)
 			if (len == 0)
 				break;
 		}
+		/* The workers' decoding: the whole text at once, no map, then
+		 * offsets by a walk over both (some asked for in order, some
+		 * after a step back: the walk starts over). */
+		struct buf whole;
+		buf_init(&whole);
+		size_t whole_bad = transcoder_decode(tc, (const char *)text, len, &whole);
+		if (whole_bad != want_bad || whole.len != want.len ||
+		    memcmp(want.data ? want.data : "", whole.data ? whole.data : "", want.len)) {
+			if (++bad_decode <= 3)
+				fprintf(stderr, "round %d: transcoder_decode made %zu bytes (%zu bad), want %zu (%zu bad)\n",
+					round, whole.len, whole_bad, want.len, want_bad);
+		} else {
+			const uint64_t *wm = (const uint64_t *)(const void *)want_map.data;
+			size_t d = 0, r = 0;
+			for (size_t at = 0; at <= whole.len; at += 1 + next() % 7) {
+				if (next() % 8 == 0)
+					at -= at > 5 ? 5 : at;
+				if (at < d)
+					d = r = 0;
+				size_t got_off = transcode_seek((const char *)text, len, whole.data, whole.len, &d, &r, at);
+				size_t want_off = at < whole.len ? wm[at] : len;
+				if (got_off != want_off) {
+					if (++bad_seek <= 3)
+						fprintf(stderr, "round %d: byte %zu of %zu decoded: offset %zu, want %zu\n",
+							round, at, whole.len, got_off, want_off);
+					break;
+				}
+			}
+		}
+		buf_release(&whole);
 		transcoder_free(tc);
 		bool same = want_bad == got_bad && want.len == got.len && want_map.len == got_map.len &&
 			    !memcmp(want.data ? want.data : "", got.data ? got.data : "", want.len) &&
@@ -127,6 +159,8 @@ static void test_generated(void)
 		buf_release(&want), buf_release(&want_map), buf_release(&got), buf_release(&got_map);
 	}
 	CHECK_MSG(bad == 0, "%d of 3000 texts decoded differently", bad);
+	CHECK_MSG(bad_decode == 0, "%d of 3000 texts decoded differently at once", bad_decode);
+	CHECK_MSG(bad_seek == 0, "%d of 3000 texts: offsets by transcode_seek differ from the map", bad_seek);
 	iconv_close(cd);
 }
 
