@@ -1,7 +1,10 @@
-/* GBK/GB18030 to UTF-8, one character at a time (which is what gives the
- * per-byte offset map): ASCII is copied, a two-byte character is looked up
- * in a table that iconv fills a lead byte's row at a time when the row is
- * first needed, and a four-byte one goes through iconv on its own. */
+/* GBK/GB18030 to UTF-8: ASCII is copied 16 bytes a step, a two-byte
+ * character is looked up in a table that iconv fills a lead byte's row at
+ * a time when the row is first needed, and a four-byte one goes through
+ * iconv on its own. Every input character makes one output character, so
+ * the offset of any output byte can be found afterwards by walking input
+ * and output side by side: all at once for the reader's map (fill_map),
+ * or only where a finding asks (transcode_seek). */
 #include "transcode.h"
 
 #include <iconv.h>
@@ -161,6 +164,87 @@ static size_t one_char(struct transcoder *tc, const unsigned char *s, size_t n, 
 	return (size_t)cl;
 }
 
+/* Decode s[0..len) into o (room for 3 * len + 16 bytes: at most three
+ * out a byte in, U+FFFD for one, and slack for whole-word stores): the
+ * bytes written. *used is how many were read: all of them, or (!eof) up to
+ * a character cut at the end. */
+static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t len, bool eof, char *o,
+			  size_t *used, size_t *bad)
+{
+	char *o0 = o;
+	size_t i = 0;
+	while (i < len) {
+		if (s[i] < 0x80) {
+#ifdef __SSE2__
+			/* ASCII 16 bytes a step, stored before it is known how
+			 * many of them are ASCII (the room is there). */
+			while (i + 16 <= len) {
+				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+				_mm_storeu_si128((__m128i *)(void *)o, v);
+				unsigned high = (unsigned)_mm_movemask_epi8(v);
+				unsigned n = high ? (unsigned)__builtin_ctz(high) : 16;
+				i += n;
+				o += n;
+				if (high)
+					break;
+			}
+#endif
+			while (i < len && s[i] < 0x80)
+				*o++ = (char)s[i++];
+			continue;
+		}
+		int cl = char_len(s + i, len - i);
+		if (cl == 0 && !eof)
+			break;   /* the rest of it comes with the next block */
+		uint64_t e = 0;
+		if (cl == 2) {
+			const uint64_t *row = tc->rows[s[i] - 0x81];
+			e = (row ? row : row_of(tc, s[i]))[s[i + 1]];
+		} else if (cl == 4) {
+			e = convert(tc, s + i, 4);
+		}
+		if (!e) {
+			memcpy(o, replacement, 3);
+			o += 3;
+			(*bad)++;
+			i += cl > 0 ? (size_t)cl : 1;
+			continue;
+		}
+		uint64_t bytes = e >> 8;
+		memcpy(o, &bytes, sizeof bytes);   /* little-endian: the first byte first */
+		o += e & 0xFF;
+		i += (size_t)cl;
+	}
+	*used = i;
+	return (size_t)(o - o0);
+}
+
+/* The output length of the UTF-8 character that starts with c. */
+static inline size_t utf8_len(unsigned char c)
+{
+	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+/* The offset map of a decoding (decode_core made utf8[0..ulen) of
+ * raw[0..rawlen)): map[d] = base + the offset of the character that made
+ * utf8[d]. Every input character makes one output character, so the two
+ * are walked side by side. */
+static void fill_map(const unsigned char *raw, size_t rawlen, const unsigned char *utf8, size_t ulen,
+		     uint64_t base, uint64_t *map)
+{
+	size_t r = 0, d = 0;
+	while (d < ulen && r < rawlen) {
+		if (raw[r] < 0x80) {
+			map[d++] = base + r++;
+			continue;
+		}
+		int c = char_len(raw + r, rawlen - r);
+		for (size_t k = utf8_len(utf8[d]); k > 0 && d < ulen; k--)
+			map[d++] = base + r;
+		r += c > 0 ? (size_t)c : 1;
+	}
+}
+
 size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64_t in_off, bool eof,
 		      struct buf *out, struct buf *map)
 {
@@ -189,31 +273,18 @@ size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64
 		tc->ncarry = 0;
 		i = k - nc;
 	}
-	while (i < len) {
-		const unsigned char *s = (const unsigned char *)src + i;
-		/* Runs of ASCII are copied as they are. */
-		size_t run = 0;
-		while (i + run < len && s[run] < 0x80)
-			run++;
-		if (run) {
-			char *o = buf_reserve(out, run);
-			memcpy(o, s, run);
-			out->len += run;
-			uint64_t *m = (uint64_t *)(void *)buf_reserve(map, run * sizeof *m);
-			for (size_t k = 0; k < run; k++)
-				m[k] = in_off + i + k;
-			map->len += run * sizeof *m;
-			i += run;
-			continue;
-		}
-		size_t c = one_char(tc, s, len - i, eof, in_off + i, out, map, &bad);
-		if (!c) {
-			tc->ncarry = len - i;
-			memcpy(tc->carry, s, tc->ncarry);
-			tc->carry_off = in_off + i;
-			return bad;
-		}
-		i += c;
+	if (i >= len)
+		return bad;   /* (src may be NULL when len is 0) */
+	const unsigned char *s = (const unsigned char *)src + i;
+	size_t used, n = decode_core(tc, s, len - i, eof, buf_reserve(out, 3 * (len - i) + 16), &used, &bad);
+	uint64_t *m = (uint64_t *)(void *)buf_reserve(map, n * sizeof *m);
+	fill_map(s, used, (const unsigned char *)out->data + out->len, n, in_off + i, m);
+	out->len += n;
+	map->len += n * sizeof *m;
+	if (i + used < len) {
+		tc->ncarry = len - i - used;
+		memcpy(tc->carry, s + used, tc->ncarry);
+		tc->carry_off = in_off + i + used;
 	}
 	return bad;
 }
@@ -225,52 +296,9 @@ size_t transcoder_pending(const struct transcoder *tc)
 
 size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, struct buf *out)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	/* At most three bytes out a byte in (U+FFFD for one), and slack for
-	 * the whole-word stores below. */
-	char *o0 = buf_reserve(out, 3 * len + 16), *o = o0;
-	size_t bad = 0, i = 0;
-	while (i < len) {
-		if (s[i] < 0x80) {
-#ifdef __SSE2__
-			/* ASCII 16 bytes a step, stored before it is known how
-			 * many of them are ASCII (the room is there). */
-			while (i + 16 <= len) {
-				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-				_mm_storeu_si128((__m128i *)(void *)o, v);
-				unsigned high = (unsigned)_mm_movemask_epi8(v);
-				unsigned n = high ? (unsigned)__builtin_ctz(high) : 16;
-				i += n;
-				o += n;
-				if (high)
-					break;
-			}
-#endif
-			while (i < len && s[i] < 0x80)
-				*o++ = (char)s[i++];
-			continue;
-		}
-		int cl = char_len(s + i, len - i);
-		uint64_t e = 0;
-		if (cl == 2) {
-			const uint64_t *row = tc->rows[s[i] - 0x81];
-			e = (row ? row : row_of(tc, s[i]))[s[i + 1]];
-		} else if (cl == 4) {
-			e = convert(tc, s + i, 4);
-		}
-		if (!e) {
-			memcpy(o, replacement, 3);
-			o += 3;
-			bad++;
-			i += cl > 0 ? (size_t)cl : 1;
-			continue;
-		}
-		uint64_t bytes = e >> 8;
-		memcpy(o, &bytes, sizeof bytes);   /* little-endian: the first byte first */
-		o += e & 0xFF;
-		i += (size_t)cl;
-	}
-	out->len += (size_t)(o - o0);
+	size_t bad = 0, used;
+	out->len += decode_core(tc, (const unsigned char *)src, len, true, buf_reserve(out, 3 * len + 16), &used,
+				&bad);
 	return bad;
 }
 
@@ -302,7 +330,7 @@ size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t u
 			rr += n;
 			continue;
 		}
-		size_t dl = u[dd] >= 0xF0 ? 4 : u[dd] >= 0xE0 ? 3 : u[dd] >= 0xC0 ? 2 : 1;
+		size_t dl = utf8_len(u[dd]);
 		int c = char_len(s + rr, rawlen - rr);
 		if (dd + dl > want)
 			break;   /* want is inside this character */
