@@ -48,7 +48,7 @@ say() { echo "bench: $*" >&2; }
 for tool in "$piiscan" "$gen"; do
 	[[ -x $tool ]] || die "cannot run '$tool': build it with 'make bench'"
 done
-for tool in rg lz4 gzip /usr/bin/time "$python"; do
+for tool in rg lz4 gzip iconv /usr/bin/time "$python"; do
 	command -v "$tool" >/dev/null || die "'$tool' is missing: sh deploy/install-deps.sh"
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, not '$runs'"
@@ -179,6 +179,7 @@ cmd_find="PIISCAN_CACHE_DIR=$out/cache $piiscan_src scan --threads T -o MANIFEST
 cmd_rg="$rg_shown FILE"
 cmd_lz4="lz4 -1 FILE.csv FILE.csv.lz4; $piiscan_src scan --threads $threads -o MANIFEST FILE.csv.lz4"
 cmd_gz="gzip -1 -c FILE.csv > FILE.csv.gz; $piiscan_src scan --threads $threads -o MANIFEST FILE.csv.gz"
+cmd_gbk="iconv -f UTF-8 -t GBK FILE.csv > FILE.gbk.csv; $piiscan_src scan --threads $threads --encoding gbk -o MANIFEST FILE.gbk.csv   (cn-csv)"
 cmd_start="$piiscan_src scan -o MANIFEST EMPTY.csv   (rule database already cached)"
 cmd_time="/usr/bin/time -f %M (peak RSS); wall clock of the whole process from bash \$EPOCHREALTIME; $piiscan_src and its rules/ are copied to a temporary directory first and the copy is timed"
 
@@ -193,14 +194,15 @@ emit "{\"type\":\"meta\",\"cpu\":$(json_str "$cpu"),\"nproc\":$(nproc),\
 \"sizes\":{\"dense-csv\":\"$size_csv\",\"jsonl\":\"$size_jsonl\",\"sparse-log\":\"$size_log\",\"cn-csv\":\"$size_cn\",\"big\":\"$size_big\"},\
 \"tmpdir\":$(json_str "$tmpbase"),\"gen_hash\":\"$gen_hash\",\
 \"commands\":{\"scan\":$(json_str "$cmd_scan"),\"findings\":$(json_str "$cmd_find"),\
-\"rg\":$(json_str "$cmd_rg"),\"lz4\":$(json_str "$cmd_lz4"),\"gz\":$(json_str "$cmd_gz"),\"startup\":$(json_str "$cmd_start"),\
+\"rg\":$(json_str "$cmd_rg"),\"lz4\":$(json_str "$cmd_lz4"),\"gz\":$(json_str "$cmd_gz"),\"gbk\":$(json_str "$cmd_gbk"),\"startup\":$(json_str "$cmd_start"),\
 \"timing\":$(json_str "$cmd_time")}}"
 
 # scan_once CORPUS CONFIG FILE BYTES THREADS FINDINGS(0|1) RUN SINK [TOTAL]
+scan_extra=()   # more options for scan_once (the GBK copy's --encoding)
 scan_once() {
 	local corpus=$1 config=$2 file=$3 bytes=$4 nthreads=$5 with_findings=$6 run=$7 sink=$8
 	local total=${9:-$runs}
-	local args=(scan --threads "$nthreads" -o "$tmp/manifest.json") findings fbytes=0
+	local args=(scan --threads "$nthreads" -o "$tmp/manifest.json" "${scan_extra[@]}") findings fbytes=0
 
 	if ((with_findings)); then
 		args+=(--findings "$sink/findings.jsonl")
@@ -266,7 +268,7 @@ indep_once() {
 
 # bench_corpus KIND SIZE
 bench_corpus() {
-	local kind=$1 size=$2 f bytes lz gz sink need
+	local kind=$1 size=$2 f bytes lz gz gb gb_bytes sink need
 
 	[[ $size == 0 ]] && { say "skipping $kind (size 0)"; return; }
 	f=$(corpus "$kind" "$size")
@@ -286,6 +288,17 @@ bench_corpus() {
 			gzip -1 -c "$f" >"$gz.tmp" && mv "$gz.tmp" "$gz"
 		fi
 	fi
+	if [[ $kind == cn-csv ]]; then
+		# Chinese exports from older systems come in GBK: the same table,
+		# decoded by piiscan (--encoding gbk); GB/s of the GBK bytes.
+		gb=${f%.csv}.gbk.csv
+		if [[ ! -s $gb ]]; then
+			say "converting $gb"
+			iconv -f UTF-8 -t GBK "$f" >"$gb.tmp" && mv "$gb.tmp" "$gb"
+		fi
+		gb_bytes=$(stat -c %s "$gb")
+		emit "{\"type\":\"gbk\",\"corpus\":\"$kind\",\"bytes\":$gb_bytes}"
+	fi
 
 	# A --findings line is ~230 bytes; in tmpfs it costs memory, so fall
 	# back to disk when it will not fit beside the page-cached corpora.
@@ -298,7 +311,7 @@ bench_corpus() {
 	fi
 	emit "{\"type\":\"sink\",\"corpus\":\"$kind\",\"path\":$(json_str "$sink")}"
 
-	warm "$f" ${lz:+"$lz"} ${gz:+"$gz"}
+	warm "$f" ${lz:+"$lz"} ${gz:+"$gz"} ${gb:+"$gb"}
 	# Round robin, so that the machine's noise hits every configuration alike.
 	for ((i = 1; i <= runs; i++)); do
 		scan_once "$kind" scan_t1 "$f" "$bytes" 1 0 "$i" "$sink"
@@ -314,6 +327,11 @@ bench_corpus() {
 		fi
 		if [[ -n ${gz:-} ]]; then
 			scan_once "$kind" gz_tall "$gz" "$bytes" "$threads" 0 "$i" "$sink"
+		fi
+		if [[ -n ${gb:-} ]]; then
+			scan_extra=(--encoding gbk)
+			scan_once "$kind" gbk_tall "$gb" "$gb_bytes" "$threads" 0 "$i" "$sink"
+			scan_extra=()
 		fi
 	done
 }

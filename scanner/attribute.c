@@ -533,7 +533,9 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 {
 	const struct ruleset *rs = at->rs;
 	uint64_t findings_before = ck->nfindings;
-	size_t bad = utf8_invalid_at((const unsigned char *)ck->data.data, ck->data.len);
+	/* Decoded from GBK/GB18030, the bytes are UTF-8 by construction. */
+	size_t bad = ck->srcmap_used ? ck->data.len
+		: utf8_invalid_at((const unsigned char *)ck->data.data, ck->data.len);
 	if (bad < ck->data.len && (!ck->piece || (bad >= ck->keep_lo && bad < ck->keep_hi)))
 		source_error(ck->src, ck->base_offset + bad, 0, true,
 			     "invalid UTF-8; the bytes are scanned as they are");
