@@ -280,18 +280,25 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 	return a->rule < b->rule;
 }
 
-/* The input offset of chunk byte at, when the input was transcoded. A
- * chunk its worker decoded has no offset map: a walk over the bytes as
- * read and as decoded finds each, from where the last stopped (findings
- * come in order). */
-static uint64_t mapped(struct chunk *ck, uint32_t at)
+/* The input offset of chunk byte at, in record i, when the input was
+ * decoded from GBK/GB18030: a walk over the bytes as read beside the
+ * decoded ones, from where the last stopped (findings come in order), or
+ * from the record's start (the chunk's, when its worker decoded it). */
+static uint64_t decoded_offset(struct chunk *ck, size_t i, uint32_t at)
 {
-	if (!ck->srcmap_lazy)
-		return chunk_srcmap(ck, at);
-	if (at < ck->seek_d)
-		ck->seek_d = ck->seek_r = 0;
-	return ck->base_offset + transcode_seek(ck->raw.data, ck->raw.len, ck->data.data, ck->data.len,
-						&ck->seek_d, &ck->seek_r, at);
+	size_t d0 = 0, r0 = 0;
+	uint64_t base = ck->base_offset;
+	if (ck->raw_by_record) {
+		d0 = ck->recs[i];
+		r0 = ck->raw_recs[i];
+		base = ck->rec_off[i] - r0;
+	}
+	if (at < ck->seek_d || ck->seek_d < d0) {
+		ck->seek_d = d0;
+		ck->seek_r = r0;
+	}
+	return base + transcode_seek(ck->raw.data, ck->raw.len, ck->data.data, ck->data.len, &ck->seek_d,
+				     &ck->seek_r, at);
 }
 
 /* The input offset of chunk byte at, which lies in record i. */
@@ -299,8 +306,8 @@ static uint64_t input_offset(struct chunk *ck, size_t i, uint32_t at)
 {
 	if (ck->record_relative)
 		return at - ck->recs[i]; /* a Kafka message: bytes inside its value */
-	if (ck->srcmap_used)
-		return mapped(ck, at);
+	if (ck->transcoded)
+		return decoded_offset(ck, i, at);
 	if (ck->rec_off)
 		return ck->rec_off[i] + (at - ck->recs[i]);
 	return ck->base_offset + at;
@@ -335,8 +342,8 @@ static void emit_finding(struct attributor *at, struct chunk *ck, const struct c
 	const struct rule *r = &at->rs->rules[c->rule];
 	const char *v = c->decoded ? at->decoded.data + c->voff : ck->data.data + c->voff;
 	uint64_t offset = input_offset(ck, sp->record, c->start);
-	uint32_t length = ck->srcmap_used && !ck->record_relative
-		? (uint32_t)(mapped(ck, c->end) - offset) : c->end - c->start;
+	uint32_t length = ck->transcoded && !ck->record_relative
+		? (uint32_t)(decoded_offset(ck, sp->record, c->end) - offset) : c->end - c->start;
 	char masked[160], fp[FINGERPRINT_HEX_LEN + 1];
 	const struct field *fd = fieldtab_get(at->cfg.fields, sp->field);
 	/* A findings line gets its fingerprint later, with the batch's (the
@@ -534,7 +541,7 @@ int attribute_chunk(struct attributor *at, struct chunk *ck, struct tally *t)
 	const struct ruleset *rs = at->rs;
 	uint64_t findings_before = ck->nfindings;
 	/* Decoded from GBK/GB18030, the bytes are UTF-8 by construction. */
-	size_t bad = ck->srcmap_used ? ck->data.len
+	size_t bad = ck->transcoded ? ck->data.len
 		: utf8_invalid_at((const unsigned char *)ck->data.data, ck->data.len);
 	if (bad < ck->data.len && (!ck->piece || (bad >= ck->keep_lo && bad < ck->keep_hi)))
 		source_error(ck->src, ck->base_offset + bad, 0, true,

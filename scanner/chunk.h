@@ -24,22 +24,23 @@ struct chunk {
 	/* Input offset of each record's first byte: records are packed back
 	 * to back, but the input may have bytes between them that are not
 	 * records (SQL statements without rows). NULL: contiguous from
-	 * base_offset. Not used (nor kept true) with srcmap_used. */
+	 * base_offset. */
 	uint64_t *rec_off;
 	size_t rec_off_cap;
-	/* Input transcoded from GBK/GB18030: chunk_srcmap(ck, i) is the input
-	 * offset of data byte i (data.len + 1 entries, uint64_t), used instead
-	 * of base_offset. */
-	struct buf srcmap;
-	bool srcmap_used;
-	/* data holds GBK/GB18030 lines as read, for the worker to decode
-	 * (read_lines): it moves them to raw and decodes them into data.
-	 * Then there is no srcmap (srcmap_lazy): offsets are found by a walk
-	 * over raw and data (transcode_seek; the manifest job alone asks for
-	 * none), which has got to data byte seek_d, raw byte seek_r. */
+	/* Input decoded from GBK/GB18030 (transcoded): raw holds the bytes as
+	 * read, and an input offset is found by walking raw and data side by
+	 * side (transcode_seek) from where the last walk stopped, data byte
+	 * seek_d and raw byte seek_r. Decoded by the reader (raw_by_record),
+	 * raw holds each record's bytes, record i's from raw_recs[i] (input
+	 * offset rec_off[i]); decoded by the worker (transcode: data holds the
+	 * lines as read until then), raw is the chunk's input from
+	 * base_offset. */
+	bool transcoded;
 	bool transcode;
-	bool srcmap_lazy;
+	bool raw_by_record;
 	struct buf raw;
+	uint32_t *raw_recs;
+	size_t raw_recs_cap;
 	size_t seek_d, seek_r;
 	size_t nrec, rec_cap;
 	/* A piece of a giant record: scanned as unnamed text, and only matches
@@ -61,10 +62,5 @@ struct chunk {
 	struct buf out;          /* findings lines, for the writer */
 	uint64_t nfindings;
 };
-
-static inline uint64_t chunk_srcmap(const struct chunk *ck, size_t i)
-{
-	return ((const uint64_t *)(const void *)ck->srcmap.data)[i];
-}
 
 #endif

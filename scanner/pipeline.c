@@ -149,7 +149,9 @@ static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t of
 	ck->base_offset = offset;
 	ck->first_record = record;
 	ck->nrec = 0;
-	ck->srcmap_used = ck->srcmap_lazy = false;
+	ck->transcoded = ck->raw_by_record = false;
+	buf_reset(&ck->raw);
+	ck->seek_d = ck->seek_r = 0;
 	ck->piece = ck->piece_first = false;
 	ck->lines = ck->quoted = ck->transcode = false;
 	ck->keep_lo = ck->keep_hi = 0;
@@ -162,52 +164,58 @@ struct reader {
 	const struct framer *fr;
 	struct frame_cursor cur;
 	bool need_header;
-	uint64_t base;           /* input offset of pend[0], when not transcoding */
+	uint64_t base;           /* input offset of pend[0] */
 	uint64_t records;
 	bool giant;              /* inside a record longer than RECORD_MAX */
-	/* Transcoding (GBK/GB18030): pend holds UTF-8 and map holds, per pend
-	 * byte, its input offset (uint64_t); in_pos is the input offset after
-	 * the last byte handed to the transcoder. */
+	/* Transcoding (GBK/GB18030): pend holds the UTF-8 of raw, the bytes
+	 * as read from base on (but for a character cut at the end, which the
+	 * transcoder keeps back). Offsets in pend are found by walking the two
+	 * side by side (transcode_seek); the walk has got to pend byte sd, raw
+	 * byte sr. */
 	struct transcoder *tc;
 	struct buf raw;
-	struct buf map;
-	uint64_t in_pos;
+	size_t sd, sr;
 	/* Lines read as they are, for the workers to decode (read_lines):
 	 * the encoding, or ENCODING_UTF8 when there is nothing to decode. */
 	enum encoding lines_enc;
 };
 
-/* The input offset of pend[pos] (pos may be pend.len). */
-static uint64_t pend_off(const struct pipe *pl, const struct reader *rd, size_t pos)
+/* Where in raw pend[pos] was read from (pos may be pend.len), when
+ * transcoding. Records are framed in order, so the walk mostly goes on
+ * from where it stopped. */
+static size_t raw_pos(const struct pipe *pl, struct reader *rd, size_t pos)
 {
-	if (!rd->tc)
-		return rd->base + pos;
-	const uint64_t *m = (const uint64_t *)(const void *)rd->map.data;
-	return pos < pl->pend.len ? m[pos] : rd->in_pos;
+	if (pos < rd->sd)
+		rd->sd = rd->sr = 0;
+	return transcode_seek(rd->raw.data, rd->raw.len - transcoder_pending(rd->tc), pl->pend.data, pl->pend.len,
+			      &rd->sd, &rd->sr, pos);
 }
 
-/* Record the input offsets of pend[pos..pos+len) in ck, when transcoding. */
-static void map_append(struct pipe *pl, struct reader *rd, struct chunk *ck, size_t pos, size_t len)
+/* The input offset of pend[pos] (pos may be pend.len). */
+static uint64_t pend_off(const struct pipe *pl, struct reader *rd, size_t pos)
 {
-	if (!rd->tc)
-		return;
-	/* data.len + 1 entries: the last, the end's, is written past the
-	 * buffer's length, for the next record's first to replace. */
-	ck->srcmap.len = (ck->data.len - len) * sizeof(uint64_t);
-	buf_append(&ck->srcmap, rd->map.data + pos * sizeof(uint64_t), len * sizeof(uint64_t));
-	uint64_t end = pend_off(pl, rd, pos + len);
-	memcpy(buf_reserve(&ck->srcmap, sizeof end), &end, sizeof end);
+	return rd->base + (rd->tc ? raw_pos(pl, rd, pos) : pos);
+}
+
+/* When transcoding: pend[pos..pos+len), record i of ck just added, as
+ * read, into ck->raw (what its offsets are found from). */
+static void raw_append(struct pipe *pl, struct reader *rd, struct chunk *ck, size_t i, size_t pos, size_t len)
+{
+	size_t a = raw_pos(pl, rd, pos), b = raw_pos(pl, rd, pos + len);
+	xgrow((void **)&ck->raw_recs, &ck->raw_recs_cap, i + 1, sizeof *ck->raw_recs);
+	ck->raw_recs[i] = (uint32_t)ck->raw.len;
+	buf_append(&ck->raw, rd->raw.data + a, b - a);
 }
 
 static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len)
 {
 	struct source *src = rd->src;
 	if (pl->ck && (pl->ck->data.len + pl->copy_n + len > pl->chunk_cap ||
-		       (rd->tc != NULL) != (pl->ck->srcmap_used)))
+		       (rd->tc != NULL) != pl->ck->transcoded))
 		dispatch(pl);
 	if (!pl->ck) {
 		pl->ck = take_chunk(pl, src, pend_off(pl, rd, pos), rd->records);
-		pl->ck->srcmap_used = rd->tc != NULL;
+		pl->ck->transcoded = pl->ck->raw_by_record = rd->tc != NULL;
 	}
 	struct chunk *ck = pl->ck;
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 2, sizeof *ck->recs);
@@ -216,9 +224,9 @@ static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t le
 	ck->layouts[ck->nrec] = rd->cur.layout;
 	ck->rec_off[ck->nrec] = pend_off(pl, rd, pos);
 	if (rd->tc) {
-		ck->recs[ck->nrec++] = (uint32_t)ck->data.len;
+		ck->recs[ck->nrec] = (uint32_t)ck->data.len;
 		buf_append(&ck->data, pl->pend.data + pos, len);
-		map_append(pl, rd, ck, pos, len);
+		raw_append(pl, rd, ck, ck->nrec++, pos, len);
 		return;
 	}
 	/* Records follow one another in pend: extend the pending copy (a
@@ -240,7 +248,7 @@ static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first
 	ck->piece_first = first;
 	ck->keep_lo = keep_lo;
 	ck->keep_hi = keep_hi;
-	ck->srcmap_used = rd->tc != NULL;
+	ck->transcoded = ck->raw_by_record = rd->tc != NULL;
 	xgrow((void **)&ck->recs, &ck->rec_cap, 2, sizeof *ck->recs);
 	xgrow((void **)&ck->layouts, &ck->layouts_cap, 1, sizeof *ck->layouts);
 	xgrow((void **)&ck->rec_off, &ck->rec_off_cap, 1, sizeof *ck->rec_off);
@@ -249,7 +257,8 @@ static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first
 	ck->recs[0] = 0;
 	ck->nrec = 1;
 	buf_append(&ck->data, pl->pend.data, len);
-	map_append(pl, rd, ck, 0, len);
+	if (rd->tc)
+		raw_append(pl, rd, ck, 0, 0, len);
 	pl->ck = ck;
 	dispatch(pl);
 }
@@ -313,10 +322,17 @@ static void consume(struct pipe *pl, struct reader *rd, size_t n)
 {
 	if (pl->ck)
 		flush_records(pl); /* its bytes are about to move */
+	if (rd->tc) {
+		/* n is a character's start (the end of a record, or aligned
+		 * so: the giant record's pieces): the walk stops there. */
+		size_t r = raw_pos(pl, rd, n);
+		buf_consume(&rd->raw, r);
+		rd->base += r;
+		rd->sd = rd->sr = 0;
+	} else {
+		rd->base += n;
+	}
 	buf_consume(&pl->pend, n);
-	if (rd->tc)
-		buf_consume(&rd->map, n * sizeof(uint64_t));
-	rd->base += n;
 }
 
 /* Start decoding a legacy encoding: what is pending (still raw bytes, the
@@ -331,9 +347,11 @@ static int start_transcoding(struct pipe *pl, struct reader *rd, enum encoding e
 	buf_reset(&rd->raw);
 	buf_append(&rd->raw, pl->pend.data, pl->pend.len);
 	buf_reset(&pl->pend);
-	buf_reset(&rd->map);
-	rd->in_pos = rd->base + rd->raw.len;
-	transcoder_run(rd->tc, rd->raw.data, rd->raw.len, rd->base, eof, &pl->pend, &rd->map);
+	rd->sd = rd->sr = 0;
+	size_t bad = transcoder_run(rd->tc, rd->raw.data, rd->raw.len, eof, &pl->pend);
+	if (bad)
+		source_error(rd->src, rd->base, 0, true, "%zu byte sequence(s) are not %s; read as U+FFFD", bad,
+			     encoding_name(enc));
 	rd->cur.scanned = 0;
 	return 0;
 }
@@ -383,32 +401,24 @@ static size_t count_byte(const char *p, size_t n, char c)
 	return count;
 }
 
-/* Leave GBK/GB18030 to the workers from here on (read_lines): the
- * undecoded bytes of what is pending (a record's start, still in the last
- * block read, with any character the transcoder kept back) become pend
- * again, as read. False while the pending record began in an earlier
- * block: the framer reads on and this is tried again. A line break, quote,
- * comma or tab is never a byte of a GBK/GB18030 character (those are from
- * 0x30 up), so lines and CSV records are found in the bytes as read, and a
+/* Leave GBK/GB18030 to the workers from here on (read_lines): what is
+ * pending (a record's start) becomes the bytes it was read from again,
+ * with any character the transcoder kept back. A line break, quote, comma
+ * or tab is never a byte of a GBK/GB18030 character (those are from 0x30
+ * up), so lines and CSV records are found in the bytes as read, and a
  * chunk of whole lines decodes as it would within the stream. */
-static bool decode_in_workers(struct pipe *pl, struct reader *rd)
+static void decode_in_workers(struct pipe *pl, struct reader *rd)
 {
-	uint64_t from = pl->pend.len ? pend_off(pl, rd, 0) : rd->in_pos - transcoder_pending(rd->tc);
-	uint64_t raw0 = rd->in_pos - rd->raw.len;
-	if (from < raw0)
-		return false;
 	if (pl->ck)
 		flush_records(pl);
 	buf_reset(&pl->pend);
-	buf_append(&pl->pend, rd->raw.data + (from - raw0), (size_t)(rd->in_pos - from));
-	buf_reset(&rd->map);
+	buf_append(&pl->pend, rd->raw.data, rd->raw.len);
+	buf_reset(&rd->raw);
 	transcoder_free(rd->tc);
 	rd->tc = NULL;
 	rd->lines_enc = rd->src->encoding;
-	rd->base = from;
 	rd->cur.scanned = 0;
 	rd->cur.in_quotes = false;
-	return true;
 }
 
 /* read_lines' hand-back: ck's bytes, from a record's start, go to pend
@@ -558,7 +568,6 @@ static void read_source(struct pipe *pl, struct source *src)
 	}
 	buf_reset(&pl->pend);
 	buf_init(&rd.raw);
-	buf_init(&rd.map);
 	src->unnamed_field = fieldtab_intern(pl->fields, src->id, NULL, 0);
 	src->encoding = pl->opt->encoding;
 	rd.cur.src = src;
@@ -580,7 +589,9 @@ static void read_source(struct pipe *pl, struct source *src)
 				     "interrupted by a signal: the rest of the input was not scanned");
 			break;
 		}
-		if (lines && !eof && !rd.need_header && (!rd.tc || decode_in_workers(pl, &rd))) {
+		if (lines && !eof && !rd.need_header) {
+			if (rd.tc)
+				decode_in_workers(pl, &rd);
 			if (read_lines(pl, &rd, st, &eof))
 				continue;
 			lines = false;   /* pend is the framer's; read on below */
@@ -594,18 +605,14 @@ static void read_source(struct pipe *pl, struct source *src)
 			rd.lines_enc = ENCODING_UTF8;
 		}
 		if (!eof) {
-			struct buf *into = rd.tc ? &rd.raw : &pl->pend;
-			if (rd.tc)
-				buf_reset(&rd.raw);
-			read_more(pl, st, src, into, read_size, &eof);
+			size_t old = rd.raw.len;
+			read_more(pl, st, src, rd.tc ? &rd.raw : &pl->pend, read_size, &eof);
 			if (rd.tc) {
-				size_t bad = transcoder_run(rd.tc, rd.raw.data, rd.raw.len, rd.in_pos, eof, &pl->pend,
-							    &rd.map);
+				size_t bad = transcoder_run(rd.tc, rd.raw.data + old, rd.raw.len - old, eof, &pl->pend);
 				if (bad)
-					source_error(src, rd.in_pos, 0, true,
+					source_error(src, rd.base + old, 0, true,
 						     "%zu byte sequence(s) are not %s; read as U+FFFD", bad,
 						     encoding_name(src->encoding));
-				rd.in_pos += rd.raw.len;
 			}
 			/* Sniffing the format takes the first 64 KiB, a name none. */
 			enum frame_format named = formatted ? FORMAT_AUTO : format_by_name(pl->opt, src);
@@ -670,17 +677,20 @@ static void read_source(struct pipe *pl, struct source *src)
 				continue;
 			}
 			/* A record longer than RECORD_MAX: scan it in overlapping
-			 * pieces, as text. */
+			 * pieces, as text. Decoded text is cut at a character's
+			 * start, where its offsets are found from. */
+			size_t drop = pl->pend.len - 2 * OVERLAP;
+			while (rd.tc && drop > 0 && (pl->pend.data[drop] & 0xC0) == 0x80)
+				drop--;
 			if (!rd.giant) {
 				rd.giant = true;
 				rd.records++;
 				source_error(src, pend_off(pl, &rd, 0), rd.records, true,
 					     "record longer than 8 MiB: scanned in pieces as text, without fields");
-				add_piece(pl, &rd, pl->pend.len, true, 0, (uint32_t)(pl->pend.len - OVERLAP));
+				add_piece(pl, &rd, pl->pend.len, true, 0, (uint32_t)(drop + OVERLAP));
 			} else {
-				add_piece(pl, &rd, pl->pend.len, false, OVERLAP, (uint32_t)(pl->pend.len - OVERLAP));
+				add_piece(pl, &rd, pl->pend.len, false, OVERLAP, (uint32_t)(drop + OVERLAP));
 			}
-			size_t drop = pl->pend.len - 2 * OVERLAP;
 			consume(pl, &rd, drop);
 			rd.cur.scanned = pl->pend.len;
 		}
@@ -691,7 +701,6 @@ static void read_source(struct pipe *pl, struct source *src)
 		rd.fr->release(&rd.cur);
 	transcoder_free(rd.tc);
 	buf_release(&rd.raw);
-	buf_release(&rd.map);
 	stream_close(st, !pl->interrupted);
 }
 
@@ -714,7 +723,8 @@ static bool decode_chunk(struct worker *w, struct chunk *ck)
 	ck->raw = raw;
 	buf_reset(&ck->data);
 	size_t bad = transcoder_decode(w->tc, ck->raw.data, ck->raw.len, &ck->data);
-	ck->srcmap_used = ck->srcmap_lazy = true;
+	ck->transcoded = true;
+	ck->raw_by_record = false;
 	ck->seek_d = ck->seek_r = 0;
 	ck->transcode = false;
 	if (bad)
@@ -840,7 +850,6 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 	for (size_t i = 0; i < pl.pool_n; i++) {
 		buf_init(&pl.pool[i].data);
 		buf_init(&pl.pool[i].out);
-		buf_init(&pl.pool[i].srcmap);
 		buf_init(&pl.pool[i].raw);
 		queue_push(&pl.free_q, &pl.pool[i]);
 	}
@@ -942,7 +951,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		buf_release(&pl.pool[i].out);
 		free(pl.pool[i].recs);
 		free(pl.pool[i].layouts);
-		buf_release(&pl.pool[i].srcmap);
+		free(pl.pool[i].raw_recs);
 		buf_release(&pl.pool[i].raw);
 		free(pl.pool[i].rec_off);
 	}

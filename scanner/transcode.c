@@ -2,9 +2,9 @@
  * character is looked up in a table that iconv fills a lead byte's row at
  * a time when the row is first needed, and a four-byte one goes through
  * iconv on its own. Every input character makes one output character, so
- * the offset of any output byte can be found afterwards by walking input
- * and output side by side: all at once for the reader's map (fill_map),
- * or only where a finding asks (transcode_seek). */
+ * the input offset of any output byte is found by walking input and
+ * output side by side (transcode_seek), only where one is asked for: no
+ * map of offsets is kept. */
 #include "transcode.h"
 
 #include <iconv.h>
@@ -28,7 +28,6 @@ struct transcoder {
 	iconv_t cd;
 	unsigned char carry[4];   /* a character cut by the previous block */
 	size_t ncarry;
-	uint64_t carry_off;
 	uint64_t *rows[LEADS];
 };
 
@@ -105,15 +104,6 @@ static const uint64_t *row_of(struct transcoder *tc, unsigned char lead)
 	return *r;
 }
 
-static void put(struct buf *out, struct buf *map, const char *p, size_t n, uint64_t off)
-{
-	buf_append(out, p, n);
-	uint64_t *m = (uint64_t *)(void *)buf_reserve(map, n * sizeof *m);
-	for (size_t i = 0; i < n; i++)
-		m[i] = off;
-	map->len += n * sizeof *m;
-}
-
 /* Length of the GB18030 character that starts with s[0] (n bytes
  * available): 1, 2 or 4; 0 when more bytes are needed; -1 if invalid. */
 static int char_len(const unsigned char *s, size_t n)
@@ -134,12 +124,12 @@ static int char_len(const unsigned char *s, size_t n)
 
 static const char replacement[] = "\xEF\xBF\xBD";
 
-/* Decode the character at s[0..n) (input offset off) into out and map:
- * how many bytes it took, or 0 when it needs more than n and more may
- * come (!eof). A byte that starts no character becomes U+FFFD alone; a
- * character of the right shape that iconv refuses, whole. */
-static size_t one_char(struct transcoder *tc, const unsigned char *s, size_t n, bool eof, uint64_t off,
-		       struct buf *out, struct buf *map, size_t *bad)
+/* Decode the character at s[0..n) into out: how many bytes it took, or 0
+ * when it needs more than n and more may come (!eof). A byte that starts
+ * no character becomes U+FFFD alone; a character of the right shape that
+ * iconv refuses, whole. */
+static size_t one_char(struct transcoder *tc, const unsigned char *s, size_t n, bool eof, struct buf *out,
+		       size_t *bad)
 {
 	int cl = char_len(s, n);
 	if (cl == 0) {
@@ -148,19 +138,19 @@ static size_t one_char(struct transcoder *tc, const unsigned char *s, size_t n, 
 		cl = -1;
 	}
 	if (cl == 1) {
-		put(out, map, (const char *)s, 1, off);
+		buf_append(out, s, 1);
 		return 1;
 	}
 	uint64_t e = cl == 2 ? row_of(tc, s[0])[s[1]] : cl == 4 ? convert(tc, s, 4) : 0;
 	if (!e) {
-		put(out, map, replacement, 3, off);
+		buf_append(out, replacement, 3);
 		(*bad)++;
 		return cl < 0 ? 1 : (size_t)cl;
 	}
 	char u[8];
 	for (size_t k = 0; k < (e & 0xFF); k++)
 		u[k] = (char)(e >> (8 * (k + 1)));
-	put(out, map, u, e & 0xFF, off);
+	buf_append(out, u, e & 0xFF);
 	return (size_t)cl;
 }
 
@@ -225,28 +215,7 @@ static inline size_t utf8_len(unsigned char c)
 	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
 }
 
-/* The offset map of a decoding (decode_core made utf8[0..ulen) of
- * raw[0..rawlen)): map[d] = base + the offset of the character that made
- * utf8[d]. Every input character makes one output character, so the two
- * are walked side by side. */
-static void fill_map(const unsigned char *raw, size_t rawlen, const unsigned char *utf8, size_t ulen,
-		     uint64_t base, uint64_t *map)
-{
-	size_t r = 0, d = 0;
-	while (d < ulen && r < rawlen) {
-		if (raw[r] < 0x80) {
-			map[d++] = base + r++;
-			continue;
-		}
-		int c = char_len(raw + r, rawlen - r);
-		for (size_t k = utf8_len(utf8[d]); k > 0 && d < ulen; k--)
-			map[d++] = base + r;
-		r += c > 0 ? (size_t)c : 1;
-	}
-}
-
-size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64_t in_off, bool eof,
-		      struct buf *out, struct buf *map)
+size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, bool eof, struct buf *out)
 {
 	size_t bad = 0, i = 0;
 
@@ -260,12 +229,11 @@ size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64
 		memcpy(t, tc->carry, nc);
 		memcpy(t + nc, src, take);
 		while (k < nc) {
-			size_t c = one_char(tc, t + k, tn - k, eof || take < len, tc->carry_off + k, out, map, &bad);
+			size_t c = one_char(tc, t + k, tn - k, eof || take < len, out, &bad);
 			if (!c) {
 				/* Still cut: this block was shorter than the character. */
 				memmove(tc->carry, t + k, tn - k);
 				tc->ncarry = tn - k;
-				tc->carry_off += k;
 				return bad;
 			}
 			k += c;
@@ -276,15 +244,11 @@ size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64
 	if (i >= len)
 		return bad;   /* (src may be NULL when len is 0) */
 	const unsigned char *s = (const unsigned char *)src + i;
-	size_t used, n = decode_core(tc, s, len - i, eof, buf_reserve(out, 3 * (len - i) + 16), &used, &bad);
-	uint64_t *m = (uint64_t *)(void *)buf_reserve(map, n * sizeof *m);
-	fill_map(s, used, (const unsigned char *)out->data + out->len, n, in_off + i, m);
-	out->len += n;
-	map->len += n * sizeof *m;
+	size_t used;
+	out->len += decode_core(tc, s, len - i, eof, buf_reserve(out, 3 * (len - i) + 16), &used, &bad);
 	if (i + used < len) {
 		tc->ncarry = len - i - used;
 		memcpy(tc->carry, s + used, tc->ncarry);
-		tc->carry_off = in_off + i + used;
 	}
 	return bad;
 }

@@ -1,7 +1,7 @@
 /* Decoding legacy Chinese encodings (GBK, GB18030) to UTF-8 for the frame
- * and scan stages, with a map from every output byte back to its input
- * offset, so that findings keep pointing at input bytes. The only user of
- * iconv. One transcoder per stream; not thread-safe. */
+ * and scan stages; transcode_seek finds the input offset of an output
+ * byte, so that findings keep pointing at input bytes. The only user of
+ * iconv. One transcoder per stream or worker; not thread-safe. */
 #ifndef PIISCAN_TRANSCODE_H
 #define PIISCAN_TRANSCODE_H
 
@@ -28,27 +28,26 @@ struct transcoder;
 struct transcoder *transcoder_new(enum encoding e);
 void transcoder_free(struct transcoder *tc);
 
-/* Decode src[0..len), whose first byte is at input offset in_off, appending
- * UTF-8 to out and, per output byte, its input offset (uint64_t) to map. A
- * character cut at the end is kept for the next call (at eof it becomes
- * U+FFFD). Returns how many invalid sequences were replaced by U+FFFD. */
-size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, uint64_t in_off, bool eof,
-		      struct buf *out, struct buf *map);
+/* Decode src[0..len), appending UTF-8 to out. A character cut at the end
+ * is kept for the next call (at eof it becomes U+FFFD). Returns how many
+ * invalid sequences were replaced by U+FFFD. */
+size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, bool eof, struct buf *out);
 
 /* Decode the whole of src[0..len) (nothing kept back: a character cut at
- * the end becomes U+FFFD), appending UTF-8 to out, without the offset
- * map: the same UTF-8 and count as transcoder_run with eof. For text cut
- * after a line break (a worker's chunk); transcode_seek gives offsets
- * afterwards, when they are needed. */
+ * the end becomes U+FFFD), appending UTF-8 to out: the same UTF-8 and
+ * count as transcoder_run with eof, for text cut after a line break (a
+ * worker's chunk). */
 size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, struct buf *out);
 
 /* Where in raw[0..rawlen) the character lies that made utf8[want] (want
- * may be ulen: then rawlen), utf8[0..ulen) being what transcoder_decode
- * made of raw: every input character makes one output character, so the
- * two are walked side by side, without iconv. The walk goes on from
- * (*d, *r), a character's start in both (0, 0 at first), and stops at the
- * start of want's character, so that offsets asked for in increasing
- * order cost one walk over the text in all. want must be >= *d. */
+ * may be ulen or more: then rawlen), utf8[0..ulen) being what the
+ * transcoder made of raw (a character it keeps back left out of rawlen):
+ * every input character makes one output character, so the two are
+ * walked side by side, without iconv and without a map of offsets. The
+ * walk goes on from (*d, *r), a character's start in both ((0, 0) at
+ * first), and stops at the start of want's character, so that offsets
+ * asked for in increasing order cost one walk over the text in all. want
+ * must be >= *d. */
 size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t ulen, size_t *d, size_t *r,
 		      size_t want);
 

@@ -244,6 +244,7 @@ EOF
 	echo "test_bad_input: huge_line   ok ($HUGE-byte line on stdin: value at its offset, peak RSS $((rss / 1024)) MiB by $how, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s)"
 }
 
+scan_extra=()   # more options for same_as_one_thread
 # With 8 threads, line-framed input (text, JSON Lines, CSV/TSV) is read a
 # chunk at a time without framing (pipeline.c, read_lines); some inputs go
 # back to the framer. same_as_one_thread FILE NAME FINDINGS: scanned with
@@ -253,7 +254,7 @@ same_as_one_thread() {
 	mkdir -p "$out"
 	for n in 1 8; do
 		"$BIN" scan --threads "$n" --fingerprint-key "$T/key" -o "$out/m$n.json" --findings "$out/f$n.jsonl" \
-			"$f" >/dev/null 2>"$out/err$n" || rc=$?
+			"${scan_extra[@]}" "$f" >/dev/null 2>"$out/err$n" || rc=$?
 	done
 	if [ "$rc" = 0 ] && cmp -s "$out/f1.jsonl" "$out/f8.jsonl" && [ "$(wc -l <"$out/f1.jsonl")" = "$want" ] &&
 		"$PY" "$here/same_manifest.py" "$out/m1.json" "$out/m8.json"
@@ -282,6 +283,37 @@ case_long_lines() {
 	} >"$T/long.log"
 	same_as_one_thread "$T/long.log" long_lines 34002 &&
 		echo "test_bad_input: long_lines  ok (3 MB and 20 MB lines among 34,000: --threads 8 as --threads 1)"
+}
+
+# The same in GB18030 with Chinese text (--encoding gb18030): the 20 MB
+# line is decoded by the reader and cut into pieces at characters' starts,
+# the ordinary lines around it decoded by the workers with 8 threads; the
+# findings must be the UTF-8 original's, their offsets holding the same
+# text (same_gb.py).
+case_long_lines_gb() {
+	local value n
+	value=$("$PY" "$here/gen_exports.py" --emit cn_mobile --seed 9)
+	{
+		for n in $(seq 2000); do echo "第 $n 行 用户 $value 好"; done
+		yes '王伟 北京市朝阳区 数据 ' | tr -d '\n' | head -c 20000001 || true
+		echo " $value"
+		for n in $(seq 3000); do echo "第 $n 行 用户 $value 好"; done
+	} >"$T/long-zh.log"
+	"$PY" -c 'import sys; open(sys.argv[2], "wb").write(open(sys.argv[1], "rb").read().decode("utf-8", "replace").encode("gb18030"))' \
+		"$T/long-zh.log" "$T/long-gb.log"
+	"$BIN" scan --threads 1 --fingerprint-key "$T/key" -o "$T/long-zh.json" --findings "$T/long-zh.jsonl" \
+		"$T/long-zh.log" >/dev/null 2>&1 || true
+	scan_extra=(--encoding gb18030)
+	if ! same_as_one_thread "$T/long-gb.log" long_lines_gb 5001; then
+		:   # said why
+	elif "$PY" "$here/same_gb.py" "$T/long-zh.jsonl" "$T/long_lines_gb/f8.jsonl" "$T/long-zh.log=$T/long-gb.log" \
+		>"$T/long_lines_gb/same.txt" 2>&1; then
+		echo "test_bad_input: long_lines_gb ok (GB18030, a 20 MB line among 5,000: --threads 8 as --threads 1, as its UTF-8 original)"
+	else
+		echo "test_bad_input: long_lines_gb FAIL: $(cat "$T/long_lines_gb/same.txt")"
+		failed=1
+	fi
+	scan_extra=()
 }
 
 # A CSV export that starts quoting after a few chunks, with line breaks and
@@ -361,6 +393,7 @@ case_empty
 case_exit_codes
 case_default_threads
 case_long_lines
+case_long_lines_gb
 case_late_quotes
 case_signals
 echo "test_bad_input: small cases took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s"
