@@ -155,6 +155,20 @@ static inline uint64_t frame_mask64(const char *p, char c)
 	return m;
 }
 
+/* Bit i of the result: an odd number of the bits 0..i of x are set (with
+ * x a mask of quotes, the bytes inside quoted strings and their closing
+ * quotes, as in simdjson). */
+static inline uint64_t frame_prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
 /* record_end for formats whose records are lines (JSON Lines, text). */
 size_t frame_line_end(struct frame_cursor *cur, const char *p, size_t len, bool eof);
 

@@ -45,18 +45,6 @@ static size_t csv_record_end(struct frame_cursor *cur, const char *p, size_t len
 	return 0;
 }
 
-/* Bit i of the result: an odd number of the bits 0..i of x are set. */
-static inline uint64_t prefix_xor(uint64_t x)
-{
-	x ^= x << 1;
-	x ^= x << 2;
-	x ^= x << 4;
-	x ^= x << 8;
-	x ^= x << 16;
-	x ^= x << 32;
-	return x;
-}
-
 /* 64 bytes a step, without a branch per quote: a line break is outside
  * quotes where the quotes before it are even in number (the prefix XOR of
  * the quote mask, carried from block to block), as in simdjson. */
@@ -72,7 +60,7 @@ size_t frame_csv_breaks(const char *p, size_t len, uint32_t *after, size_t cap, 
 			b = memcpy(tail, b, len - base);
 		}
 		uint64_t quote = frame_mask64(b, '"'), nl = frame_mask64(b, '\n');
-		uint64_t inside = prefix_xor(quote) ^ inside_before;
+		uint64_t inside = frame_prefix_xor(quote) ^ inside_before;
 		inside_before = (uint64_t)0 - (inside >> 63);
 		for (uint64_t brk = nl & ~inside; brk; brk &= brk - 1) {
 			last = base + (size_t)__builtin_ctzll(brk) + 1;

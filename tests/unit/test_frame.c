@@ -878,6 +878,96 @@ static void test_sql_pieces(void)
 	}
 }
 
+/* INSERT tuples built at random, so that where each ends is known:
+ * strings of up to 150 bytes (several of tuple_end's 64-byte blocks) with
+ * commas, parentheses, double quotes, doubled quotes and (MySQL)
+ * backslash escapes, function calls with parentheses outside strings,
+ * numbers and NULL; in a PostgreSQL dump a backslash is a byte like any
+ * other. The framer must find exactly those tuples, read whole and in
+ * blocks. */
+static unsigned sql_seed = 2024;
+static unsigned sql_rand(void)
+{
+	sql_seed = sql_seed * 1103515245u + 12345u;
+	return sql_seed >> 8;
+}
+
+static void sql_string(struct buf *b, bool pg)
+{
+	static const char plain[] = "abcdefghij0123456789 ,;()-_@.";
+	size_t n = sql_rand() % (sql_rand() % 4 ? 20 : 150);
+	buf_putc(b, '\'');
+	for (size_t k = 0; k < n; k++) {
+		unsigned r = sql_rand() % 40;
+		if (r == 0)
+			buf_puts(b, "''");
+		else if (r == 1)
+			buf_putc(b, '"');
+		else if (r == 2)
+			buf_puts(b, pg ? "\\" : "\\'");
+		else if (r == 3)
+			buf_puts(b, pg ? "\\n" : "\\\\");
+		else
+			buf_putc(b, plain[sql_rand() % (sizeof plain - 1)]);
+	}
+	buf_putc(b, '\'');
+}
+
+static void test_sql_tuples_generated(void)
+{
+	for (int round = 0; round < 40; round++) {
+		bool pg = round % 4 == 3;
+		struct buf b;
+		buf_init(&b);
+		if (pg)
+			buf_puts(&b, "--\n-- PostgreSQL database dump\n--\n\n");
+		static struct sql_rec want[2000], got[2000];
+		size_t nwant = 0;
+		for (int stmt = 0; stmt < 8; stmt++) {
+			buf_puts(&b, "INSERT INTO t VALUES ");
+			int tuples = 1 + (int)(sql_rand() % 12);
+			for (int t = 0; t < tuples; t++) {
+				if (t)
+					buf_putc(&b, ',');
+				size_t start = b.len;
+				buf_putc(&b, '(');
+				int values = 1 + (int)(sql_rand() % 6);
+				for (int v = 0; v < values; v++) {
+					if (v)
+						buf_putc(&b, ',');
+					unsigned r = sql_rand() % 8;
+					if (r < 4) {
+						sql_string(&b, pg);
+					} else if (r == 4) {
+						buf_puts(&b, "f(1,");
+						sql_string(&b, pg);
+						buf_putc(&b, ')');
+					} else if (r == 5) {
+						buf_puts(&b, "NULL");
+					} else {
+						buf_put_u64(&b, sql_rand());
+					}
+				}
+				buf_putc(&b, ')');
+				want[nwant++] = (struct sql_rec){ start, b.len - start, 0 };
+			}
+			buf_puts(&b, ";\n");
+		}
+		static const size_t steps[] = { 0, 1, 13, 64, 100, 1000 };
+		for (size_t s = 0; s < sizeof steps / sizeof *steps; s++) {
+			size_t n = sql_records(b.data, b.len, steps[s], (uint32_t)(100 + round * 8 + s), got, 2000);
+			size_t k = 0;
+			while (k < n && k < nwant && got[k].start == want[k].start && got[k].len == want[k].len)
+				k++;
+			CHECK_MSG(k == n && n == nwant,
+				  "round %d (%s), %zu-byte blocks: %zu tuples, want %zu; tuple %zu at %zu+%zu, want %zu+%zu",
+				  round, pg ? "pg" : "mysql", steps[s], n, nwant, k, k < n ? got[k].start : 0,
+				  k < n ? got[k].len : 0, k < nwant ? want[k].start : 0, k < nwant ? want[k].len : 0);
+		}
+		buf_release(&b);
+	}
+}
+
 /* Regression (scanner/frame_sql.c, add_layout, fixed): once a source has
  * FIELD_MAX_PER_SOURCE field names, new "table.column" names all get the one
  * overflow field "(other)", and add_layout's reuse check did
@@ -933,4 +1023,4 @@ static void test_env_release(void)
 TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_end_generated, test_record_end_stream, test_csv_header,
 	  test_csv_header_collisions, test_csv_split, test_csv_walk_differential, test_json_split, test_json_top_array, test_json_malformed,
 	  test_json_long_path, test_text_split, test_format_names, test_format_from_path, test_format_sniff,
-	  test_span_vec, test_sql_pieces, test_sql_overflow_layout, test_env_release)
+	  test_span_vec, test_sql_pieces, test_sql_tuples_generated, test_sql_overflow_layout, test_env_release)
