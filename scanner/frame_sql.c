@@ -65,15 +65,30 @@ static void sql_release(struct frame_cursor *cur)
 	cur->state = NULL;
 }
 
-static bool is_space(char c)
+/* Byte kinds, from a table: a tuple's values are read a byte at a time. */
+enum { K_SPACE = 1, K_IDENT = 2 };
+#define K_OF(c)                                                                                      \
+	(((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || (c) == '\f' || (c) == '\v' ? K_SPACE : 0) | \
+	 (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') ||       \
+	  (c) == '_' || (c) == '$' || (c) >= 0x80 ? K_IDENT : 0))
+#define K_ROW(r) K_OF(r), K_OF(r + 1), K_OF(r + 2), K_OF(r + 3), K_OF(r + 4), K_OF(r + 5), K_OF(r + 6), \
+	K_OF(r + 7), K_OF(r + 8), K_OF(r + 9), K_OF(r + 10), K_OF(r + 11), K_OF(r + 12), K_OF(r + 13),      \
+	K_OF(r + 14), K_OF(r + 15)
+static const uint8_t sql_kind[256] = {
+	K_ROW(0x00), K_ROW(0x10), K_ROW(0x20), K_ROW(0x30), K_ROW(0x40), K_ROW(0x50), K_ROW(0x60), K_ROW(0x70),
+	K_ROW(0x80), K_ROW(0x90), K_ROW(0xA0), K_ROW(0xB0), K_ROW(0xC0), K_ROW(0xD0), K_ROW(0xE0), K_ROW(0xF0),
+};
+#undef K_ROW
+#undef K_OF
+
+static inline bool is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return sql_kind[(unsigned char)c] & K_SPACE;
 }
 
-static bool is_ident(char c)
+static inline bool is_ident(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '$' || (unsigned char)c >= 0x80;
+	return sql_kind[(unsigned char)c] & K_IDENT;
 }
 
 static bool word_at(const char *p, size_t len, size_t i, const char *w)
@@ -822,7 +837,10 @@ static int tuple_split(const struct frame_ctx *ctx, const struct layout *l, cons
 			b = j - 1;
 			i = j;
 		} else {
+			/* rec[i..k) is identifier bytes (a number, NULL): none of
+			 * them ends the value or nests. */
 			int depth = 0;
+			i = MAX(i, k);
 			while (i < len && (depth > 0 || rec[i] != ',')) {
 				if (rec[i] == '(')
 					depth++;
