@@ -3,7 +3,7 @@
  * the bytes the scanner is timed on, fast enough (hundreds of MB/s) that a
  * multi-gigabyte corpus costs seconds.
  *
- *     gen_export --kind dense-csv|jsonl|sparse-log|cn-csv --size 1G [--seed N]
+ *     gen_export --kind dense-csv|jsonl|sparse-log|cn-csv|mysql-dump --size 1G [--seed N]
  *                [-o FILE] [--stats]
  *
  * Every planted personal value is valid under the scanner's rules (check
@@ -529,6 +529,7 @@ static char *put_address_zh(char *p, struct rng *r)
 struct gen {
 	struct rng r;
 	uint64_t ts_ms;         /* the clock the records advance */
+	size_t stmt_len;        /* mysql-dump: bytes of the INSERT statement open, 0: none */
 };
 
 static const char csv_header[] =
@@ -572,6 +573,98 @@ static char *gen_csv_row(struct gen *g, char *p)
 	p = put_str(p, PICK(r, statuses));
 	*p++ = '\n';
 	return p;
+}
+
+/* The same orders as a mysqldump writes them (mysql-dump): the table's
+ * definition, then extended INSERT statements of about 1 MB (mysqldump's
+ * default net_buffer_length), one line each, ~170 bytes a row. */
+static const char mysql_header[] =
+	"-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n"
+	"--\n-- Host: localhost    Database: shop\n"
+	"-- ------------------------------------------------------\n"
+	"/*!40101 SET NAMES utf8mb4 */;\n\n"
+	"DROP TABLE IF EXISTS `orders`;\n"
+	"CREATE TABLE `orders` (\n"
+	"  `order_id` bigint NOT NULL,\n"
+	"  `created_at` bigint NOT NULL,\n"
+	"  `id_card` char(18) DEFAULT NULL,\n"
+	"  `mobile` varchar(20) DEFAULT NULL,\n"
+	"  `email` varchar(64) DEFAULT NULL,\n"
+	"  `bank_card` varchar(19) DEFAULT NULL,\n"
+	"  `ip` varchar(15) DEFAULT NULL,\n"
+	"  `tel` varchar(16) DEFAULT NULL,\n"
+	"  `uscc` char(18) DEFAULT NULL,\n"
+	"  `imei` char(15) DEFAULT NULL,\n"
+	"  `amount` decimal(10,2) NOT NULL,\n"
+	"  `sku` varchar(16) NOT NULL,\n"
+	"  `status` varchar(16) NOT NULL,\n"
+	"  PRIMARY KEY (`order_id`)\n"
+	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n"
+	"LOCK TABLES `orders` WRITE;\n";
+static const char mysql_trailer[] = ";\nUNLOCK TABLES;\n";
+#define STMT_MAX (1u << 20)
+
+/* A quoted string value, or NULL when put wrote nothing. */
+static char *sql_quote(char *p, char *(*put)(char *, struct rng *), struct rng *r, uint32_t pct)
+{
+	if (!rng_pct(r, pct))
+		return put_str(p, "NULL");
+	*p++ = '\'';
+	p = put(p, r);
+	*p++ = '\'';
+	return p;
+}
+
+static char *gen_mysql_row(struct gen *g, char *p)
+{
+	struct rng *r = &g->r;
+	char *start = p;
+
+	p = put_str(p, g->stmt_len ? "," : "INSERT INTO `orders` VALUES ");
+	g->ts_ms += rng_below(r, 400);
+	*p++ = '(';
+	p = put_order_id(p, r, g->ts_ms);
+	*p++ = ',';
+	p = put_uint(p, g->ts_ms);
+	*p++ = ',';
+	p = sql_quote(p, put_resident_id, r, 100);
+	*p++ = ',';
+	p = sql_quote(p, put_mobile, r, 100);
+	*p++ = ',';
+	p = sql_quote(p, put_email, r, 100);
+	*p++ = ',';
+	p = sql_quote(p, put_bank_card, r, 75);
+	*p++ = ',';
+	p = sql_quote(p, put_ipv4, r, 100);
+	*p++ = ',';
+	p = sql_quote(p, put_landline, r, 25);
+	*p++ = ',';
+	p = sql_quote(p, put_uscc, r, 15);
+	*p++ = ',';
+	p = sql_quote(p, put_imei, r, 40);
+	*p++ = ',';
+	p = put_amount(p, r);
+	*p++ = ',';
+	*p++ = '\'';
+	p = put_sku(p, r);
+	*p++ = '\'';
+	*p++ = ',';
+	*p++ = '\'';
+	p = put_str(p, PICK(r, statuses));
+	*p++ = '\'';
+	*p++ = ')';
+	g->stmt_len += (size_t)(p - start);
+	if (g->stmt_len >= STMT_MAX) {
+		p = put_str(p, ";\n");
+		g->stmt_len = 0;
+	}
+	return p;
+}
+
+/* What ends the file: the statement left open, and the table's lock. */
+static const char *mysql_end(const struct gen *g)
+{
+	return g->stmt_len ? mysql_trailer : mysql_trailer + 2;
 }
 
 /* The same kinds of values in nested objects, ~300 bytes a line. */
@@ -899,13 +992,17 @@ struct kind_desc {
 	const char *name;
 	const char *header;     /* written once at the top, or NULL */
 	char *(*row)(struct gen *g, char *p);
+	const char *(*end)(const struct gen *g);   /* written at the bottom, or NULL */
+	size_t end_max;         /* the most end writes: kept free of rows */
 };
 
 static const struct kind_desc kinds[] = {
-	{ "dense-csv", csv_header, gen_csv_row },
-	{ "jsonl", NULL, gen_jsonl_row },
-	{ "sparse-log", NULL, gen_log_row },
-	{ "cn-csv", cn_csv_header, gen_cn_csv_row },   /* last: the others' seeds stay */
+	{ "dense-csv", csv_header, gen_csv_row, NULL, 0 },
+	{ "jsonl", NULL, gen_jsonl_row, NULL, 0 },
+	{ "sparse-log", NULL, gen_log_row, NULL, 0 },
+	{ "cn-csv", cn_csv_header, gen_cn_csv_row, NULL, 0 },
+	/* new kinds last: the others' seeds stay */
+	{ "mysql-dump", mysql_header, gen_mysql_row, mysql_end, sizeof mysql_trailer - 1 },
 };
 
 /* "1G", "256M", "64k", "1000": bytes, binary suffixes. 0 on error. */
@@ -934,7 +1031,7 @@ static uint64_t parse_size(const char *s)
 
 static void usage(FILE *fp)
 {
-	fputs("usage: gen_export --kind dense-csv|jsonl|sparse-log|cn-csv --size SIZE [--seed N]\n"
+	fputs("usage: gen_export --kind dense-csv|jsonl|sparse-log|cn-csv|mysql-dump --size SIZE [--seed N]\n"
 	      "                  [-o FILE] [--stats]\n"
 	      "Writes a seeded synthetic export of at most SIZE bytes (whole lines;\n"
 	      "K/M/G/T are binary) to FILE or stdout. --stats prints the planted\n"
@@ -1026,16 +1123,18 @@ int main(int argc, char **argv)
 	}
 	for (;;) {
 		uint64_t before[KIND_N], names_before = planted_names, addresses_before = planted_addresses;
+		struct gen g_before = g;
 		char *end;
 		size_t n;
 
 		memcpy(before, planted, sizeof before);
 		end = kd->row(&g, buf + len);
 		n = (size_t)(end - (buf + len));
-		if (written + n > size) {
+		if (written + n + kd->end_max > size) {
 			memcpy(planted, before, sizeof before);  /* not written */
 			planted_names = names_before;
 			planted_addresses = addresses_before;
+			g = g_before;
 			break;
 		}
 		written += n;
@@ -1046,6 +1145,12 @@ int main(int argc, char **argv)
 				break;
 			len = 0;
 		}
+	}
+	if (kd->end && records) {
+		const char *e = kd->end(&g);
+		memcpy(buf + len, e, strlen(e));
+		len += strlen(e);
+		written += strlen(e);
 	}
 	if ((len && fwrite(buf, 1, len, fp) != len) || fflush(fp) != 0 ||
 	    (out_path && fclose(fp) != 0)) {

@@ -6,11 +6,12 @@
 # what every number means. Timing lives here only, never in unit tests.
 #
 # Environment (all optional; `make bench VAR=value` passes them on):
-#   BENCH_SIZE              size of all four corpora (default: per corpus below)
+#   BENCH_SIZE              size of all five corpora (default: per corpus below)
 #   BENCH_SIZE_CSV          dense CSV corpus           (default 256M; 0 skips it)
 #   BENCH_SIZE_JSONL        JSON Lines corpus          (default 256M; 0 skips it)
 #   BENCH_SIZE_LOG          sparse log corpus          (default 512M; 0 skips it)
 #   BENCH_SIZE_CN           Chinese customer CSV       (default 256M; 0 skips it)
+#   BENCH_SIZE_SQL          MySQL dump of the orders   (default 256M; 0 skips it)
 #   BENCH_BIG_SIZE          dense CSV for the peak-RSS run (default 2G; 0 skips it)
 #   BENCH_RUNS              runs per measurement, min/median/max (default 3)
 #   BENCH_STARTUP_RUNS      runs of the start-up measurement (default 10)
@@ -40,6 +41,7 @@ size_csv=${BENCH_SIZE_CSV:-${BENCH_SIZE:-256M}}
 size_jsonl=${BENCH_SIZE_JSONL:-${BENCH_SIZE:-256M}}
 size_log=${BENCH_SIZE_LOG:-${BENCH_SIZE:-512M}}
 size_cn=${BENCH_SIZE_CN:-${BENCH_SIZE:-256M}}
+size_sql=${BENCH_SIZE_SQL:-${BENCH_SIZE:-256M}}
 size_big=${BENCH_BIG_SIZE:-2G}
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -133,7 +135,7 @@ for f in "$out"/corpus/*; do
 done
 
 ext_of() {
-	case $1 in dense-csv | cn-csv) echo csv ;; jsonl) echo jsonl ;; sparse-log) echo log ;; esac
+	case $1 in dense-csv | cn-csv) echo csv ;; jsonl) echo jsonl ;; sparse-log) echo log ;; mysql-dump) echo sql ;; esac
 }
 
 # corpus KIND SIZE: prints the path of the cached corpus, generating it first
@@ -191,7 +193,7 @@ emit "{\"type\":\"meta\",\"cpu\":$(json_str "$cpu"),\"nproc\":$(nproc),\
 \"ripgrep\":$(json_str "$(rg --version | head -n 1)"),\
 \"lz4\":$(json_str "$(lz4 --version 2>&1 | grep -o 'v[0-9][0-9.]*' | head -n 1)"),\
 \"label\":$(json_str "${BENCH_LABEL:-}"),\"runs\":$runs,\"startup_runs\":$startup_runs,\"seed\":$seed,\"threads\":$threads,\
-\"sizes\":{\"dense-csv\":\"$size_csv\",\"jsonl\":\"$size_jsonl\",\"sparse-log\":\"$size_log\",\"cn-csv\":\"$size_cn\",\"big\":\"$size_big\"},\
+\"sizes\":{\"dense-csv\":\"$size_csv\",\"jsonl\":\"$size_jsonl\",\"sparse-log\":\"$size_log\",\"cn-csv\":\"$size_cn\",\"mysql-dump\":\"$size_sql\",\"big\":\"$size_big\"},\
 \"tmpdir\":$(json_str "$tmpbase"),\"gen_hash\":\"$gen_hash\",\
 \"commands\":{\"scan\":$(json_str "$cmd_scan"),\"findings\":$(json_str "$cmd_find"),\
 \"rg\":$(json_str "$cmd_rg"),\"lz4\":$(json_str "$cmd_lz4"),\"gz\":$(json_str "$cmd_gz"),\"gbk\":$(json_str "$cmd_gbk"),\"startup\":$(json_str "$cmd_start"),\
@@ -363,6 +365,7 @@ bench_corpus dense-csv "$size_csv"
 bench_corpus jsonl "$size_jsonl"
 bench_corpus sparse-log "$size_log"
 bench_corpus cn-csv "$size_cn"
+bench_corpus mysql-dump "$size_sql"
 
 if [[ $size_big != 0 ]]; then
 	big=$(corpus dense-csv "$size_big")
