@@ -221,8 +221,8 @@ scan_once() {
 	fi
 	rm -f "$tmp/manifest.json"
 	emit "{\"type\":\"run\",\"corpus\":\"$corpus\",\"config\":\"$config\",\"run\":$run,\
-\"threads\":$nthreads,\"bytes\":$bytes,\"wall_us\":$T_US,\"cpu_s\":$T_CPU,\"maxrss_kib\":$T_RSS,\
-\"findings\":$findings,\"findings_bytes\":$fbytes}"
+\"threads\":$nthreads,\"bytes\":$bytes,\"wall_us\":$T_US,\"cpu_s\":$T_CPU,\"user_s\":${T_USER:-0},\
+\"maxrss_kib\":$T_RSS,\"findings\":$findings,\"findings_bytes\":$fbytes}"
 	say "$corpus run $run/$total $config: $(secs "$T_US") s, cpu $T_CPU s, $((T_RSS / 1024)) MiB, $findings findings"
 }
 
