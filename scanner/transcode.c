@@ -183,6 +183,20 @@ static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t 
 				*o++ = (char)s[i++];
 			continue;
 		}
+		/* A two-byte character whose row is made, the common case:
+		 * no other shape has an entry there (a trail that is no trail,
+		 * or a digit of a four-byte one, reads 0 and goes the long way). */
+		unsigned lead = (unsigned)s[i] - 0x81;
+		if (lead < LEADS && i + 1 < len && tc->rows[lead]) {
+			uint64_t e = tc->rows[lead][s[i + 1]];
+			if (e) {
+				uint64_t bytes = e >> 8;
+				memcpy(o, &bytes, sizeof bytes);
+				o += e & 0xFF;
+				i += 2;
+				continue;
+			}
+		}
 		int cl = char_len(s + i, len - i);
 		if (cl == 0 && !eof)
 			break;   /* the rest of it comes with the next block */
