@@ -706,9 +706,9 @@ static void read_source(struct pipe *pl, struct source *src)
 
 /* A chunk of GBK/GB18030 lines (decode_in_workers) decoded to UTF-8 in
  * place; the bytes as read stay in ck->raw, for the offsets of findings
- * (attribute.c: mapped). The chunk ends after a line break
- * or at the end of the input, so it decodes as the reader would have
- * decoded it within the stream. */
+ * (attribute.c: decoded_offset). The chunk ends after a line break or at
+ * the end of the input, so it decodes as the reader would have decoded it
+ * within the stream. */
 static bool decode_chunk(struct worker *w, struct chunk *ck)
 {
 	if (!w->tc && !(w->tc = transcoder_new(ENCODING_GB18030))) {
