@@ -119,7 +119,7 @@ def build(recs):
             sel = [r for r in runs if r['config'] == key]
             if sel:
                 # Each run says how many bytes it read: the GBK copy's are fewer.
-                entry['measurements'][key] = measure(sel, sel[0].get('bytes', c['bytes']))
+                entry['measurements'][key] = measure(sel, sel[0]['bytes'])
         m = entry['measurements']
         med = lambda k: m[k]['wall_s']['median']
         if 'scan_t1' in m:

@@ -288,7 +288,7 @@ static uint64_t decoded_offset(struct chunk *ck, size_t i, uint32_t at)
 {
 	size_t d0 = 0, r0 = 0;
 	uint64_t base = ck->base_offset;
-	if (ck->raw_by_record) {
+	if (!ck->lines) {   /* decoded by the reader, record by record */
 		d0 = ck->recs[i];
 		r0 = ck->raw_recs[i];
 		base = ck->rec_off[i] - r0;

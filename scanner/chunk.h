@@ -30,14 +30,13 @@ struct chunk {
 	/* Input decoded from GBK/GB18030 (transcoded): raw holds the bytes as
 	 * read, and an input offset is found by walking raw and data side by
 	 * side (transcode_seek) from where the last walk stopped, data byte
-	 * seek_d and raw byte seek_r. Decoded by the reader (raw_by_record),
-	 * raw holds each record's bytes, record i's from raw_recs[i] (input
-	 * offset rec_off[i]); decoded by the worker (transcode: data holds the
-	 * lines as read until then), raw is the chunk's input from
-	 * base_offset. */
+	 * seek_d and raw byte seek_r. Decoded by the reader (records it
+	 * framed: !lines), raw holds each record's bytes, record i's from
+	 * raw_recs[i] (input offset rec_off[i]); decoded by the worker (lines
+	 * read as they were, transcode until then), raw is the chunk's input
+	 * from base_offset. */
 	bool transcoded;
 	bool transcode;
-	bool raw_by_record;
 	struct buf raw;
 	uint32_t *raw_recs;
 	size_t raw_recs_cap;

@@ -149,7 +149,7 @@ static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t of
 	ck->base_offset = offset;
 	ck->first_record = record;
 	ck->nrec = 0;
-	ck->transcoded = ck->raw_by_record = false;
+	ck->transcoded = false;
 	buf_reset(&ck->raw);
 	ck->seek_d = ck->seek_r = 0;
 	ck->piece = ck->piece_first = false;
@@ -215,7 +215,7 @@ static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t le
 		dispatch(pl);
 	if (!pl->ck) {
 		pl->ck = take_chunk(pl, src, pend_off(pl, rd, pos), rd->records);
-		pl->ck->transcoded = pl->ck->raw_by_record = rd->tc != NULL;
+		pl->ck->transcoded = rd->tc != NULL;
 	}
 	struct chunk *ck = pl->ck;
 	xgrow((void **)&ck->recs, &ck->rec_cap, ck->nrec + 2, sizeof *ck->recs);
@@ -248,7 +248,7 @@ static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first
 	ck->piece_first = first;
 	ck->keep_lo = keep_lo;
 	ck->keep_hi = keep_hi;
-	ck->transcoded = ck->raw_by_record = rd->tc != NULL;
+	ck->transcoded = rd->tc != NULL;
 	xgrow((void **)&ck->recs, &ck->rec_cap, 2, sizeof *ck->recs);
 	xgrow((void **)&ck->layouts, &ck->layouts_cap, 1, sizeof *ck->layouts);
 	xgrow((void **)&ck->rec_off, &ck->rec_off_cap, 1, sizeof *ck->rec_off);
@@ -724,7 +724,6 @@ static bool decode_chunk(struct worker *w, struct chunk *ck)
 	buf_reset(&ck->data);
 	size_t bad = transcoder_decode(w->tc, ck->raw.data, ck->raw.len, &ck->data);
 	ck->transcoded = true;
-	ck->raw_by_record = false;
 	ck->seek_d = ck->seek_r = 0;
 	ck->transcode = false;
 	if (bad)

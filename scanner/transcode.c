@@ -183,29 +183,18 @@ static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t 
 				*o++ = (char)s[i++];
 			continue;
 		}
-		/* A two-byte character whose row is made, the common case:
-		 * no other shape has an entry there (a trail that is no trail,
-		 * or a digit of a four-byte one, reads 0 and goes the long way). */
+		/* A two-byte character whose row is made, the common case,
+		 * is read straight from its entry: no other shape has one (a
+		 * trail that is no trail, or a digit of a four-byte character,
+		 * reads 0 and is measured by char_len as the rest are). */
 		unsigned lead = (unsigned)s[i] - 0x81;
-		if (lead < LEADS && i + 1 < len && tc->rows[lead]) {
-			uint64_t e = tc->rows[lead][s[i + 1]];
-			if (e) {
-				uint64_t bytes = e >> 8;
-				memcpy(o, &bytes, sizeof bytes);
-				o += e & 0xFF;
-				i += 2;
-				continue;
-			}
-		}
-		int cl = char_len(s + i, len - i);
-		if (cl == 0 && !eof)
-			break;   /* the rest of it comes with the next block */
-		uint64_t e = 0;
-		if (cl == 2) {
-			const uint64_t *row = tc->rows[s[i] - 0x81];
-			e = (row ? row : row_of(tc, s[i]))[s[i + 1]];
-		} else if (cl == 4) {
-			e = convert(tc, s + i, 4);
+		uint64_t e = lead < LEADS && i + 1 < len && tc->rows[lead] ? tc->rows[lead][s[i + 1]] : 0;
+		int cl = 2;
+		if (!e) {
+			cl = char_len(s + i, len - i);
+			if (cl == 0 && !eof)
+				break;   /* the rest of it comes with the next block */
+			e = cl == 2 ? row_of(tc, s[i])[s[i + 1]] : cl == 4 ? convert(tc, s + i, 4) : 0;
 		}
 		if (!e) {
 			memcpy(o, replacement, 3);
@@ -221,12 +210,6 @@ static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t 
 	}
 	*used = i;
 	return (size_t)(o - o0);
-}
-
-/* The output length of the UTF-8 character that starts with c. */
-static inline size_t utf8_len(unsigned char c)
-{
-	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
 }
 
 size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, bool eof, struct buf *out)
@@ -278,6 +261,12 @@ size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, str
 	out->len += decode_core(tc, (const unsigned char *)src, len, true, buf_reserve(out, 3 * len + 16), &used,
 				&bad);
 	return bad;
+}
+
+/* The output length of the UTF-8 character that starts with c. */
+static inline size_t utf8_len(unsigned char c)
+{
+	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
 }
 
 size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t ulen, size_t *d, size_t *r,
