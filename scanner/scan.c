@@ -193,12 +193,6 @@ static int retry_starts(struct scanner *sc)
 	return 0;
 }
 
-/* Whether a run from c0 c1 can report anything (run_from's first test). */
-static bool pair_alive(void *arg, unsigned c0, unsigned c1)
-{
-	return dfa_table_pair(arg, (unsigned char)c0, (unsigned char)c1) != 0;
-}
-
 struct scanner *scanner_new(const struct hsdb *db)
 {
 	return scanner_new_engine(db, SCAN_ENGINE_FAST);
@@ -227,7 +221,6 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 			for (unsigned c1 = 0; first[c0] && c1 < 0x100; c1++)
 				next[c1] |= dfa_table_pair(sc->table, (unsigned char)c0, (unsigned char)c1) != 0;
 		tokstart_set_next(&sc->starts, next);
-		tokstart_set_pairs(&sc->starts, pair_alive, (void *)sc->table);
 		for (uint32_t r = 0; r < sc->rs->n; r++) {
 			struct split sp = { .rule = r };
 			const struct dfa *rev;

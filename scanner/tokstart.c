@@ -34,8 +34,7 @@ void tokstart_init(struct tokstart *ts, const uint8_t first[256])
 	nibble_tables(ts->first, ts->lo, ts->hi);
 #ifdef TOKSTART_AVX2
 	__builtin_cpu_init();
-	ts->level = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") ? TOKSTART_AVX512VBMI
-		: __builtin_cpu_supports("avx512bw") ? TOKSTART_AVX512
+	ts->level = __builtin_cpu_supports("avx512bw") ? TOKSTART_AVX512
 		: __builtin_cpu_supports("avx2") ? TOKSTART_AVX2 : TOKSTART_BYTES;
 #endif
 }
@@ -50,95 +49,11 @@ void tokstart_set_next(struct tokstart *ts, const uint8_t next[256])
 	ts->filter_next = true;
 }
 
-/* The followers of the first bytes put in one group. */
-struct pair_group {
-	uint64_t follow[4];   /* the bytes that may come next */
-	unsigned members;
-};
-
-static unsigned follow_count(const uint64_t f[4])
-{
-	return (unsigned)(__builtin_popcountll(f[0]) + __builtin_popcountll(f[1]) + __builtin_popcountll(f[2]) +
-			  __builtin_popcountll(f[3]));
-}
-
-/* What merging b into a would let through that neither lets through now:
- * a's members followed by b's followers and the other way round. */
-static unsigned merge_cost(const struct pair_group *a, const struct pair_group *b)
-{
-	uint64_t ab[4], ba[4];
-	for (int w = 0; w < 4; w++) {
-		ab[w] = b->follow[w] & ~a->follow[w];
-		ba[w] = a->follow[w] & ~b->follow[w];
-	}
-	return a->members * follow_count(ab) + b->members * follow_count(ba);
-}
-
-void tokstart_set_pairs(struct tokstart *ts, bool (*alive)(void *arg, unsigned c0, unsigned c1), void *arg)
-{
-	enum { MAX_SETS = 64, GROUPS = 8 };
-	struct pair_group g[MAX_SETS];
-	uint8_t of[256];   /* each first byte's group */
-	unsigned ng = 0;
-	ts->filter_pair = false;
-	for (unsigned c0 = 0; c0 < 256; c0++) {
-		if (!ts->first[c0])
-			continue;
-		struct pair_group x = { 0 };
-		for (unsigned c1 = 0; c1 < 256; c1++)
-			if (alive(arg, c0, c1))
-				x.follow[c1 >> 6] |= 1ULL << (c1 & 63);
-		unsigned k = 0;
-		while (k < ng && memcmp(g[k].follow, x.follow, sizeof x.follow))
-			k++;
-		if (k == ng) {
-			if (ng == MAX_SETS)
-				return;
-			g[ng++] = (struct pair_group){ .members = 0 };
-			memcpy(g[k].follow, x.follow, sizeof x.follow);
-		}
-		g[k].members++;
-		of[c0] = (uint8_t)k;
-	}
-	/* Fewer groups: merge the two that let the fewest pairs through
-	 * that no byte of theirs alone would, until 8 are left. */
-	while (ng > GROUPS) {
-		unsigned best = UINT32_MAX, ba = 0, bb = 1;
-		for (unsigned a = 0; a < ng; a++)
-			for (unsigned b = a + 1; b < ng; b++) {
-				unsigned cost = merge_cost(&g[a], &g[b]);
-				if (cost < best)
-					best = cost, ba = a, bb = b;
-			}
-		for (int w = 0; w < 4; w++)
-			g[ba].follow[w] |= g[bb].follow[w];
-		g[ba].members += g[bb].members;
-		g[bb] = g[--ng];
-		for (unsigned c0 = 0; c0 < 256; c0++) {
-			if (!ts->first[c0])
-				continue;
-			if (of[c0] == bb)
-				of[c0] = (uint8_t)ba;
-			else if (of[c0] == ng)
-				of[c0] = (uint8_t)bb;
-		}
-	}
-	for (unsigned c = 0; c < 256; c++) {
-		ts->pair_group[c] = ts->first[c] ? (uint8_t)(1u << of[c]) : 0;
-		uint8_t f = 0;
-		for (unsigned k = 0; k < ng; k++)
-			f |= (uint8_t)((g[k].follow[c >> 6] >> (c & 63) & 1) << k);
-		ts->pair_follows[c] = f;
-	}
-	ts->filter_pair = true;
-}
-
 /* Per byte of a block: in the first-byte set, a digit, a letter, a dot,
- * >= 0x80 (high), (only where a high byte is, with filter_next) in the
- * next-byte set, and (all ones but with the pair filter) whether the next
- * byte may follow it. */
+ * >= 0x80 (high), and (only where a high byte is, with filter_next) in
+ * the next-byte set. */
 struct kinds {
-	uint64_t first, digit, alpha, dot, high, next, pair;
+	uint64_t first, digit, alpha, dot, high, next;
 };
 
 static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -146,7 +61,7 @@ static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0
 
 static struct kinds kinds_bytes(const struct tokstart *ts, const unsigned char *p, size_t n)
 {
-	struct kinds k = { .pair = UINT64_MAX };
+	struct kinds k = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		uint64_t bit = 1ULL << i;
 		k.first |= ts->first[p[i]] ? bit : 0;
@@ -213,7 +128,6 @@ __attribute__((target("avx2"))) static struct kinds kinds_avx2(const struct toks
 		.dot = (uint64_t)b[3] << 32 | a[3],
 		.high = (uint64_t)b[4] << 32 | a[4],
 		.next = (uint64_t)b[5] << 32 | a[5],
-		.pair = UINT64_MAX,
 	};
 }
 
@@ -248,39 +162,7 @@ __attribute__((target("avx512bw"))) static struct kinds kinds_avx512(const struc
 		.dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')),
 		.high = high,
 		.next = ts->filter_next && high ? truffle64(v, ts->next_lo, ts->next_hi) : 0,
-		.pair = UINT64_MAX,
 	};
-}
-
-/* The byte table t[256] looked up for each byte of v: two 128-entry
- * permutes, the byte's top bit picking one. */
-__attribute__((target("avx512bw,avx512vbmi"))) static inline __m512i lookup256(__m512i v, const uint8_t *t)
-{
-	__m512i lo = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)t), v,
-					      _mm512_loadu_si512((const void *)(t + 64)));
-	__m512i hi = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(t + 128)), v,
-					      _mm512_loadu_si512((const void *)(t + 192)));
-	return _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi);
-}
-
-/* The kinds with the pair filter: a byte's group against the groups its
- * next byte may follow (the last byte's next is in the next block: kept). */
-__attribute__((target("avx512bw,avx512vbmi"))) static struct kinds kinds_vbmi(const struct tokstart *ts,
-									      const unsigned char *p)
-{
-	struct kinds k = kinds_avx512(ts, p);
-	if (!ts->filter_pair)
-		return k;
-	const __m512i v = _mm512_loadu_si512((const void *)p);
-	const __m512i one_on = _mm512_add_epi8(
-		_mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42,
-				41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20,
-				19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-		_mm512_set1_epi8(1));
-	__m512i group = lookup256(v, ts->pair_group);
-	__m512i follows = _mm512_permutexvar_epi8(one_on, lookup256(v, ts->pair_follows));
-	k.pair = _mm512_test_epi8_mask(group, follows) | 1ULL << 63;
-	return k;
 }
 #endif
 
@@ -289,9 +171,7 @@ uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_
 {
 	struct kinds k;
 #ifdef TOKSTART_AVX2
-	if (n == 64 && ts->level == TOKSTART_AVX512VBMI)
-		k = kinds_vbmi(ts, p);
-	else if (n == 64 && ts->level == TOKSTART_AVX512)
+	if (n == 64 && ts->level == TOKSTART_AVX512)
 		k = kinds_avx512(ts, p);
 	else if (n == 64 && ts->level == TOKSTART_AVX2)
 		k = kinds_avx2(ts, p);
@@ -305,7 +185,7 @@ uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_
 	uint64_t dot1 = k.dot << 1 | carry->dot >> 63;
 	uint64_t alnum1 = alnum << 1 | carry->alnum >> 63;
 	uint64_t inside = (k.digit & (digit1 | (dot1 & digit2))) | (k.alpha & alnum1);
-	uint64_t starts = k.first & ~inside & k.pair;
+	uint64_t starts = k.first & ~inside;
 	if (ts->filter_next && (starts & k.high)) {
 		/* A high start stays if its next byte may follow, or if that byte
 		 * is past the block (bit n - 1: not looked at). */

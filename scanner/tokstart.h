@@ -18,7 +18,6 @@ enum tokstart_level {
 	TOKSTART_BYTES,
 	TOKSTART_AVX2,
 	TOKSTART_AVX512,   /* AVX-512BW: one 64-byte pass to bit masks */
-	TOKSTART_AVX512VBMI,   /* and VBMI: byte tables of 128 entries (the pair filter) */
 };
 
 struct tokstart {
@@ -27,11 +26,6 @@ struct tokstart {
 	bool filter_next;     /* tokstart_set_next: high starts need a next byte of next[] */
 	uint8_t next[256];
 	uint8_t next_lo[16], next_hi[16];
-	/* tokstart_set_pairs: each first byte's group (one bit), and per byte
-	 * the groups it may follow */
-	bool filter_pair;
-	uint8_t pair_group[256];
-	uint8_t pair_follows[256];
 	enum tokstart_level level;
 };
 
@@ -48,17 +42,6 @@ void tokstart_init(struct tokstart *ts, const uint8_t first[256]);
  * match can begin with a byte >= 0x80 and then c). A start with no next
  * byte in its block is kept. Call after tokstart_init. */
 void tokstart_set_next(struct tokstart *ts, const uint8_t next[256]);
-
-/* Drop the starts whose next byte cannot follow them: alive(arg, c0, c1)
- * false says no match begins with the bytes c0 c1 (the DFA's pair table).
- * The first bytes are put in at most 8 groups of alike followers (merged
- * where there are more, so a group may keep a start alive that one of its
- * bytes alone would not): a filter that only drops what the exact test
- * would, done only at TOKSTART_AVX512VBMI (two table lookups a block).
- * A start whose next byte is past its block is kept. Call after
- * tokstart_init; where the first bytes have over 64 distinct follower sets
- * it does nothing. */
-void tokstart_set_pairs(struct tokstart *ts, bool (*alive)(void *arg, unsigned c0, unsigned c1), void *arg);
 
 /* Bit k set: p[k] is a token start (k < n <= 64). carry starts zeroed for
  * the first block of a buffer (nothing before it) and is updated. */

@@ -96,71 +96,6 @@ static void check_buffers(enum tokstart_level level)
 	}
 }
 
-/* The pair filter (tokstart_set_pairs) against its definition: starts
- * whose next byte, in the block, cannot follow them go, no other. With at
- * most 8 distinct follower sets it is exact: every such start goes. With
- * more, groups merge: the starts are between the exact set and the
- * unfiltered one. Only TOKSTART_AVX512VBMI applies it. */
-static uint8_t pair_ok[65536];
-static bool pair_alive(void *arg, unsigned c0, unsigned c1)
-{
-	(void)arg;
-	return pair_ok[c0 << 8 | c1];
-}
-
-static void check_pairs(bool exact)
-{
-	unsigned char buf[300];
-	uint8_t first[256], sets[12][256];
-	int bad = 0;
-	for (int round = 0; round < 2000 && !bad; round++) {
-		unsigned nsets = exact ? 1 + next() % 8 : 9 + next() % 4;
-		for (unsigned k = 0; k < nsets; k++)
-			for (unsigned c = 0; c < 256; c++)
-				sets[k][c] = (next() % 3) == 0;
-		for (unsigned c = 0; c < 256; c++)
-			first[c] = (next() % 4) != 0;
-		for (unsigned c0 = 0; c0 < 256; c0++) {
-			/* Every set used at least once where it can be. */
-			unsigned k = c0 < nsets ? c0 : next() % nsets;
-			memcpy(pair_ok + (c0 << 8), sets[k], 256);
-		}
-		struct tokstart plain, ts;
-		tokstart_init(&plain, first);
-		tokstart_init(&ts, first);
-		tokstart_set_pairs(&ts, pair_alive, NULL);
-		if (ts.level < TOKSTART_AVX512VBMI) {
-			/* No filter on this CPU: the starts must be the plain ones. */
-			ts.level = plain.level;
-		}
-		size_t len = 1 + next() % sizeof buf;
-		for (size_t i = 0; i < len; i++)
-			buf[i] = some_byte();
-		struct tokstart_carry cp = { 0 }, ct = { 0 };
-		for (size_t base = 0; base < len && !bad; base += 64) {
-			size_t n = len - base < 64 ? len - base : 64;
-			uint64_t want_max = tokstart_block(&plain, buf + base, n, &cp);
-			uint64_t got = tokstart_block(&ts, buf + base, n, &ct);
-			uint64_t want_min = want_max;
-			if (n == 64 && ts.level == TOKSTART_AVX512VBMI)
-				for (size_t k = 0; k + 1 < n; k++)
-					if (!pair_ok[buf[base + k] << 8 | buf[base + k + 1]])
-						want_min &= ~(1ULL << k);
-			bool ok = (got & ~want_max) == 0 && (want_min & ~got) == 0 && (!exact || got == want_min);
-			if (!ok) {
-				fprintf(stderr, "round %d, block at %zu: starts %016llx, want %016llx..%016llx\n", round,
-					base, (unsigned long long)got, (unsigned long long)want_min,
-					(unsigned long long)want_max);
-				bad = 1;
-			}
-		}
-		CHECK(!bad);
-	}
-}
-
-static void test_pairs_exact(void) { check_pairs(true); }
-static void test_pairs_merged(void) { check_pairs(false); }
-
 static void test_avx512(void) { check_buffers(TOKSTART_AVX512); }
 static void test_avx2(void) { check_buffers(TOKSTART_AVX2); }
 static void test_bytes(void) { check_buffers(TOKSTART_BYTES); }
@@ -212,4 +147,4 @@ static void test_edges(void)
 	}
 }
 
-TEST_MAIN(test_avx512, test_avx2, test_bytes, test_edges, test_pairs_exact, test_pairs_merged)
+TEST_MAIN(test_avx512, test_avx2, test_bytes, test_edges)
