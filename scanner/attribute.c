@@ -280,19 +280,24 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 	return a->rule < b->rule;
 }
 
-/* The input offset of chunk byte at, in record i, when the input was
- * decoded from GBK/GB18030: a walk over the bytes as read beside the
- * decoded ones, from where the last stopped (findings come in order), or
- * from the record's start (the chunk's, when its worker decoded it). */
+/* The input offset of chunk byte at (the start of its character is
+ * what counts), in record i, when the input was decoded from GBK/GB18030,
+ * going on from where the last one stopped (findings come in order). */
 static uint64_t decoded_offset(struct chunk *ck, size_t i, uint32_t at)
 {
-	size_t d0 = 0, r0 = 0;
-	uint64_t base = ck->base_offset;
-	if (!ck->lines) {   /* decoded by the reader, record by record */
-		d0 = ck->recs[i];
-		r0 = ck->raw_recs[i];
-		base = ck->rec_off[i] - r0;
+	if (ck->lines) {
+		/* Decoded by the worker, which noted the skews: counted. */
+		while (at > 0 && at < ck->data.len && ((unsigned char)ck->data.data[at] & 0xC0) == 0x80)
+			at--;
+		if (at < ck->seek_d)
+			ck->seek_d = ck->seek_r = ck->seek_k = 0;
+		return ck->base_offset + transcode_raw_pos(ck->data.data, &ck->skews, &ck->seek_d, &ck->seek_r,
+							   &ck->seek_k, at);
 	}
+	/* Decoded by the reader, record by record: walked from the record's
+	 * start. */
+	size_t d0 = ck->recs[i], r0 = ck->raw_recs[i];
+	uint64_t base = ck->rec_off[i] - r0;
 	if (at < ck->seek_d || ck->seek_d < d0) {
 		ck->seek_d = d0;
 		ck->seek_r = r0;

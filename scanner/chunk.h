@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "transcode.h"
 
 struct source;
 
@@ -28,19 +29,21 @@ struct chunk {
 	uint64_t *rec_off;
 	size_t rec_off_cap;
 	/* Input decoded from GBK/GB18030 (transcoded): raw holds the bytes as
-	 * read, and an input offset is found by walking raw and data side by
-	 * side (transcode_seek) from where the last walk stopped, data byte
-	 * seek_d and raw byte seek_r. Decoded by the reader (records it
-	 * framed: !lines), raw holds each record's bytes, record i's from
-	 * raw_recs[i] (input offset rec_off[i]); decoded by the worker (lines
+	 * read. Decoded by the reader (records it framed: !lines), raw holds
+	 * each record's bytes, record i's from raw_recs[i] (input offset
+	 * rec_off[i]), and an input offset is found by walking raw and data
+	 * side by side (transcode_seek) from where the last walk stopped,
+	 * data byte seek_d and raw byte seek_r. Decoded by the worker (lines
 	 * read as they were, transcode until then), raw is the chunk's input
-	 * from base_offset. */
+	 * from base_offset, and an offset is counted from data and its skews
+	 * (transcode_raw_pos; the count's skew is seek_k). */
 	bool transcoded;
 	bool transcode;
 	struct buf raw;
 	uint32_t *raw_recs;
 	size_t raw_recs_cap;
-	size_t seek_d, seek_r;
+	size_t seek_d, seek_r, seek_k;
+	struct transcode_skews skews;
 	size_t nrec, rec_cap;
 	/* A piece of a giant record: scanned as unnamed text, and only matches
 	 * that start in [keep_lo, keep_hi) are kept (the rest is overlap with

@@ -151,7 +151,8 @@ static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t of
 	ck->nrec = 0;
 	ck->transcoded = false;
 	buf_reset(&ck->raw);
-	ck->seek_d = ck->seek_r = 0;
+	ck->seek_d = ck->seek_r = ck->seek_k = 0;
+	ck->skews.n = 0;
 	ck->piece = ck->piece_first = false;
 	ck->lines = ck->quoted = ck->transcode = false;
 	ck->keep_lo = ck->keep_hi = 0;
@@ -169,12 +170,13 @@ struct reader {
 	bool giant;              /* inside a record longer than RECORD_MAX */
 	/* Transcoding (GBK/GB18030): pend holds the UTF-8 of raw, the bytes
 	 * as read from base on (but for a character cut at the end, which the
-	 * transcoder keeps back). Offsets in pend are found by walking the two
-	 * side by side (transcode_seek); the walk has got to pend byte sd, raw
-	 * byte sr. */
+	 * transcoder keeps back). Offsets in pend are counted from the UTF-8
+	 * and the skews of pend (transcode_raw_pos); the count has got to
+	 * pend byte sd, raw byte sr, skew sk. */
 	struct transcoder *tc;
 	struct buf raw;
-	size_t sd, sr;
+	struct transcode_skews skews;
+	size_t sd, sr, sk;
 	/* Lines read as they are, for the workers to decode (read_lines):
 	 * the encoding, or ENCODING_UTF8 when there is nothing to decode. */
 	enum encoding lines_enc;
@@ -186,9 +188,21 @@ struct reader {
 static size_t raw_pos(const struct pipe *pl, struct reader *rd, size_t pos)
 {
 	if (pos < rd->sd)
-		rd->sd = rd->sr = 0;
-	return transcode_seek(rd->raw.data, rd->raw.len - transcoder_pending(rd->tc), pl->pend.data, pl->pend.len,
-			      &rd->sd, &rd->sr, pos);
+		rd->sd = rd->sr = rd->sk = 0;
+	return transcode_raw_pos(pl->pend.data, &rd->skews, &rd->sd, &rd->sr, &rd->sk, pos);
+}
+
+/* Drop the skews of pend's first n bytes, which are going; the others'
+ * offsets move down with pend. */
+static void drop_skews(struct reader *rd, size_t n)
+{
+	struct transcode_skews *sk = &rd->skews;
+	size_t k = 0;
+	while (k < sk->n && sk->v[k].at < n)
+		k++;
+	for (size_t i = k; i < sk->n; i++)
+		sk->v[i - k] = (struct transcode_skew){ .at = sk->v[i].at - n, .adj = sk->v[i].adj };
+	sk->n -= k;
 }
 
 /* The input offset of pend[pos] (pos may be pend.len). */
@@ -328,7 +342,8 @@ static void consume(struct pipe *pl, struct reader *rd, size_t n)
 		size_t r = raw_pos(pl, rd, n);
 		buf_consume(&rd->raw, r);
 		rd->base += r;
-		rd->sd = rd->sr = 0;
+		drop_skews(rd, n);
+		rd->sd = rd->sr = rd->sk = 0;
 	} else {
 		rd->base += n;
 	}
@@ -347,8 +362,9 @@ static int start_transcoding(struct pipe *pl, struct reader *rd, enum encoding e
 	buf_reset(&rd->raw);
 	buf_append(&rd->raw, pl->pend.data, pl->pend.len);
 	buf_reset(&pl->pend);
-	rd->sd = rd->sr = 0;
-	size_t bad = transcoder_run(rd->tc, rd->raw.data, rd->raw.len, eof, &pl->pend);
+	rd->sd = rd->sr = rd->sk = 0;
+	rd->skews.n = 0;
+	size_t bad = transcoder_run(rd->tc, rd->raw.data, rd->raw.len, eof, &pl->pend, &rd->skews);
 	if (bad)
 		source_error(rd->src, rd->base, 0, true, "%zu byte sequence(s) are not %s; read as U+FFFD", bad,
 			     encoding_name(enc));
@@ -416,6 +432,7 @@ static void decode_in_workers(struct pipe *pl, struct reader *rd)
 	buf_reset(&rd->raw);
 	transcoder_free(rd->tc);
 	rd->tc = NULL;
+	rd->skews.n = 0;
 	rd->lines_enc = rd->src->encoding;
 	rd->cur.scanned = 0;
 	rd->cur.in_quotes = false;
@@ -608,7 +625,8 @@ static void read_source(struct pipe *pl, struct source *src)
 			size_t old = rd.raw.len;
 			read_more(pl, st, src, rd.tc ? &rd.raw : &pl->pend, read_size, &eof);
 			if (rd.tc) {
-				size_t bad = transcoder_run(rd.tc, rd.raw.data + old, rd.raw.len - old, eof, &pl->pend);
+				size_t bad = transcoder_run(rd.tc, rd.raw.data + old, rd.raw.len - old, eof, &pl->pend,
+							    &rd.skews);
 				if (bad)
 					source_error(src, rd.base + old, 0, true,
 						     "%zu byte sequence(s) are not %s; read as U+FFFD", bad,
@@ -701,6 +719,7 @@ static void read_source(struct pipe *pl, struct source *src)
 		rd.fr->release(&rd.cur);
 	transcoder_free(rd.tc);
 	buf_release(&rd.raw);
+	free(rd.skews.v);
 	stream_close(st, !pl->interrupted);
 }
 
@@ -722,9 +741,10 @@ static bool decode_chunk(struct worker *w, struct chunk *ck)
 	ck->data = ck->raw;
 	ck->raw = raw;
 	buf_reset(&ck->data);
-	size_t bad = transcoder_decode(w->tc, ck->raw.data, ck->raw.len, &ck->data);
+	ck->skews.n = 0;
+	size_t bad = transcoder_decode(w->tc, ck->raw.data, ck->raw.len, &ck->data, &ck->skews);
 	ck->transcoded = true;
-	ck->seek_d = ck->seek_r = 0;
+	ck->seek_d = ck->seek_r = ck->seek_k = 0;
 	ck->transcode = false;
 	if (bad)
 		source_error(ck->src, ck->base_offset, 0, true, "%zu byte sequence(s) are not %s; read as U+FFFD",
@@ -951,6 +971,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		free(pl.pool[i].recs);
 		free(pl.pool[i].layouts);
 		free(pl.pool[i].raw_recs);
+		free(pl.pool[i].skews.v);
 		buf_release(&pl.pool[i].raw);
 		free(pl.pool[i].rec_off);
 	}

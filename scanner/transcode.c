@@ -4,7 +4,9 @@
  * iconv on its own. Every input character makes one output character, so
  * the input offset of any output byte is found by walking input and
  * output side by side (transcode_seek), only where one is asked for: no
- * map of offsets is kept. */
+ * map of offsets is kept. Where the decoder also notes the few characters
+ * whose lengths keep to no simple rule (transcode_skews), offsets are
+ * counted from the output alone (transcode_raw_pos). */
 #include "transcode.h"
 
 #include <iconv.h>
@@ -124,12 +126,23 @@ static int char_len(const unsigned char *s, size_t n)
 
 static const char replacement[] = "\xEF\xBF\xBD";
 
+/* What a character of n input bytes whose UTF-8 is m bytes long adds to
+ * the skews: its input length less the rule's (m, less one for m = 3). */
+static inline void add_skew(struct transcode_skews *sk, size_t at, size_t n, size_t m)
+{
+	ptrdiff_t adj = (ptrdiff_t)n - (ptrdiff_t)(m - (m == 3));
+	if (!sk || !adj)
+		return;
+	xgrow((void **)&sk->v, &sk->cap, sk->n + 1, sizeof *sk->v);
+	sk->v[sk->n++] = (struct transcode_skew){ .at = at, .adj = adj };
+}
+
 /* Decode the character at s[0..n) into out: how many bytes it took, or 0
  * when it needs more than n and more may come (!eof). A byte that starts
  * no character becomes U+FFFD alone; a character of the right shape that
  * iconv refuses, whole. */
 static size_t one_char(struct transcoder *tc, const unsigned char *s, size_t n, bool eof, struct buf *out,
-		       size_t *bad)
+		       size_t *bad, struct transcode_skews *sk)
 {
 	int cl = char_len(s, n);
 	if (cl == 0) {
@@ -142,24 +155,28 @@ static size_t one_char(struct transcoder *tc, const unsigned char *s, size_t n, 
 		return 1;
 	}
 	uint64_t e = cl == 2 ? row_of(tc, s[0])[s[1]] : cl == 4 ? convert(tc, s, 4) : 0;
+	size_t used = cl < 0 ? 1 : (size_t)cl;
 	if (!e) {
+		add_skew(sk, out->len, used, 3);
 		buf_append(out, replacement, 3);
 		(*bad)++;
-		return cl < 0 ? 1 : (size_t)cl;
+		return used;
 	}
 	char u[8];
 	for (size_t k = 0; k < (e & 0xFF); k++)
 		u[k] = (char)(e >> (8 * (k + 1)));
+	add_skew(sk, out->len, used, e & 0xFF);
 	buf_append(out, u, e & 0xFF);
-	return (size_t)cl;
+	return used;
 }
 
 /* Decode s[0..len) into o (room for 3 * len + 16 bytes: at most three
  * out a byte in, U+FFFD for one, and slack for whole-word stores): the
  * bytes written. *used is how many were read: all of them, or (!eof) up to
- * a character cut at the end. */
+ * a character cut at the end. With sk, the skews go there, at their
+ * offsets from o plus base. */
 static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t len, bool eof, char *o,
-			  size_t *used, size_t *bad)
+			  size_t *used, size_t *bad, struct transcode_skews *sk, size_t base)
 {
 	char *o0 = o;
 	size_t i = 0;
@@ -197,12 +214,15 @@ static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t 
 			e = cl == 2 ? row_of(tc, s[i])[s[i + 1]] : cl == 4 ? convert(tc, s + i, 4) : 0;
 		}
 		if (!e) {
+			add_skew(sk, base + (size_t)(o - o0), cl > 0 ? (size_t)cl : 1, 3);
 			memcpy(o, replacement, 3);
 			o += 3;
 			(*bad)++;
 			i += cl > 0 ? (size_t)cl : 1;
 			continue;
 		}
+		if (sk && (cl != 2 || (e & 0xFF) < 2 || (e & 0xFF) > 3))
+			add_skew(sk, base + (size_t)(o - o0), (size_t)cl, e & 0xFF);
 		uint64_t bytes = e >> 8;
 		memcpy(o, &bytes, sizeof bytes);   /* little-endian: the first byte first */
 		o += e & 0xFF;
@@ -212,7 +232,8 @@ static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t 
 	return (size_t)(o - o0);
 }
 
-size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, bool eof, struct buf *out)
+size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, bool eof, struct buf *out,
+		      struct transcode_skews *skews)
 {
 	size_t bad = 0, i = 0;
 
@@ -226,7 +247,7 @@ size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, bool e
 		memcpy(t, tc->carry, nc);
 		memcpy(t + nc, src, take);
 		while (k < nc) {
-			size_t c = one_char(tc, t + k, tn - k, eof || take < len, out, &bad);
+			size_t c = one_char(tc, t + k, tn - k, eof || take < len, out, &bad, skews);
 			if (!c) {
 				/* Still cut: this block was shorter than the character. */
 				memmove(tc->carry, t + k, tn - k);
@@ -242,7 +263,8 @@ size_t transcoder_run(struct transcoder *tc, const char *src, size_t len, bool e
 		return bad;   /* (src may be NULL when len is 0) */
 	const unsigned char *s = (const unsigned char *)src + i;
 	size_t used;
-	out->len += decode_core(tc, s, len - i, eof, buf_reserve(out, 3 * (len - i) + 16), &used, &bad);
+	out->len += decode_core(tc, s, len - i, eof, buf_reserve(out, 3 * (len - i) + 16), &used, &bad, skews,
+				out->len);
 	if (i + used < len) {
 		tc->ncarry = len - i - used;
 		memcpy(tc->carry, s + used, tc->ncarry);
@@ -255,11 +277,12 @@ size_t transcoder_pending(const struct transcoder *tc)
 	return tc->ncarry;
 }
 
-size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, struct buf *out)
+size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, struct buf *out,
+			 struct transcode_skews *skews)
 {
 	size_t bad = 0, used;
 	out->len += decode_core(tc, (const unsigned char *)src, len, true, buf_reserve(out, 3 * len + 16), &used,
-				&bad);
+				&bad, skews, out->len);
 	return bad;
 }
 
@@ -306,5 +329,44 @@ size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t u
 	}
 	*d = dd;
 	*r = rr;
+	return rr;
+}
+
+/* How many bytes of u[0..n) lead a three-byte UTF-8 character (0xE0-0xEF). */
+static size_t count_three(const unsigned char *u, size_t n)
+{
+	size_t c = 0, i = 0;
+#ifdef __SSE2__
+	/* A match is 0xFF in the compare, -1: subtracted from byte counters
+	 * that are summed (psadbw) before any can pass 255. */
+	const __m128i hi = _mm_set1_epi8((char)0xF0), e0 = _mm_set1_epi8((char)0xE0), zero = _mm_setzero_si128();
+	while (i + 16 <= n) {
+		__m128i acc = zero;
+		for (size_t end = i + 16 * 255; i + 16 <= n && i < end; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_and_si128(v, hi), e0));
+		}
+		__m128i sum = _mm_sad_epu8(acc, zero);
+		c += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_extract_epi16(sum, 4);
+	}
+#endif
+	for (; i < n; i++)
+		c += (u[i] & 0xF0) == 0xE0;
+	return c;
+}
+
+size_t transcode_raw_pos(const char *utf8, const struct transcode_skews *skews, size_t *d, size_t *r, size_t *k,
+			 size_t want)
+{
+	size_t dd = *d, kk = *k;
+	ptrdiff_t adj = 0;
+	if (want == dd)
+		return *r;   /* (utf8 may be NULL when there is none) */
+	while (kk < skews->n && skews->v[kk].at < want)
+		adj += skews->v[kk++].adj;
+	size_t rr = (size_t)((ptrdiff_t)(*r + (want - dd) - count_three((const unsigned char *)utf8 + dd, want - dd)) + adj);
+	*d = want;
+	*r = rr;
+	*k = kk;
 	return rr;
 }

@@ -80,7 +80,7 @@ static void test_generated(void)
 	if (cd == (iconv_t)-1)
 		return;
 	unsigned char text[700];
-	int bad = 0, bad_decode = 0, bad_seek = 0;
+	int bad = 0, bad_decode = 0, bad_seek = 0, bad_count = 0;
 	for (int round = 0; round < 3000; round++) {
 		size_t len = 0;
 		while (len + 4 < sizeof text && len < (size_t)(round % 600)) {
@@ -112,13 +112,26 @@ static void test_generated(void)
 		size_t want_bad = reference(cd, text, len, &want, &want_map), got_bad = 0;
 		const uint64_t *wm = (const uint64_t *)(const void *)want_map.data;
 		struct transcoder *tc = transcoder_new(ENCODING_GB18030);
-		size_t d = 0, r = 0;
+		struct transcode_skews skews = { 0 };
+		size_t d = 0, r = 0, d2 = 0, r2 = 0, k2 = 0;
 		for (size_t at = 0; at < len || at == 0;) {
 			size_t n = round % 4 == 0 ? len - at : 1 + next() % 9;
 			if (n > len - at)
 				n = len - at;
-			got_bad += transcoder_run(tc, (const char *)text + at, n, at + n == len, &got);
+			got_bad += transcoder_run(tc, (const char *)text + at, n, at + n == len, &got, &skews);
 			at += n;
+			/* The reader's offsets, counted (transcode_raw_pos): at
+			 * characters' starts, in increasing order. */
+			for (size_t k = 0; k < 2 && got.len <= want.len; k++) {
+				size_t pos = k ? got.len : d2 + next() % (got.len - d2 + 1);
+				while (pos > d2 && pos < got.len && (got.data[pos] & 0xC0) == 0x80)
+					pos--;
+				size_t off = transcode_raw_pos(got.data, &skews, &d2, &r2, &k2, pos);
+				size_t want_off = pos < want.len ? wm[pos] : at - transcoder_pending(tc);
+				if (off != want_off && ++bad_count <= 3)
+					fprintf(stderr, "round %d: counted offset of byte %zu of %zu: %zu, want %zu\n",
+						round, pos, got.len, off, want_off);
+			}
 			/* The reader's offsets: a walk over what is decoded so far,
 			 * the bytes kept back left out; its end is where the next
 			 * character starts. */
@@ -139,7 +152,8 @@ static void test_generated(void)
 		 * after a step back: the walk starts over). */
 		struct buf whole;
 		buf_init(&whole);
-		size_t whole_bad = transcoder_decode(tc, (const char *)text, len, &whole);
+		struct transcode_skews whole_skews = { 0 };
+		size_t whole_bad = transcoder_decode(tc, (const char *)text, len, &whole, &whole_skews);
 		if (whole_bad != want_bad || whole.len != want.len ||
 		    memcmp(want.data ? want.data : "", whole.data ? whole.data : "", want.len)) {
 			if (++bad_decode <= 3)
@@ -161,8 +175,24 @@ static void test_generated(void)
 					break;
 				}
 			}
+			/* The same counted, at every character's start. */
+			size_t c_d = 0, c_r = 0, c_k = 0;
+			for (size_t at = 0; at <= whole.len; at++) {
+				if (at < whole.len && (whole.data[at] & 0xC0) == 0x80)
+					continue;
+				size_t got_off = transcode_raw_pos(whole.data, &whole_skews, &c_d, &c_r, &c_k, at);
+				size_t want_off = at < whole.len ? wm[at] : len;
+				if (got_off != want_off) {
+					if (++bad_count <= 3)
+						fprintf(stderr, "round %d: byte %zu of %zu decoded: counted %zu, want %zu\n",
+							round, at, whole.len, got_off, want_off);
+					break;
+				}
+			}
 		}
+		free(whole_skews.v);
 		buf_release(&whole);
+		free(skews.v);
 		transcoder_free(tc);
 		bool same = want_bad == got_bad && want.len == got.len &&
 			    !memcmp(want.data ? want.data : "", got.data ? got.data : "", want.len);
@@ -174,7 +204,53 @@ static void test_generated(void)
 	CHECK_MSG(bad == 0, "%d of 3000 texts decoded differently", bad);
 	CHECK_MSG(bad_decode == 0, "%d of 3000 texts decoded differently at once", bad_decode);
 	CHECK_MSG(bad_seek == 0, "%d offsets by transcode_seek differ from iconv's", bad_seek);
+	CHECK_MSG(bad_count == 0, "%d offsets by transcode_raw_pos differ from iconv's", bad_count);
 	iconv_close(cd);
 }
 
-TEST_MAIN(test_generated)
+/* transcode_raw_pos over a long text in one count (its vector counters
+ * are summed every 255 steps): 6,000 Chinese characters with ASCII and a
+ * four-byte character here and there, at every character's start. */
+static void test_long_count(void)
+{
+	enum { CHARS = 6000 };
+	unsigned char *text = malloc(CHARS * 4);
+	size_t len = 0;
+	for (int i = 0; i < CHARS; i++) {
+		if (i % 1000 == 999) {
+			memcpy(text + len, "\x81\x30\x81\x30", 4);   /* U+0080 */
+			len += 4;
+		} else if (i % 97 == 0) {
+			text[len++] = 'a';
+		} else {
+			text[len++] = (unsigned char)(0xB0 + i % 39);
+			text[len++] = (unsigned char)(0xA1 + i % 93);
+		}
+	}
+	struct transcoder *tc = transcoder_new(ENCODING_GB18030);
+	struct transcode_skews skews = { 0 };
+	struct buf out;
+	buf_init(&out);
+	CHECK(transcoder_run(tc, (const char *)text, len, true, &out, &skews) == 0);
+	CHECK_INT(skews.n, CHARS / 1000);
+	size_t d = 0, r = 0, k = 0;
+	CHECK_INT(transcode_raw_pos(out.data, &skews, &d, &r, &k, out.len), len);
+	/* Every character's start, from the start each time and in order. */
+	size_t dd = 0, rr = 0, kk = 0, bad = 0, raw = 0;
+	for (size_t pos = 0; pos < out.len;) {
+		size_t d0 = 0, r0 = 0, k0 = 0;
+		bad += transcode_raw_pos(out.data, &skews, &d0, &r0, &k0, pos) != raw;
+		bad += transcode_raw_pos(out.data, &skews, &dd, &rr, &kk, pos) != raw;
+		unsigned char c = (unsigned char)out.data[pos];
+		size_t ul = c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		raw += ul == 1 ? 1 : ul == 3 ? 2 : 4;   /* U+0080 is two UTF-8 bytes from four */
+		pos += ul;
+	}
+	CHECK_INT(bad, 0);
+	free(skews.v);
+	buf_release(&out);
+	transcoder_free(tc);
+	free(text);
+}
+
+TEST_MAIN(test_generated, test_long_count)
