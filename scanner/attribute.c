@@ -281,29 +281,38 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
 }
 
 /* The input offset of chunk byte at (the start of its character is
- * what counts), in record i, when the input was decoded from GBK/GB18030,
- * going on from where the last one stopped (findings come in order). */
+ * what counts), in record i, when the input was decoded from GBK/GB18030:
+ * counted from the decoded text and the skews the decoder noted
+ * (transcode_raw_pos), going on from where the last count stopped
+ * (findings come in order), or from the record's start (the chunk's,
+ * when its worker decoded it: one run of text). */
 static uint64_t decoded_offset(struct chunk *ck, size_t i, uint32_t at)
 {
-	if (ck->lines) {
-		/* Decoded by the worker, which noted the skews: counted. */
-		while (at > 0 && at < ck->data.len && ((unsigned char)ck->data.data[at] & 0xC0) == 0x80)
-			at--;
-		if (at < ck->seek_d)
-			ck->seek_d = ck->seek_r = ck->seek_k = 0;
-		return ck->base_offset + transcode_raw_pos(ck->data.data, &ck->skews, &ck->seek_d, &ck->seek_r,
-							   &ck->seek_k, at);
+	size_t d0 = 0, r0 = 0;
+	uint64_t base = ck->base_offset;
+	if (!ck->lines) {   /* decoded by the reader, record by record */
+		d0 = ck->recs[i];
+		r0 = ck->raw_recs[i];
+		base = ck->rec_off[i] - r0;
 	}
-	/* Decoded by the reader, record by record: walked from the record's
-	 * start. */
-	size_t d0 = ck->recs[i], r0 = ck->raw_recs[i];
-	uint64_t base = ck->rec_off[i] - r0;
+	while (at > d0 && at < ck->data.len && ((unsigned char)ck->data.data[at] & 0xC0) == 0x80)
+		at--;
 	if (at < ck->seek_d || ck->seek_d < d0) {
+		/* From the record's start: its first skew by bisection (a
+		 * text read as U+FFFD byte by byte has one a byte). */
+		size_t lo = 0, hi = ck->skews.n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (ck->skews.v[mid].at < d0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 		ck->seek_d = d0;
 		ck->seek_r = r0;
+		ck->seek_k = lo;
 	}
-	return base + transcode_seek(ck->raw.data, ck->raw.len, ck->data.data, ck->data.len, &ck->seek_d,
-				     &ck->seek_r, at);
+	return base + transcode_raw_pos(ck->data.data, &ck->skews, &ck->seek_d, &ck->seek_r, &ck->seek_k, at);
 }
 
 /* The input offset of chunk byte at, which lies in record i. */

@@ -29,14 +29,13 @@ struct chunk {
 	uint64_t *rec_off;
 	size_t rec_off_cap;
 	/* Input decoded from GBK/GB18030 (transcoded): raw holds the bytes as
-	 * read. Decoded by the reader (records it framed: !lines), raw holds
-	 * each record's bytes, record i's from raw_recs[i] (input offset
-	 * rec_off[i]), and an input offset is found by walking raw and data
-	 * side by side (transcode_seek) from where the last walk stopped,
-	 * data byte seek_d and raw byte seek_r. Decoded by the worker (lines
-	 * read as they were, transcode until then), raw is the chunk's input
-	 * from base_offset, and an offset is counted from data and its skews
-	 * (transcode_raw_pos; the count's skew is seek_k). */
+	 * read, and an input offset is counted from data and the skews of its
+	 * characters (transcode_raw_pos), from where the last count stopped:
+	 * data byte seek_d, raw byte seek_r, skew seek_k. Decoded by the
+	 * reader (records it framed: !lines), raw holds each record's bytes,
+	 * record i's from raw_recs[i] (input offset rec_off[i]); decoded by
+	 * the worker (lines read as they were, transcode until then), raw is
+	 * the chunk's input from base_offset. */
 	bool transcoded;
 	bool transcode;
 	struct buf raw;

@@ -211,14 +211,24 @@ static uint64_t pend_off(const struct pipe *pl, struct reader *rd, size_t pos)
 	return rd->base + (rd->tc ? raw_pos(pl, rd, pos) : pos);
 }
 
-/* When transcoding: pend[pos..pos+len), record i of ck just added, as
- * read, into ck->raw (what its offsets are found from). */
+/* When transcoding: pend[pos..pos+len), record i of ck just added (at
+ * ck->recs[i]), as read, into ck->raw, and its skews into ck->skews: what
+ * its offsets are counted from. */
 static void raw_append(struct pipe *pl, struct reader *rd, struct chunk *ck, size_t i, size_t pos, size_t len)
 {
 	size_t a = raw_pos(pl, rd, pos), b = raw_pos(pl, rd, pos + len);
 	xgrow((void **)&ck->raw_recs, &ck->raw_recs_cap, i + 1, sizeof *ck->raw_recs);
 	ck->raw_recs[i] = (uint32_t)ck->raw.len;
 	buf_append(&ck->raw, rd->raw.data + a, b - a);
+	const struct transcode_skews *sk = &rd->skews;
+	size_t k = rd->sk;   /* raw_pos went past the record's: they lie before */
+	while (k > 0 && sk->v[k - 1].at >= pos)
+		k--;
+	for (; k < sk->n && sk->v[k].at < pos + len; k++) {
+		struct transcode_skews *to = &ck->skews;
+		xgrow((void **)&to->v, &to->cap, to->n + 1, sizeof *to->v);
+		to->v[to->n++] = (struct transcode_skew){ .at = sk->v[k].at - pos + ck->recs[i], .adj = sk->v[k].adj };
+	}
 }
 
 static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t len)

@@ -1,12 +1,12 @@
 /* GBK/GB18030 to UTF-8: ASCII is copied 16 bytes a step, a two-byte
  * character is looked up in a table that iconv fills a lead byte's row at
  * a time when the row is first needed, and a four-byte one goes through
- * iconv on its own. Every input character makes one output character, so
- * the input offset of any output byte is found by walking input and
- * output side by side (transcode_seek), only where one is asked for: no
- * map of offsets is kept. Where the decoder also notes the few characters
- * whose lengths keep to no simple rule (transcode_skews), offsets are
- * counted from the output alone (transcode_raw_pos). */
+ * iconv on its own. Every input character makes one output character,
+ * most of them as long as the input, or three bytes from two; the decoder
+ * notes the few that keep to neither (transcode_skews), and the input
+ * offset of an output character is counted from the output and those
+ * (transcode_raw_pos), only where one is asked for: no map of offsets is
+ * kept. */
 #include "transcode.h"
 
 #include <iconv.h>
@@ -284,52 +284,6 @@ size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, str
 	out->len += decode_core(tc, (const unsigned char *)src, len, true, buf_reserve(out, 3 * len + 16), &used,
 				&bad, skews, out->len);
 	return bad;
-}
-
-/* The output length of the UTF-8 character that starts with c. */
-static inline size_t utf8_len(unsigned char c)
-{
-	return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-}
-
-size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t ulen, size_t *d, size_t *r,
-		      size_t want)
-{
-	const unsigned char *s = (const unsigned char *)raw, *u = (const unsigned char *)utf8;
-	size_t dd = *d, rr = *r;
-	if (want >= ulen)
-		return rawlen;
-	while (dd < want) {
-		if (rr >= rawlen)
-			return rawlen;   /* not what transcoder_decode made of raw */
-		if (s[rr] < 0x80) {
-			/* ASCII stands for itself on both sides: its run at once. */
-			size_t n = 1, most = MIN(want - dd, rawlen - rr);
-#ifdef __SSE2__
-			while (n + 16 <= most) {
-				unsigned high = (unsigned)_mm_movemask_epi8(
-					_mm_loadu_si128((const __m128i *)(const void *)(s + rr + n)));
-				n += high ? (unsigned)__builtin_ctz(high) : 16;
-				if (high)
-					break;
-			}
-#endif
-			while (n < most && s[rr + n] < 0x80)
-				n++;
-			dd += n;
-			rr += n;
-			continue;
-		}
-		size_t dl = utf8_len(u[dd]);
-		int c = char_len(s + rr, rawlen - rr);
-		if (dd + dl > want)
-			break;   /* want is inside this character */
-		dd += dl;
-		rr += c > 0 ? (size_t)c : 1;
-	}
-	*d = dd;
-	*r = rr;
-	return rr;
 }
 
 /* How many bytes of u[0..n) lead a three-byte UTF-8 character (0xE0-0xEF). */

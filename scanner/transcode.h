@@ -1,6 +1,6 @@
 /* Decoding legacy Chinese encodings (GBK, GB18030) to UTF-8 for the frame
- * and scan stages; transcode_seek finds the input offset of an output
- * byte, so that findings keep pointing at input bytes. The only user of
+ * and scan stages; transcode_raw_pos finds the input offset of an output
+ * character, so that findings keep pointing at input bytes. The only user of
  * iconv. One transcoder per stream or worker; not thread-safe. */
 #ifndef PIISCAN_TRANSCODE_H
 #define PIISCAN_TRANSCODE_H
@@ -66,18 +66,6 @@ size_t transcode_raw_pos(const char *utf8, const struct transcode_skews *skews, 
  * (a worker's chunk). */
 size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, struct buf *out,
 			 struct transcode_skews *skews);
-
-/* Where in raw[0..rawlen) the character lies that made utf8[want] (want
- * may be ulen or more: then rawlen), utf8[0..ulen) being what the
- * transcoder made of raw (a character it keeps back left out of rawlen):
- * every input character makes one output character, so the two are
- * walked side by side, without iconv and without a map of offsets. The
- * walk goes on from (*d, *r), a character's start in both ((0, 0) at
- * first), and stops at the start of want's character, so that offsets
- * asked for in increasing order cost one walk over the text in all. want
- * must be >= *d. */
-size_t transcode_seek(const char *raw, size_t rawlen, const char *utf8, size_t ulen, size_t *d, size_t *r,
-		      size_t want);
 
 /* How many input bytes the last call kept back (a character cut at its
  * end), not yet decoded. */

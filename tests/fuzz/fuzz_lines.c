@@ -8,7 +8,7 @@
  * quotes; lines longer than a chunk and a quote left open at the end
  * handed back to the framer). In GB18030 the reader decodes all in the
  * first scan, the workers decode the unframed chunks in the second and
- * find offsets by walking the bytes as read (transcode_seek). Both must
+ * count offsets from what they decoded (transcode_raw_pos). Both must
  * find the same: the same findings lines, in the same order, with the same
  * record numbers and offsets, and the same counts. */
 #include <errno.h>

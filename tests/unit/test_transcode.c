@@ -2,10 +2,11 @@
  * (ASCII, two- and four-byte characters, bytes that start or continue no
  * character) fed in blocks cut anywhere, so that characters straddle them;
  * the UTF-8 and the count of replaced sequences must be what decoding each
- * character on its own with iconv gives, and transcode_seek over what is
- * decoded so far the input offset of each character (as the reader asks).
- * The same text decoded at once (transcoder_decode, a worker's chunk) must
- * give the same UTF-8, and transcode_seek the same offsets. */
+ * character on its own with iconv gives, and transcode_raw_pos over what
+ * is decoded so far the input offset of each character (as the reader
+ * asks). The same text decoded at once (transcoder_decode, a worker's
+ * chunk) must give the same UTF-8, and transcode_raw_pos the same
+ * offsets. */
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,7 @@ static void test_generated(void)
 	if (cd == (iconv_t)-1)
 		return;
 	unsigned char text[700];
-	int bad = 0, bad_decode = 0, bad_seek = 0, bad_count = 0;
+	int bad = 0, bad_decode = 0, bad_count = 0;
 	for (int round = 0; round < 3000; round++) {
 		size_t len = 0;
 		while (len + 4 < sizeof text && len < (size_t)(round % 600)) {
@@ -113,7 +114,7 @@ static void test_generated(void)
 		const uint64_t *wm = (const uint64_t *)(const void *)want_map.data;
 		struct transcoder *tc = transcoder_new(ENCODING_GB18030);
 		struct transcode_skews skews = { 0 };
-		size_t d = 0, r = 0, d2 = 0, r2 = 0, k2 = 0;
+		size_t d2 = 0, r2 = 0, k2 = 0;
 		for (size_t at = 0; at < len || at == 0;) {
 			size_t n = round % 4 == 0 ? len - at : 1 + next() % 9;
 			if (n > len - at)
@@ -132,24 +133,11 @@ static void test_generated(void)
 					fprintf(stderr, "round %d: counted offset of byte %zu of %zu: %zu, want %zu\n",
 						round, pos, got.len, off, want_off);
 			}
-			/* The reader's offsets: a walk over what is decoded so far,
-			 * the bytes kept back left out; its end is where the next
-			 * character starts. */
-			size_t rawlen = at - transcoder_pending(tc);
-			for (size_t k = 0; k < 2 && got.len <= want.len; k++) {
-				size_t pos = k ? got.len : d + next() % (got.len - d + 1);
-				size_t off = transcode_seek((const char *)text, rawlen, got.data, got.len, &d, &r, pos);
-				size_t want_off = pos < want.len ? wm[pos] : len;
-				if (off != want_off && ++bad_seek <= 3)
-					fprintf(stderr, "round %d: byte %zu of %zu decoded so far: offset %zu, want %zu\n",
-						round, pos, got.len, off, want_off);
-			}
 			if (len == 0)
 				break;
 		}
 		/* The workers' decoding: the whole text at once, no map, then
-		 * offsets by a walk over both (some asked for in order, some
-		 * after a step back: the walk starts over). */
+		 * offsets counted from it and its skews. */
 		struct buf whole;
 		buf_init(&whole);
 		struct transcode_skews whole_skews = { 0 };
@@ -160,22 +148,7 @@ static void test_generated(void)
 				fprintf(stderr, "round %d: transcoder_decode made %zu bytes (%zu bad), want %zu (%zu bad)\n",
 					round, whole.len, whole_bad, want.len, want_bad);
 		} else {
-			d = r = 0;
-			for (size_t at = 0; at <= whole.len; at += 1 + next() % 7) {
-				if (next() % 8 == 0)
-					at -= at > 5 ? 5 : at;
-				if (at < d)
-					d = r = 0;
-				size_t got_off = transcode_seek((const char *)text, len, whole.data, whole.len, &d, &r, at);
-				size_t want_off = at < whole.len ? wm[at] : len;
-				if (got_off != want_off) {
-					if (++bad_seek <= 3)
-						fprintf(stderr, "round %d: byte %zu of %zu decoded: offset %zu, want %zu\n",
-							round, at, whole.len, got_off, want_off);
-					break;
-				}
-			}
-			/* The same counted, at every character's start. */
+			/* Counted, at every character's start. */
 			size_t c_d = 0, c_r = 0, c_k = 0;
 			for (size_t at = 0; at <= whole.len; at++) {
 				if (at < whole.len && (whole.data[at] & 0xC0) == 0x80)
@@ -203,7 +176,6 @@ static void test_generated(void)
 	}
 	CHECK_MSG(bad == 0, "%d of 3000 texts decoded differently", bad);
 	CHECK_MSG(bad_decode == 0, "%d of 3000 texts decoded differently at once", bad_decode);
-	CHECK_MSG(bad_seek == 0, "%d offsets by transcode_seek differ from iconv's", bad_seek);
 	CHECK_MSG(bad_count == 0, "%d offsets by transcode_raw_pos differ from iconv's", bad_count);
 	iconv_close(cd);
 }
