@@ -142,8 +142,8 @@ else
 fi
 # 6. GB18030 copies of the CSV, JSON Lines and log exports, read with
 #    --encoding gb18030. With one thread the reader decodes them; with 16
-#    (lines read a chunk at a time) the workers do, and find offsets by a
-#    walk over the bytes as read. The findings must be byte-identical, and
+#    (lines read a chunk at a time) the workers do; either counts offsets
+#    from what it decoded. The findings must be byte-identical, and
 #    those of the UTF-8 originals but for the offsets, which must hold the
 #    same text (same_gb.py).
 t0=$(now)
