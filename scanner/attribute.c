@@ -288,12 +288,11 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
  * when its worker decoded it: one run of text). */
 static uint64_t decoded_offset(struct chunk *ck, size_t i, uint32_t at)
 {
-	size_t d0 = 0, r0 = 0;
+	size_t d0 = 0;
 	uint64_t base = ck->base_offset;
 	if (!ck->lines) {   /* decoded by the reader, record by record */
 		d0 = ck->recs[i];
-		r0 = ck->raw_recs[i];
-		base = ck->rec_off[i] - r0;
+		base = ck->rec_off[i];
 	}
 	while (at > d0 && at < ck->data.len && ((unsigned char)ck->data.data[at] & 0xC0) == 0x80)
 		at--;
@@ -309,7 +308,7 @@ static uint64_t decoded_offset(struct chunk *ck, size_t i, uint32_t at)
 				hi = mid;
 		}
 		ck->seek_d = d0;
-		ck->seek_r = r0;
+		ck->seek_r = 0;
 		ck->seek_k = lo;
 	}
 	return base + transcode_raw_pos(ck->data.data, &ck->skews, &ck->seek_d, &ck->seek_r, &ck->seek_k, at);

@@ -28,19 +28,17 @@ struct chunk {
 	 * base_offset. */
 	uint64_t *rec_off;
 	size_t rec_off_cap;
-	/* Input decoded from GBK/GB18030 (transcoded): raw holds the bytes as
-	 * read, and an input offset is counted from data and the skews of its
-	 * characters (transcode_raw_pos), from where the last count stopped:
-	 * data byte seek_d, raw byte seek_r, skew seek_k. Decoded by the
-	 * reader (records it framed: !lines), raw holds each record's bytes,
-	 * record i's from raw_recs[i] (input offset rec_off[i]); decoded by
-	 * the worker (lines read as they were, transcode until then), raw is
-	 * the chunk's input from base_offset. */
+	/* Input decoded from GBK/GB18030 (transcoded): an input offset is
+	 * counted from data and the skews of its characters
+	 * (transcode_raw_pos), from where the last count stopped: data byte
+	 * seek_d, seek_r input bytes on, skew seek_k. Decoded by the reader
+	 * (records it framed: !lines), a count starts at a record's start,
+	 * input offset rec_off[i]; decoded by the worker (lines read as they
+	 * were, transcode until then: raw holds them, its buffer reused), at
+	 * the chunk's, base_offset. */
 	bool transcoded;
 	bool transcode;
 	struct buf raw;
-	uint32_t *raw_recs;
-	size_t raw_recs_cap;
 	size_t seek_d, seek_r, seek_k;
 	struct transcode_skews skews;
 	size_t nrec, rec_cap;

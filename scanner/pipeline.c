@@ -211,20 +211,14 @@ static uint64_t pend_off(const struct pipe *pl, struct reader *rd, size_t pos)
 	return rd->base + (rd->tc ? raw_pos(pl, rd, pos) : pos);
 }
 
-/* When transcoding: pend[pos..pos+len), record i of ck just added (at
- * ck->recs[i]), as read, into ck->raw, and its skews into ck->skews: what
- * its offsets are counted from. */
-static void raw_append(struct pipe *pl, struct reader *rd, struct chunk *ck, size_t i, size_t pos, size_t len)
+/* When transcoding: the skews of pend[pos..pos+len), record i of ck just
+ * added (at ck->recs[i]; its input offset is ck->rec_off[i], which
+ * counted pend up to pos), into ck->skews: with the decoded record they
+ * are what its findings' offsets are counted from. */
+static void add_skews(struct reader *rd, struct chunk *ck, size_t i, size_t pos, size_t len)
 {
-	size_t a = raw_pos(pl, rd, pos), b = raw_pos(pl, rd, pos + len);
-	xgrow((void **)&ck->raw_recs, &ck->raw_recs_cap, i + 1, sizeof *ck->raw_recs);
-	ck->raw_recs[i] = (uint32_t)ck->raw.len;
-	buf_append(&ck->raw, rd->raw.data + a, b - a);
 	const struct transcode_skews *sk = &rd->skews;
-	size_t k = rd->sk;   /* raw_pos went past the record's: they lie before */
-	while (k > 0 && sk->v[k - 1].at >= pos)
-		k--;
-	for (; k < sk->n && sk->v[k].at < pos + len; k++) {
+	for (size_t k = rd->sk; k < sk->n && sk->v[k].at < pos + len; k++) {
 		struct transcode_skews *to = &ck->skews;
 		xgrow((void **)&to->v, &to->cap, to->n + 1, sizeof *to->v);
 		to->v[to->n++] = (struct transcode_skew){ .at = sk->v[k].at - pos + ck->recs[i], .adj = sk->v[k].adj };
@@ -250,7 +244,7 @@ static void add_record(struct pipe *pl, struct reader *rd, size_t pos, size_t le
 	if (rd->tc) {
 		ck->recs[ck->nrec] = (uint32_t)ck->data.len;
 		buf_append(&ck->data, pl->pend.data + pos, len);
-		raw_append(pl, rd, ck, ck->nrec++, pos, len);
+		add_skews(rd, ck, ck->nrec++, pos, len);
 		return;
 	}
 	/* Records follow one another in pend: extend the pending copy (a
@@ -282,7 +276,7 @@ static void add_piece(struct pipe *pl, struct reader *rd, size_t len, bool first
 	ck->nrec = 1;
 	buf_append(&ck->data, pl->pend.data, len);
 	if (rd->tc)
-		raw_append(pl, rd, ck, 0, 0, len);
+		add_skews(rd, ck, 0, 0, len);
 	pl->ck = ck;
 	dispatch(pl);
 }
@@ -980,7 +974,6 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		buf_release(&pl.pool[i].out);
 		free(pl.pool[i].recs);
 		free(pl.pool[i].layouts);
-		free(pl.pool[i].raw_recs);
 		free(pl.pool[i].skews.v);
 		buf_release(&pl.pool[i].raw);
 		free(pl.pool[i].rec_off);
