@@ -126,12 +126,17 @@ static int char_len(const unsigned char *s, size_t n)
 
 static const char replacement[] = "\xEF\xBF\xBD";
 
-/* What a character of n input bytes whose UTF-8 is m bytes long adds to
- * the skews: its input length less the rule's (m, less one for m = 3). */
-static inline void add_skew(struct transcode_skews *sk, size_t at, size_t n, size_t m)
+/* What a character of n input bytes that made the m bytes of UTF-8 u
+ * adds to the skews: its input length less the rule's (m, less one for
+ * each three-byte character in u: iconv could make more than one). */
+static inline void add_skew(struct transcode_skews *sk, size_t at, size_t n, const unsigned char *u, size_t m)
 {
-	ptrdiff_t adj = (ptrdiff_t)n - (ptrdiff_t)(m - (m == 3));
-	if (!sk || !adj)
+	if (!sk)
+		return;
+	ptrdiff_t adj = (ptrdiff_t)n - (ptrdiff_t)m;
+	for (size_t k = 0; k < m; k++)
+		adj += (u[k] & 0xF0) == 0xE0;
+	if (!adj)
 		return;
 	xgrow((void **)&sk->v, &sk->cap, sk->n + 1, sizeof *sk->v);
 	sk->v[sk->n++] = (struct transcode_skew){ .at = at, .adj = adj };
@@ -157,15 +162,15 @@ static size_t one_char(struct transcoder *tc, const unsigned char *s, size_t n, 
 	uint64_t e = cl == 2 ? row_of(tc, s[0])[s[1]] : cl == 4 ? convert(tc, s, 4) : 0;
 	size_t used = cl < 0 ? 1 : (size_t)cl;
 	if (!e) {
-		add_skew(sk, out->len, used, 3);
+		add_skew(sk, out->len, used, (const unsigned char *)replacement, 3);
 		buf_append(out, replacement, 3);
 		(*bad)++;
 		return used;
 	}
-	char u[8];
+	unsigned char u[8];
 	for (size_t k = 0; k < (e & 0xFF); k++)
-		u[k] = (char)(e >> (8 * (k + 1)));
-	add_skew(sk, out->len, used, e & 0xFF);
+		u[k] = (unsigned char)(e >> (8 * (k + 1)));
+	add_skew(sk, out->len, used, u, e & 0xFF);
 	buf_append(out, u, e & 0xFF);
 	return used;
 }
@@ -214,16 +219,22 @@ static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t 
 			e = cl == 2 ? row_of(tc, s[i])[s[i + 1]] : cl == 4 ? convert(tc, s + i, 4) : 0;
 		}
 		if (!e) {
-			add_skew(sk, base + (size_t)(o - o0), cl > 0 ? (size_t)cl : 1, 3);
+			add_skew(sk, base + (size_t)(o - o0), cl > 0 ? (size_t)cl : 1, (const unsigned char *)replacement,
+				 3);
 			memcpy(o, replacement, 3);
 			o += 3;
 			(*bad)++;
 			i += cl > 0 ? (size_t)cl : 1;
 			continue;
 		}
-		if (sk && (cl != 2 || (e & 0xFF) < 2 || (e & 0xFF) > 3))
-			add_skew(sk, base + (size_t)(o - o0), (size_t)cl, e & 0xFF);
 		uint64_t bytes = e >> 8;
+		/* Two bytes that made two, or one three-byte character (the
+		 * common case), keep to the rule; the rest are weighed. */
+		if (sk && !(cl == 2 && ((e & 0xFF) == 2 || ((e & 0xFF) == 3 && (bytes & 0xF0) == 0xE0)))) {
+			unsigned char u[8];
+			memcpy(u, &bytes, sizeof u);   /* little-endian: the first byte first */
+			add_skew(sk, base + (size_t)(o - o0), (size_t)cl, u, e & 0xFF);
+		}
 		memcpy(o, &bytes, sizeof bytes);   /* little-endian: the first byte first */
 		o += e & 0xFF;
 		i += (size_t)cl;
