@@ -3,7 +3,7 @@
  * the bytes the scanner is timed on, fast enough (hundreds of MB/s) that a
  * multi-gigabyte corpus costs seconds.
  *
- *     gen_export --kind dense-csv|jsonl|sparse-log|cn-csv|mysql-dump --size 1G [--seed N]
+ *     gen_export --kind dense-csv|jsonl|sparse-log|cn-csv|mysql-dump|cn-dump --size 1G [--seed N]
  *                [-o FILE] [--stats]
  *
  * Every planted personal value is valid under the scanner's rules (check
@@ -604,14 +604,38 @@ static const char mysql_header[] =
 static const char mysql_trailer[] = ";\nUNLOCK TABLES;\n";
 #define STMT_MAX (1u << 20)
 
-/* A quoted string value, or NULL when put wrote nothing. */
+/* A string value written as it is: put's text needs no escape. */
+static char *put_quoted(char *p, char *(*put)(char *, struct rng *), struct rng *r)
+{
+	*p++ = '\'';
+	p = put(p, r);
+	*p++ = '\'';
+	return p;
+}
+
+/* A quoted string value pct% of the time, else NULL. */
 static char *sql_quote(char *p, char *(*put)(char *, struct rng *), struct rng *r, uint32_t pct)
 {
 	if (!rng_pct(r, pct))
 		return put_str(p, "NULL");
-	*p++ = '\'';
-	p = put(p, r);
-	*p++ = '\'';
+	return put_quoted(p, put, r);
+}
+
+/* A row of an extended INSERT begins with the statement's head when none
+ * is open, else with the comma between rows... */
+static char *row_open(const struct gen *g, char *p, const char *head)
+{
+	return put_str(p, g->stmt_len ? "," : head);
+}
+
+/* ...and the row that began at start closes the statement at ~1 MB. */
+static char *row_close(struct gen *g, char *p, const char *start)
+{
+	g->stmt_len += (size_t)(p - start);
+	if (g->stmt_len >= STMT_MAX) {
+		p = put_str(p, ";\n");
+		g->stmt_len = 0;
+	}
 	return p;
 }
 
@@ -620,7 +644,7 @@ static char *gen_mysql_row(struct gen *g, char *p)
 	struct rng *r = &g->r;
 	char *start = p;
 
-	p = put_str(p, g->stmt_len ? "," : "INSERT INTO `orders` VALUES ");
+	p = row_open(g, p, "INSERT INTO `orders` VALUES ");
 	g->ts_ms += rng_below(r, 400);
 	*p++ = '(';
 	p = put_order_id(p, r, g->ts_ms);
@@ -653,12 +677,7 @@ static char *gen_mysql_row(struct gen *g, char *p)
 	p = put_str(p, PICK(r, statuses));
 	*p++ = '\'';
 	*p++ = ')';
-	g->stmt_len += (size_t)(p - start);
-	if (g->stmt_len >= STMT_MAX) {
-		p = put_str(p, ";\n");
-		g->stmt_len = 0;
-	}
-	return p;
+	return row_close(g, p, start);
 }
 
 /* What ends the file: the statement left open, and the table's lock. */
@@ -942,6 +961,14 @@ static char *gen_log_row(struct gen *g, char *p)
 	return p;
 }
 
+/* A customer's level and a remark that holds no one's data (cn-csv,
+ * cn-dump). */
+static const char *const cn_levels[] = { "普通会员", "普通会员", "银卡会员", "金卡会员", "钻石会员" };
+static const char *const cn_notes[] = {
+	"", "", "请在工作日送货", "放快递柜", "周末不在家，请联系物业", "老客户，优先发货",
+	"发票抬头：个人", "易碎品，轻拿轻放",
+};
+
 static const char cn_csv_header[] =
 	"customer_id,name,mobile,id_card,address,receiver,receiver_mobile,created_at,level,note\n";
 
@@ -950,11 +977,6 @@ static const char cn_csv_header[] =
  * receiver, and a remark that holds no one's data. */
 static char *gen_cn_csv_row(struct gen *g, char *p)
 {
-	static const char *const levels[] = { "普通会员", "普通会员", "银卡会员", "金卡会员", "钻石会员" };
-	static const char *const notes[] = {
-		"", "", "请在工作日送货", "放快递柜", "周末不在家，请联系物业", "老客户，优先发货",
-		"发票抬头：个人", "易碎品，轻拿轻放",
-	};
 	struct rng *r = &g->r;
 
 	g->ts_ms += rng_below(r, 4000);
@@ -979,11 +1001,76 @@ static char *gen_cn_csv_row(struct gen *g, char *p)
 	*p++ = ',';
 	p = put_datetime(p, g->ts_ms);
 	*p++ = ',';
-	p = put_str(p, PICK(r, levels));
+	p = put_str(p, PICK(r, cn_levels));
 	*p++ = ',';
-	p = put_str(p, PICK(r, notes));
+	p = put_str(p, PICK(r, cn_notes));
 	*p++ = '\n';
 	return p;
+}
+
+/* The same customers as a mysqldump writes them (cn-dump): for the GBK
+ * copy bench/run.sh times, the rows a reader must decode before it can
+ * frame them. */
+static const char cn_dump_header[] =
+	"-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n"
+	"--\n-- Host: localhost    Database: crm\n"
+	"-- ------------------------------------------------------\n"
+	"/*!40101 SET NAMES utf8mb4 */;\n\n"
+	"DROP TABLE IF EXISTS `customers`;\n"
+	"CREATE TABLE `customers` (\n"
+	"  `customer_id` int NOT NULL,\n"
+	"  `name` varchar(32) NOT NULL,\n"
+	"  `mobile` varchar(20) NOT NULL,\n"
+	"  `id_card` char(18) DEFAULT NULL,\n"
+	"  `address` varchar(128) NOT NULL,\n"
+	"  `receiver` varchar(32) DEFAULT NULL,\n"
+	"  `receiver_mobile` varchar(20) DEFAULT NULL,\n"
+	"  `created_at` datetime NOT NULL,\n"
+	"  `level` varchar(16) NOT NULL,\n"
+	"  `note` varchar(255) NOT NULL,\n"
+	"  PRIMARY KEY (`customer_id`)\n"
+	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n"
+	"LOCK TABLES `customers` WRITE;\n";
+
+static char *gen_cn_dump_row(struct gen *g, char *p)
+{
+	struct rng *r = &g->r;
+	char *start = p;
+
+	p = row_open(g, p, "INSERT INTO `customers` VALUES ");
+	g->ts_ms += rng_below(r, 4000);
+	*p++ = '(';
+	p = put_uint(p, 10000000 + rng_below(r, 90000000));
+	*p++ = ',';
+	p = put_quoted(p, put_name_zh, r);
+	*p++ = ',';
+	p = put_quoted(p, put_mobile, r);
+	*p++ = ',';
+	p = sql_quote(p, put_resident_id, r, 70);
+	*p++ = ',';
+	p = put_quoted(p, put_address_zh, r);
+	*p++ = ',';
+	if (rng_pct(r, 50)) {
+		p = put_quoted(p, put_name_zh, r);
+		*p++ = ',';
+		p = put_quoted(p, put_mobile, r);
+	} else {
+		p = put_str(p, "NULL,NULL");
+	}
+	*p++ = ',';
+	*p++ = '\'';
+	p = put_datetime(p, g->ts_ms);
+	*p++ = '\'';
+	*p++ = ',';
+	*p++ = '\'';
+	p = put_str(p, PICK(r, cn_levels));
+	*p++ = '\'';
+	*p++ = ',';
+	*p++ = '\'';
+	p = put_str(p, PICK(r, cn_notes));
+	*p++ = '\'';
+	*p++ = ')';
+	return row_close(g, p, start);
 }
 
 /* ------------------------------------------------------------ main */
@@ -1003,6 +1090,7 @@ static const struct kind_desc kinds[] = {
 	{ "cn-csv", cn_csv_header, gen_cn_csv_row, NULL, 0 },
 	/* new kinds last: the others' seeds stay */
 	{ "mysql-dump", mysql_header, gen_mysql_row, mysql_end, sizeof mysql_trailer - 1 },
+	{ "cn-dump", cn_dump_header, gen_cn_dump_row, mysql_end, sizeof mysql_trailer - 1 },
 };
 
 /* "1G", "256M", "64k", "1000": bytes, binary suffixes. 0 on error. */
@@ -1031,7 +1119,7 @@ static uint64_t parse_size(const char *s)
 
 static void usage(FILE *fp)
 {
-	fputs("usage: gen_export --kind dense-csv|jsonl|sparse-log|cn-csv|mysql-dump --size SIZE [--seed N]\n"
+	fputs("usage: gen_export --kind dense-csv|jsonl|sparse-log|cn-csv|mysql-dump|cn-dump --size SIZE [--seed N]\n"
 	      "                  [-o FILE] [--stats]\n"
 	      "Writes a seeded synthetic export of at most SIZE bytes (whole lines;\n"
 	      "K/M/G/T are binary) to FILE or stdout. --stats prints the planted\n"

@@ -6,12 +6,14 @@
 # what every number means. Timing lives here only, never in unit tests.
 #
 # Environment (all optional; `make bench VAR=value` passes them on):
-#   BENCH_SIZE              size of all five corpora (default: per corpus below)
+#   BENCH_SIZE              size of all six corpora (default: per corpus below)
 #   BENCH_SIZE_CSV          dense CSV corpus           (default 256M; 0 skips it)
 #   BENCH_SIZE_JSONL        JSON Lines corpus          (default 256M; 0 skips it)
 #   BENCH_SIZE_LOG          sparse log corpus          (default 512M; 0 skips it)
 #   BENCH_SIZE_CN           Chinese customer CSV       (default 256M; 0 skips it)
 #   BENCH_SIZE_SQL          MySQL dump of the orders   (default 256M; 0 skips it)
+#   BENCH_SIZE_CNSQL        MySQL dump of the Chinese customers, timed in
+#                           UTF-8 and as its GBK copy (default 256M; 0 skips it)
 #   BENCH_BIG_SIZE          dense CSV for the peak-RSS run (default 2G; 0 skips it)
 #   BENCH_RUNS              runs per measurement, min/median/max (default 3)
 #   BENCH_STARTUP_RUNS      runs of the start-up measurement (default 10)
@@ -42,6 +44,7 @@ size_jsonl=${BENCH_SIZE_JSONL:-${BENCH_SIZE:-256M}}
 size_log=${BENCH_SIZE_LOG:-${BENCH_SIZE:-512M}}
 size_cn=${BENCH_SIZE_CN:-${BENCH_SIZE:-256M}}
 size_sql=${BENCH_SIZE_SQL:-${BENCH_SIZE:-256M}}
+size_cnsql=${BENCH_SIZE_CNSQL:-${BENCH_SIZE:-256M}}
 size_big=${BENCH_BIG_SIZE:-2G}
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -135,7 +138,7 @@ for f in "$out"/corpus/*; do
 done
 
 ext_of() {
-	case $1 in dense-csv | cn-csv) echo csv ;; jsonl) echo jsonl ;; sparse-log) echo log ;; mysql-dump) echo sql ;; esac
+	case $1 in dense-csv | cn-csv) echo csv ;; jsonl) echo jsonl ;; sparse-log) echo log ;; mysql-dump | cn-dump) echo sql ;; esac
 }
 
 # corpus KIND SIZE: prints the path of the cached corpus, generating it first
@@ -181,7 +184,7 @@ cmd_find="PIISCAN_CACHE_DIR=$out/cache $piiscan_src scan --threads T -o MANIFEST
 cmd_rg="$rg_shown FILE"
 cmd_lz4="lz4 -1 FILE.csv FILE.csv.lz4; $piiscan_src scan --threads $threads -o MANIFEST FILE.csv.lz4"
 cmd_gz="gzip -1 -c FILE.csv > FILE.csv.gz; $piiscan_src scan --threads $threads -o MANIFEST FILE.csv.gz"
-cmd_gbk="iconv -f UTF-8 -t GBK FILE.csv > FILE.gbk.csv; $piiscan_src scan --threads $threads --encoding gbk -o MANIFEST FILE.gbk.csv   (cn-csv)"
+cmd_gbk="iconv -f UTF-8 -t GBK FILE.csv > FILE.gbk.csv; $piiscan_src scan --threads $threads --encoding gbk -o MANIFEST FILE.gbk.csv   (cn-csv; cn-dump's FILE.sql likewise)"
 cmd_start="$piiscan_src scan -o MANIFEST EMPTY.csv   (rule database already cached)"
 cmd_time="/usr/bin/time -f %M (peak RSS); wall clock of the whole process from bash \$EPOCHREALTIME; $piiscan_src and its rules/ are copied to a temporary directory first and the copy is timed"
 
@@ -193,7 +196,7 @@ emit "{\"type\":\"meta\",\"cpu\":$(json_str "$cpu"),\"nproc\":$(nproc),\
 \"ripgrep\":$(json_str "$(rg --version | head -n 1)"),\
 \"lz4\":$(json_str "$(lz4 --version 2>&1 | grep -o 'v[0-9][0-9.]*' | head -n 1)"),\
 \"label\":$(json_str "${BENCH_LABEL:-}"),\"runs\":$runs,\"startup_runs\":$startup_runs,\"seed\":$seed,\"threads\":$threads,\
-\"sizes\":{\"dense-csv\":\"$size_csv\",\"jsonl\":\"$size_jsonl\",\"sparse-log\":\"$size_log\",\"cn-csv\":\"$size_cn\",\"mysql-dump\":\"$size_sql\",\"big\":\"$size_big\"},\
+\"sizes\":{\"dense-csv\":\"$size_csv\",\"jsonl\":\"$size_jsonl\",\"sparse-log\":\"$size_log\",\"cn-csv\":\"$size_cn\",\"mysql-dump\":\"$size_sql\",\"cn-dump\":\"$size_cnsql\",\"big\":\"$size_big\"},\
 \"tmpdir\":$(json_str "$tmpbase"),\"gen_hash\":\"$gen_hash\",\
 \"commands\":{\"scan\":$(json_str "$cmd_scan"),\"findings\":$(json_str "$cmd_find"),\
 \"rg\":$(json_str "$cmd_rg"),\"lz4\":$(json_str "$cmd_lz4"),\"gz\":$(json_str "$cmd_gz"),\"gbk\":$(json_str "$cmd_gbk"),\"startup\":$(json_str "$cmd_start"),\
@@ -290,10 +293,10 @@ bench_corpus() {
 			gzip -1 -c "$f" >"$gz.tmp" && mv "$gz.tmp" "$gz"
 		fi
 	fi
-	if [[ $kind == cn-csv ]]; then
+	if [[ $kind == cn-csv || $kind == cn-dump ]]; then
 		# Chinese exports from older systems come in GBK: the same table,
 		# decoded by piiscan (--encoding gbk); GB/s of the GBK bytes.
-		gb=${f%.csv}.gbk.csv
+		gb=${f%.*}.gbk.${f##*.}
 		if [[ ! -s $gb ]]; then
 			say "converting $gb"
 			iconv -f UTF-8 -t GBK "$f" >"$gb.tmp" && mv "$gb.tmp" "$gb"
@@ -366,6 +369,7 @@ bench_corpus jsonl "$size_jsonl"
 bench_corpus sparse-log "$size_log"
 bench_corpus cn-csv "$size_cn"
 bench_corpus mysql-dump "$size_sql"
+bench_corpus cn-dump "$size_cnsql"
 
 if [[ $size_big != 0 ]]; then
 	big=$(corpus dense-csv "$size_big")
