@@ -727,11 +727,12 @@ static void read_source(struct pipe *pl, struct source *src)
 	stream_close(st, !pl->interrupted);
 }
 
-/* A chunk of GBK/GB18030 lines (decode_in_workers) decoded to UTF-8 in
- * place; the bytes as read stay in ck->raw, for the offsets of findings
- * (attribute.c: decoded_offset). The chunk ends after a line break or at
- * the end of the input, so it decodes as the reader would have decoded it
- * within the stream. */
+/* A chunk of GBK/GB18030 lines (decode_in_workers) decoded to UTF-8, with
+ * the skews the offsets of its findings are counted from (attribute.c:
+ * decoded_offset); the bytes as read are left in ck->raw, whose buffer the
+ * next chunk reuses. The chunk ends after a line break or at the end of
+ * the input, so it decodes as the reader would have decoded it within the
+ * stream. */
 static bool decode_chunk(struct worker *w, struct chunk *ck)
 {
 	if (!w->tc && !(w->tc = transcoder_new(ENCODING_GB18030))) {

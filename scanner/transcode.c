@@ -126,6 +126,13 @@ static int char_len(const unsigned char *s, size_t n)
 
 static const char replacement[] = "\xEF\xBF\xBD";
 
+/* Whether c leads a three-byte UTF-8 character (0xE0-0xEF): the ones that
+ * two input bytes make, by the rule the skews keep. */
+static inline bool lead3(unsigned char c)
+{
+	return (c & 0xF0) == 0xE0;
+}
+
 /* What a character of n input bytes that made the m bytes of UTF-8 u
  * adds to the skews: its input length less the rule's (m, less one for
  * each three-byte character in u: iconv could make more than one). */
@@ -135,7 +142,7 @@ static inline void add_skew(struct transcode_skews *sk, size_t at, size_t n, con
 		return;
 	ptrdiff_t adj = (ptrdiff_t)n - (ptrdiff_t)m;
 	for (size_t k = 0; k < m; k++)
-		adj += (u[k] & 0xF0) == 0xE0;
+		adj += lead3(u[k]);
 	if (!adj)
 		return;
 	xgrow((void **)&sk->v, &sk->cap, sk->n + 1, sizeof *sk->v);
@@ -230,7 +237,7 @@ static size_t decode_core(struct transcoder *tc, const unsigned char *s, size_t 
 		uint64_t bytes = e >> 8;
 		/* Two bytes that made two, or one three-byte character (the
 		 * common case), keep to the rule; the rest are weighed. */
-		if (sk && !(cl == 2 && ((e & 0xFF) == 2 || ((e & 0xFF) == 3 && (bytes & 0xF0) == 0xE0)))) {
+		if (sk && !(cl == 2 && ((e & 0xFF) == 2 || ((e & 0xFF) == 3 && lead3((unsigned char)bytes))))) {
 			unsigned char u[8];
 			memcpy(u, &bytes, sizeof u);   /* little-endian: the first byte first */
 			add_skew(sk, base + (size_t)(o - o0), (size_t)cl, u, e & 0xFF);
@@ -297,7 +304,7 @@ size_t transcoder_decode(struct transcoder *tc, const char *src, size_t len, str
 	return bad;
 }
 
-/* How many bytes of u[0..n) lead a three-byte UTF-8 character (0xE0-0xEF). */
+/* How many bytes of u[0..n) lead a three-byte UTF-8 character. */
 static size_t count_three(const unsigned char *u, size_t n)
 {
 	size_t c = 0, i = 0;
@@ -316,7 +323,7 @@ static size_t count_three(const unsigned char *u, size_t n)
 	}
 #endif
 	for (; i < n; i++)
-		c += (u[i] & 0xF0) == 0xE0;
+		c += lead3(u[i]);
 	return c;
 }
 
@@ -329,7 +336,8 @@ size_t transcode_raw_pos(const char *utf8, const struct transcode_skews *skews, 
 		return *r;   /* (utf8 may be NULL when there is none) */
 	while (kk < skews->n && skews->v[kk].at < want)
 		adj += skews->v[kk++].adj;
-	size_t rr = (size_t)((ptrdiff_t)(*r + (want - dd) - count_three((const unsigned char *)utf8 + dd, want - dd)) + adj);
+	size_t ruled = (want - dd) - count_three((const unsigned char *)utf8 + dd, want - dd);
+	size_t rr = (size_t)((ptrdiff_t)(*r + ruled) + adj);
 	*d = want;
 	*r = rr;
 	*k = kk;
