@@ -77,6 +77,10 @@ struct frame_cursor {
 	/* An encoding the input declared (SQL: SET NAMES gbk), as enum
 	 * encoding; 0 (UTF-8) when none. */
 	int encoding_hint;
+	/* SQL: the bytes are GBK/GB18030 as read, left for the workers to
+	 * decode (pipeline.c): a backslash, backquote, bracket or letter that
+	 * is a character's second byte is not one, and names are decoded. */
+	bool gbk;
 	/* For framers that keep more state (SQL): the source being read,
 	 * where its fields are interned, and the framer's own state. */
 	struct source *src;

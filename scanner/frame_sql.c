@@ -22,6 +22,10 @@
 #include "util.h"
 
 #define SQL_NAME_MAX 128
+/* Names read as GBK/GB18030 bytes are kept longer: decoded, their first
+ * SQL_NAME_MAX - 1 bytes are what the decoded name's would be. */
+#define SQL_NAME_READ (2 * SQL_NAME_MAX)
+#define NAME_CAP(gb) ((gb) ? SQL_NAME_READ : SQL_NAME_MAX)
 #define SQL_COLS_MAX 4096
 /* A statement that carries no rows and is longer than this is skipped in
  * parts rather than held whole. */
@@ -47,6 +51,8 @@ struct sql_state {
 	char tq;
 	bool skip_in_str;
 	char skip_q;
+	bool gb;                  /* cur->gbk: GBK/GB18030 as read */
+	struct transcoder *tc;    /* for names, then */
 };
 
 static void sql_release(struct frame_cursor *cur)
@@ -61,6 +67,7 @@ static void sql_release(struct frame_cursor *cur)
 		free(st->tables[i].name);
 	}
 	free(st->tables);
+	transcoder_free(st->tc);
 	free(st);
 	cur->state = NULL;
 }
@@ -95,6 +102,41 @@ static bool word_at(const char *p, size_t len, size_t i, const char *w)
 {
 	size_t wl = strlen(w);
 	return i + wl <= len && !strncasecmp(p + i, w, wl) && (i + wl == len || !is_ident(p[i + wl]));
+}
+
+/* In GBK/GB18030 as read (gb): whether p[i], a byte from 0x40 up but 0x7F
+ * (a backslash, backquote, bracket, letter), is the second byte of a
+ * two-byte character, p[0] being a character's first byte. It is when an
+ * odd number of bytes 0x81-0xFE come right before it: such a run pairs off
+ * from its first byte, for the byte before the run ends a character (an
+ * ASCII byte, a second byte, a 0x80 or 0xFF read alone, or a digit, which
+ * cannot be the second byte of a four-byte character here: its fourth
+ * would have to be a digit too). The decoder's grouping (transcode.c,
+ * char_len) found by one look back from wherever the framer stands; the
+ * other bytes SQL reads (quotes, parentheses, commas, semicolons, line
+ * breaks) are below 0x40 and never part of a character. */
+static bool gb_trail(bool gb, const char *p, size_t i)
+{
+	if (!gb || i == 0 || (unsigned char)p[i - 1] < 0x81)
+		return false;
+	size_t k = 0;
+	while (k < i && (unsigned char)p[i - 1 - k] >= 0x81 && (unsigned char)p[i - 1 - k] <= 0xFE)
+		k++;
+	return k & 1;
+}
+
+/* word_at, at a character's start. */
+static bool kw_at(bool gb, const char *p, size_t len, size_t i, const char *w)
+{
+	return word_at(p, len, i, w) && !gb_trail(gb, p, i);
+}
+
+/* Whether p[i] belongs to an unquoted name: an identifier byte, or a
+ * character's second byte in GBK/GB18030 (as its UTF-8 would). */
+static bool ident_at(bool gb, const char *p, size_t i)
+{
+	unsigned char c = (unsigned char)p[i];
+	return is_ident(p[i]) || (gb && c >= 0x40 && c != 0x7F && gb_trail(gb, p, i));
 }
 
 /* Skip blanks and comments from i. Returns the new position, or (size_t)-1
@@ -161,7 +203,7 @@ static inline size_t find4(const char *p, size_t len, size_t i, char a, char b, 
  * the position after the closing quote, or (size_t)-1 if it does not close
  * in p[0..len). Doubled quotes are escapes; so are backslashes, in MySQL
  * strings. */
-static size_t skip_quoted(const char *p, size_t len, size_t i, bool backslash)
+static size_t skip_quoted(const char *p, size_t len, size_t i, bool backslash, bool gb)
 {
 	char q = p[i++];
 	char esc = backslash && q != '`' ? '\\' : q;
@@ -170,6 +212,10 @@ static size_t skip_quoted(const char *p, size_t len, size_t i, bool backslash)
 		if (i >= len)
 			break;
 		char c = p[i];
+		if ((c == '\\' || c == '`') && gb_trail(gb, p, i)) {
+			i++;
+			continue;
+		}
 		if (c == '\\' && backslash && q != '`') {
 			i += 2;
 			continue;
@@ -192,12 +238,12 @@ static size_t skip_quoted(const char *p, size_t len, size_t i, bool backslash)
  * opens here, the position after the matching close, or (size_t)-1 when
  * the close is not in p[0..len); i itself when this is no dollar quote
  * ($1 and the like). */
-static size_t skip_dollar(const char *p, size_t len, size_t i)
+static size_t skip_dollar(const char *p, size_t len, size_t i, bool gb)
 {
 	size_t j = i + 1;
 	if (j < len && p[j] >= '0' && p[j] <= '9')
 		return i;
-	while (j < len && is_ident(p[j]) && p[j] != '$')
+	while (j < len && ident_at(gb, p, j) && p[j] != '$')
 		j++;
 	if (j >= len)
 		return (size_t)-1;
@@ -218,7 +264,7 @@ static size_t statement_end(const struct sql_state *st, const char *p, size_t le
 		char c = p[i];
 		if (c == '$' && st->pg) {
 			/* Function bodies: CREATE FUNCTION ... AS $$ ... $$; */
-			size_t j = skip_dollar(p, len, i);
+			size_t j = skip_dollar(p, len, i, st->gb);
 			if (j == (size_t)-1)
 				return j;
 			if (j != i) {
@@ -226,8 +272,8 @@ static size_t statement_end(const struct sql_state *st, const char *p, size_t le
 				continue;
 			}
 		}
-		if (c == '\'' || c == '"' || c == '`') {
-			i = skip_quoted(p, len, i, !st->pg);
+		if (c == '\'' || c == '"' || (c == '`' && !gb_trail(st->gb, p, i))) {
+			i = skip_quoted(p, len, i, !st->pg, st->gb);
 			if (i == (size_t)-1)
 				return i;
 			continue;
@@ -241,7 +287,7 @@ static size_t statement_end(const struct sql_state *st, const char *p, size_t le
 
 /* Read a possibly qualified, possibly quoted name at p[i]; the bare last
  * component goes to out. Returns the position after it, or (size_t)-1. */
-static size_t read_name(const char *p, size_t len, size_t i, char *out, size_t cap)
+static size_t read_name(const char *p, size_t len, size_t i, char *out, size_t cap, bool gb)
 {
 	size_t o = 0;
 	for (;;) {
@@ -249,7 +295,7 @@ static size_t read_name(const char *p, size_t len, size_t i, char *out, size_t c
 		if (i < len && (p[i] == '`' || p[i] == '"' || p[i] == '[')) {
 			char close = p[i] == '[' ? ']' : p[i];
 			i++;
-			while (i < len && p[i] != close) {
+			while (i < len && (p[i] != close || (close != '"' && gb_trail(gb, p, i)))) {
 				if (o + 1 < cap)
 					out[o++] = p[i];
 				i++;
@@ -258,7 +304,7 @@ static size_t read_name(const char *p, size_t len, size_t i, char *out, size_t c
 				return (size_t)-1;
 			i++;
 		} else {
-			while (i < len && is_ident(p[i])) {
+			while (i < len && ident_at(gb, p, i)) {
 				if (o + 1 < cap)
 					out[o++] = p[i];
 				i++;
@@ -277,9 +323,9 @@ static size_t read_name(const char *p, size_t len, size_t i, char *out, size_t c
 
 /* Read "(a, `b`, "c")" at p[i] into names. Returns the position after the
  * ')' or (size_t)-1. */
-static size_t read_name_list(const char *p, size_t len, size_t i, char ***names, size_t *n)
+static size_t read_name_list(const char *p, size_t len, size_t i, char ***names, size_t *n, bool gb)
 {
-	char name[SQL_NAME_MAX];
+	char name[SQL_NAME_READ];
 	size_t cap = 0;
 	*names = NULL;
 	*n = 0;
@@ -291,7 +337,7 @@ static size_t read_name_list(const char *p, size_t len, size_t i, char ***names,
 			i++;
 		if (i < len && p[i] == ')')
 			return i + 1;
-		size_t j = read_name(p, len, i, name, sizeof name);
+		size_t j = read_name(p, len, i, name, NAME_CAP(gb), gb);
 		if (j == (size_t)-1)
 			return j;
 		if (*n < SQL_COLS_MAX) {
@@ -325,16 +371,25 @@ static struct sql_table *find_table(struct sql_state *st, const char *name)
 	return NULL;
 }
 
-/* A layout for table with cols (or the CREATE TABLE columns, or none). */
-static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **cols, size_t ncols)
+/* A name read as GBK/GB18030 bytes in UTF-8, cut as read_name cuts names
+ * (newly allocated). */
+static char *gb_name(struct sql_state *st, const char *raw)
+{
+	if (!st->tc && !(st->tc = transcoder_new(ENCODING_GB18030)))
+		return xstrdup(raw);   /* iconv failed the reader a moment ago: not reached */
+	struct buf b;
+	buf_init(&b);
+	transcoder_decode(st->tc, raw, strlen(raw), &b, NULL);
+	char *s = xstrndup(b.data ? b.data : "", MIN(b.len, (size_t)SQL_NAME_MAX - 1));
+	buf_release(&b);
+	return s;
+}
+
+/* The layout of table's cols, reused or new (the names as fields are). */
+static uint32_t layout_for(struct frame_cursor *cur, const char *table, char **cols, size_t ncols)
 {
 	struct source *src = cur->src;
 	struct sql_state *st = cur->state;
-	struct sql_table *t = NULL;
-	if (!cols && (t = find_table(st, table))) {
-		cols = t->cols;
-		ncols = t->ncols;
-	}
 	/* Reuse the previous layout when it is the same table and columns:
 	 * mysqldump writes many INSERTs per table. */
 	for (uint32_t k = src->nlayouts; k-- > 0 && k + 8 >= src->nlayouts;) {
@@ -370,27 +425,47 @@ static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **c
 	return src->nlayouts++;
 }
 
+/* A layout for table with cols (or the CREATE TABLE columns, or none). */
+static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **cols, size_t ncols)
+{
+	struct sql_state *st = cur->state;
+	struct sql_table *t = NULL;
+	if (!cols && (t = find_table(st, table))) {
+		cols = t->cols;
+		ncols = t->ncols;
+	}
+	if (!st->gb)
+		return layout_for(cur, table, cols, ncols);
+	char *dtable = gb_name(st, table), **dcols = xcalloc(ncols ? ncols : 1, sizeof *dcols);
+	for (size_t c = 0; c < ncols; c++)
+		dcols[c] = gb_name(st, cols[c]);
+	uint32_t k = layout_for(cur, dtable, dcols, ncols);
+	free_names(dcols, ncols);
+	free(dtable);
+	return k;
+}
+
 /* CREATE TABLE name ( col type ..., PRIMARY KEY (...), ... ): the names of
  * the items that are columns, not constraints. */
 static void read_create_table(struct sql_state *st, const char *p, size_t len)
 {
 	static const char *const not_columns[] = { "PRIMARY", "KEY", "UNIQUE", "CONSTRAINT", "INDEX",
 		"FOREIGN", "CHECK", "FULLTEXT", "SPATIAL", "EXCLUDE", "LIKE", "PERIOD" };
-	char table[SQL_NAME_MAX], col[SQL_NAME_MAX];
+	char table[SQL_NAME_READ], col[SQL_NAME_READ];
 	size_t i = 0;
-	while (i < len && !word_at(p, len, i, "TABLE"))
+	while (i < len && !kw_at(st->gb, p, len, i, "TABLE"))
 		i++;
 	i += 5;
 	while (i < len && is_space(p[i]))
 		i++;
 	if (word_at(p, len, i, "IF")) {
-		while (i < len && !word_at(p, len, i, "EXISTS"))
+		while (i < len && !kw_at(st->gb, p, len, i, "EXISTS"))
 			i++;
 		i += 6;
 		while (i < len && is_space(p[i]))
 			i++;
 	}
-	if ((i = read_name(p, len, i, table, sizeof table)) == (size_t)-1)
+	if ((i = read_name(p, len, i, table, NAME_CAP(st->gb), st->gb)) == (size_t)-1)
 		return;
 	while (i < len && is_space(p[i]))
 		i++;
@@ -407,7 +482,7 @@ static void read_create_table(struct sql_state *st, const char *p, size_t len)
 			while (i < len && is_space(p[i]))
 				i++;
 			item_start = false;
-			size_t j = read_name(p, len, i, col, sizeof col);
+			size_t j = read_name(p, len, i, col, NAME_CAP(st->gb), st->gb);
 			bool constraint = false;
 			for (size_t k = 0; k < ARRAY_SIZE(not_columns); k++)
 				constraint |= word_at(p, len, i, not_columns[k]);
@@ -419,8 +494,8 @@ static void read_create_table(struct sql_state *st, const char *p, size_t len)
 				i = j;
 			continue;
 		}
-		if (c == '\'' || c == '"' || c == '`') {
-			size_t j = skip_quoted(p, len, i, !st->pg);
+		if (c == '\'' || c == '"' || (c == '`' && !gb_trail(st->gb, p, i))) {
+			size_t j = skip_quoted(p, len, i, !st->pg, st->gb);
 			if (j == (size_t)-1)
 				break;
 			i = j;
@@ -451,10 +526,10 @@ static void read_create_table(struct sql_state *st, const char *p, size_t len)
 static size_t read_insert_head(struct frame_cursor *cur, const char *p, size_t len)
 {
 	struct sql_state *st = cur->state;
-	char table[SQL_NAME_MAX];
+	char table[SQL_NAME_READ];
 	char **cols = NULL;
 	size_t ncols = 0, i = 0;
-	while (i < len && !word_at(p, len, i, "INTO")) {
+	while (i < len && !kw_at(st->gb, p, len, i, "INTO")) {
 		if (p[i] == ';')
 			return (size_t)-1;
 		i++;
@@ -464,14 +539,14 @@ static size_t read_insert_head(struct frame_cursor *cur, const char *p, size_t l
 	i += 4;
 	while (i < len && is_space(p[i]))
 		i++;
-	size_t j = read_name(p, len, i, table, sizeof table);
+	size_t j = read_name(p, len, i, table, NAME_CAP(st->gb), st->gb);
 	if (j == (size_t)-1 || j >= len)
 		return len > SQL_STATEMENT_MAX ? (size_t)-1 : 0;
 	i = j;
 	while (i < len && is_space(p[i]))
 		i++;
 	if (i < len && p[i] == '(') {
-		j = read_name_list(p, len, i, &cols, &ncols);
+		j = read_name_list(p, len, i, &cols, &ncols, st->gb);
 		if (j == (size_t)-1) {
 			free_names(cols, ncols);
 			return len > SQL_STATEMENT_MAX ? (size_t)-1 : 0;
@@ -498,7 +573,7 @@ static size_t read_insert_head(struct frame_cursor *cur, const char *p, size_t l
 static size_t read_copy_head(struct frame_cursor *cur, const char *p, size_t len, bool eof)
 {
 	struct sql_state *st = cur->state;
-	char table[SQL_NAME_MAX];
+	char table[SQL_NAME_READ];
 	char **cols = NULL;
 	size_t ncols = 0;
 	const char *nl = memchr(p, '\n', len);
@@ -507,20 +582,20 @@ static size_t read_copy_head(struct frame_cursor *cur, const char *p, size_t len
 	size_t end = (size_t)(nl - p) + 1, i = 4;
 	while (i < end && is_space(p[i]))
 		i++;
-	size_t j = read_name(p, end, i, table, sizeof table);
+	size_t j = read_name(p, end, i, table, NAME_CAP(st->gb), st->gb);
 	if (j == (size_t)-1)
 		return (size_t)-1;
 	i = j;
 	while (i < end && is_space(p[i]))
 		i++;
 	if (i < end && p[i] == '(') {
-		j = read_name_list(p, end, i, &cols, &ncols);
+		j = read_name_list(p, end, i, &cols, &ncols, st->gb);
 		if (j != (size_t)-1)
 			i = j;
 	}
 	bool from_stdin = false;
 	for (size_t k = i; k < end; k++)
-		if (word_at(p, end, k, "STDIN"))
+		if (kw_at(st->gb, p, end, k, "STDIN"))
 			from_stdin = true;
 	if (from_stdin) {
 		st->layout = add_layout(cur, table, cols, ncols);
@@ -580,7 +655,7 @@ static size_t tuple_end(struct frame_cursor *cur, const char *p, size_t len)
 			break;
 		char c = p[i];
 		if (in) {
-			if (c == '\\' && !st->pg) {
+			if (c == '\\' && !st->pg && !gb_trail(st->gb, p, i)) {
 				if (i + 1 >= len)
 					break;
 				i += 2;
@@ -635,7 +710,7 @@ static void detect_encoding(struct frame_cursor *cur, const char *p, size_t len)
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
 		size_t kl = strlen(keys[k]);
 		for (size_t i = 0; i + kl < len; i++) {
-			if (strncasecmp(p + i, keys[k], kl))
+			if (strncasecmp(p + i, keys[k], kl) || gb_trail(cur->gbk, p, i))
 				continue;
 			size_t j = i + kl;
 			while (j < len && (is_space(p[j]) || p[j] == '=' || p[j] == '\'' || p[j] == 'T' ||
@@ -661,6 +736,7 @@ static size_t sql_record_end(struct frame_cursor *cur, const char *p, size_t len
 		st = cur->state = xcalloc(1, sizeof *st);
 	cur->skip = false;
 	cur->layout = st->layout;
+	st->gb = cur->gbk;
 	if (!len)
 		return 0;
 
@@ -715,12 +791,13 @@ tuple:;
 top:
 	if (st->skipping) {
 		/* The rest of a long row-less statement, in parts. */
-		size_t i = 0;
-		bool in = st->skip_in_str;
+		size_t i = 0, safe = 0;
+		bool in = st->skip_in_str, safe_in = in;
 		while (i < len) {
 			char c = p[i];
+			bool second = (c == '\\' || c == '`') && gb_trail(st->gb, p, i);
 			if (in) {
-				if (c == '\\' && !st->pg) {
+				if (c == '\\' && !st->pg && !second) {
 					if (i + 1 >= len && !eof) {
 						/* The escaped byte is in the next block: stop
 						 * before the backslash and read it again. */
@@ -728,10 +805,10 @@ top:
 						return i ? skip_span(cur, i) : 0;
 					}
 					i++;
-				} else if (c == st->skip_q) {
+				} else if (c == st->skip_q && !second) {
 					in = false;
 				}
-			} else if (c == '\'' || c == '"' || c == '`') {
+			} else if (c == '\'' || c == '"' || (c == '`' && !second)) {
 				in = true;
 				st->skip_q = c;
 			} else if (c == ';') {
@@ -740,6 +817,17 @@ top:
 				return skip_span(cur, i + 1);
 			}
 			i++;
+			unsigned char b = i <= len ? (unsigned char)p[i - 1] : 0x40;
+			if (b < 0x30 || (b > 0x39 && b < 0x40)) {
+				safe = i;   /* a character of its own ended here */
+				safe_in = in;
+			}
+		}
+		if (st->gb && !eof && safe < len) {
+			/* GBK as read: the part ends where a character surely
+			 * does, not inside one the next block completes. */
+			st->skip_in_str = safe_in;
+			return safe ? skip_span(cur, safe) : 0;
 		}
 		st->skip_in_str = in;
 		return skip_span(cur, len);
@@ -753,7 +841,7 @@ top:
 		if (memchr(p, '!', i))
 			detect_encoding(cur, p, i);
 		for (size_t k = 0; k + 24 <= i; k++)
-			if (p[k] == 'P' && !memcmp(p + k, "PostgreSQL database dump", 24))
+			if (p[k] == 'P' && !memcmp(p + k, "PostgreSQL database dump", 24) && !gb_trail(st->gb, p, k))
 				st->pg = true;
 		return skip_span(cur, i);
 	}
@@ -794,15 +882,15 @@ top:
 		size_t k = 6;
 		while (k < end && is_space(p[k]))
 			k++;
-		while (k < end && !is_space(p[k]) && !word_at(p, end, k, "TABLE"))
+		while (k < end && !is_space(p[k]) && !kw_at(st->gb, p, end, k, "TABLE"))
 			k++; /* CREATE TEMPORARY TABLE, CREATE UNLOGGED TABLE */
 		while (k < end && is_space(p[k]))
 			k++;
-		if (word_at(p, end, k, "TABLE"))
+		if (kw_at(st->gb, p, end, k, "TABLE"))
 			read_create_table(st, p, end);
 	} else if (word_at(p, end, 0, "SET")) {
 		for (size_t k = 3; k + 27 < end; k++)
-			if (!strncasecmp(p + k, "standard_conforming_strings", 27))
+			if (!strncasecmp(p + k, "standard_conforming_strings", 27) && !gb_trail(st->gb, p, k))
 				st->pg = true;
 		detect_encoding(cur, p, end);
 	}
@@ -828,7 +916,7 @@ static int tuple_split(const struct frame_ctx *ctx, const struct layout *l, cons
 		if (k < len && rec[k] == '\'' && k > i)
 			i = k;
 		if (i < len && (rec[i] == '\'' || rec[i] == '"')) {
-			size_t j = skip_quoted(rec, len, i, !l->pg);
+			size_t j = skip_quoted(rec, len, i, !l->pg, false);
 			if (j == (size_t)-1) {
 				*err_at = i;
 				return -1;
@@ -847,7 +935,7 @@ static int tuple_split(const struct frame_ctx *ctx, const struct layout *l, cons
 				else if (rec[i] == ')')
 					depth--;
 				else if (rec[i] == '\'' || rec[i] == '"') {
-					size_t j = skip_quoted(rec, len, i, !l->pg);
+					size_t j = skip_quoted(rec, len, i, !l->pg, false);
 					if (j == (size_t)-1)
 						break;
 					i = j;

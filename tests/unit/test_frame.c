@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "rules.h"
 #include "source.h"
+#include "transcode.h"
 
 /* What split needs: a rule set (for the field table), fields, a source. */
 static struct ruleset *rs;
@@ -810,14 +811,27 @@ static void test_span_vec(void)
 	free(sv.v);
 }
 
-/* The records (start, length, layout) of an SQL dump read whole, or
- * arriving step bytes at a time as the reader feeds them. */
+/* The records (start, length, layout and its names) of an SQL dump read
+ * whole, or arriving step bytes at a time as the reader feeds them; with
+ * gbk, in GBK/GB18030 as read. */
 struct sql_rec {
 	size_t start, len;
 	uint32_t layout;
+	char names[256];   /* the layout's table and fields, '|' between */
 };
 
-static size_t sql_records(const char *p, size_t len, size_t step, uint32_t id, struct sql_rec *out, size_t max)
+static void layout_names(const struct source *src, uint32_t k, char *out, size_t cap)
+{
+	const struct layout *l = k < src->nlayouts ? src->layouts[k] : NULL;
+	snprintf(out, cap, "%s", l ? l->table : "-");
+	for (uint32_t c = 0; l && c < l->n; c++) {
+		size_t o = strlen(out);
+		snprintf(out + o, cap - o, "|%s", field_name(l->fields[c]));
+	}
+}
+
+static size_t sql_records_as(const char *p, size_t len, size_t step, uint32_t id, bool gbk, struct sql_rec *out,
+			     size_t max)
 {
 	struct source *src = source_new(id, "t.sql");
 	const struct framer *fr = framer_for(FORMAT_SQL);
@@ -827,25 +841,33 @@ static size_t sql_records(const char *p, size_t len, size_t step, uint32_t id, s
 	src->unnamed_field = fieldtab_intern(ft, id, NULL, 0);
 	cur.src = src;
 	cur.fields = ft;
+	cur.gbk = gbk;
 	while (pos < len) {
 		if (step)
 			fed = fed + step < len ? fed + step : len;
 		while (pos < fed && (got = fr->record_end(&cur, p + pos, fed - pos, false))) {
 			if (!cur.skip && n < max)
-				out[n++] = (struct sql_rec){ pos, got, cur.layout };
+				out[n++] = (struct sql_rec){ .start = pos, .len = got, .layout = cur.layout };
 			pos += got;
 		}
 		if (fed == len && pos < len) {
 			got = fr->record_end(&cur, p + pos, len - pos, true);
 			if (!cur.skip && n < max)
-				out[n++] = (struct sql_rec){ pos, got ? got : len - pos, cur.layout };
+				out[n++] = (struct sql_rec){ .start = pos, .len = got ? got : len - pos, .layout = cur.layout };
 			pos += got ? got : len - pos;
 		}
 	}
 	if (fr->release)
 		fr->release(&cur);
+	for (size_t i = 0; i < n; i++)
+		layout_names(src, out[i].layout, out[i].names, sizeof out[i].names);
 	source_free(src);
 	return n;
+}
+
+static size_t sql_records(const char *p, size_t len, size_t step, uint32_t id, struct sql_rec *out, size_t max)
+{
+	return sql_records_as(p, len, step, id, false, out, max);
 }
 
 /* Regression (scanner/frame_sql.c, sql_record_end, fixed): the records
@@ -949,7 +971,7 @@ static void test_sql_tuples_generated(void)
 					}
 				}
 				buf_putc(&b, ')');
-				want[nwant++] = (struct sql_rec){ start, b.len - start, 0 };
+				want[nwant++] = (struct sql_rec){ .start = start, .len = b.len - start };
 			}
 			buf_puts(&b, ";\n");
 		}
@@ -1015,6 +1037,62 @@ static void test_sql_overflow_layout(void)
 	source_free(src);
 }
 
+/* A dump framed in GBK/GB18030 as read (cur.gbk; the workers decode its
+ * records) has the records of its UTF-8: each decodes to the UTF-8's
+ * record, with the same names, whole and in pieces. The bytes SQL reads
+ * that a character's second byte can be: a backslash (0x815C, 0xD55C), a
+ * backquote (0x8160), a bracket (0x815D), letters (0x8149 "I" before
+ * "NTO"); and invalid sequences around them (0x80, 0xFF, a four-byte
+ * start whose fourth byte is 0x81 0x5C's). */
+static void test_sql_gbk_as_read(void)
+{
+	static const char dump[] =
+		"/*!40101 SET NAMES gbk */;\n"
+		"CREATE TABLE `\x81\x60t` (`\xD5\x5C` varchar(8), `n\x81\x60` int, PRIMARY KEY (`n\x81\x60`));\n"
+		"INSERT INTO `\x81\x60t` VALUES ('\xD5\x5C','a\\'b\xD0\x5C'),('\x81\x5C',\"\x81\x60\x81\x5D\"),"
+		"('x\x95\x32\x82\x36\\\\',3);\n"
+		"-- \x81INTO \x81\x60 comment\n"
+		"INSERT INTO [\x81\x5Dt] (c\x81\x40" "d, `e\x81\x60`) VALUES ('\x81\x5C', 'q'),(2, '\x80\\'\xFF');\n"
+		"SET x='\x81\x5C'; INSERT INTO t2 VALUES (1);\n"
+		"INSERT INTO t3 VALUES (1) ON DUPLICATE KEY UPDATE n='\x81\x5C;', m=\x81\x60;\n"
+		"INSERT \x81INTO INTO t5 VALUES ('\x81\x30\x81\x5C', 'after'),(6);\n"
+		"INSERT INTO t6 VALUES ('\xD5\x5C\xD5\x5C\x81', '\x81\x81\x5C');\n";
+	struct transcoder *tc = transcoder_new(ENCODING_GB18030);
+	CHECK(tc != NULL);
+	if (!tc)
+		return;
+	struct buf utf8;
+	buf_init(&utf8);
+	transcoder_decode(tc, dump, sizeof dump - 1, &utf8, NULL);
+	static struct sql_rec want[32], got[32], piece[32];
+	size_t nw = sql_records_as(utf8.data, utf8.len, 0, 40, false, want, 32);
+	size_t ng = sql_records_as(dump, sizeof dump - 1, 0, 41, true, got, 32);
+	CHECK_INT(nw, 10);
+	CHECK_INT(ng, nw);
+	for (size_t i = 0; i < ng && i < nw; i++) {
+		struct buf rec;
+		buf_init(&rec);
+		transcoder_decode(tc, dump + got[i].start, got[i].len, &rec, NULL);
+		CHECK_MSG(rec.len == want[i].len && !memcmp(rec.data, utf8.data + want[i].start, rec.len),
+			  "record %zu: %.*s, not %.*s", i, (int)rec.len, rec.data, (int)want[i].len,
+			  utf8.data + want[i].start);
+		CHECK_STR(got[i].names, want[i].names);
+		buf_release(&rec);
+	}
+	for (size_t step = 1; step <= 40; step++) {
+		size_t np = sql_records_as(dump, sizeof dump - 1, step, (uint32_t)(41 + step), true, piece, 32);
+		CHECK_INT(np, ng);
+		for (size_t i = 0; i < np && i < ng; i++) {
+			CHECK_MSG(piece[i].start == got[i].start && piece[i].len == got[i].len,
+				  "step %zu, record %zu: [%zu, +%zu), not [%zu, +%zu)", step, i, piece[i].start,
+				  piece[i].len, got[i].start, got[i].len);
+			CHECK_STR(piece[i].names, got[i].names);
+		}
+	}
+	buf_release(&utf8);
+	transcoder_free(tc);
+}
+
 static void test_env_release(void)
 {
 	env_release();
@@ -1023,4 +1101,5 @@ static void test_env_release(void)
 TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_end_generated, test_record_end_stream, test_csv_header,
 	  test_csv_header_collisions, test_csv_split, test_csv_walk_differential, test_json_split, test_json_top_array, test_json_malformed,
 	  test_json_long_path, test_text_split, test_format_names, test_format_from_path, test_format_sniff,
-	  test_span_vec, test_sql_pieces, test_sql_tuples_generated, test_sql_overflow_layout, test_env_release)
+	  test_span_vec, test_sql_pieces, test_sql_tuples_generated, test_sql_overflow_layout, test_sql_gbk_as_read,
+	  test_env_release)
