@@ -31,11 +31,12 @@ struct chunk {
 	/* Input decoded from GBK/GB18030 (transcoded): an input offset is
 	 * counted from data and the skews of its characters
 	 * (transcode_raw_pos), from where the last count stopped: data byte
-	 * seek_d, seek_r input bytes on, skew seek_k. Decoded by the reader
-	 * (records it framed: !lines), a count starts at a record's start,
-	 * input offset rec_off[i]; decoded by the worker (lines read as they
-	 * were, transcode until then: raw holds them, its buffer reused), at
-	 * the chunk's, base_offset. */
+	 * seek_d, seek_r input bytes on, skew seek_k. Records a framer found
+	 * (!lines), decoded by the reader or, in SQL dumps framed as read, by
+	 * the worker one by one: a count starts at a record's start, input
+	 * offset rec_off[i]; lines (read as they were), at the chunk's,
+	 * base_offset. transcode: not decoded yet, the worker's to do (raw
+	 * then holds the bytes as read, its buffer reused). */
 	bool transcoded;
 	bool transcode;
 	struct buf raw;

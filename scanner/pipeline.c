@@ -383,11 +383,13 @@ static int start_transcoding(struct pipe *pl, struct reader *rd, enum encoding e
 
 /* An SQL dump in GBK/GB18030 from here on (pend, still as read, from a
  * record's start): framed in the bytes as read and decoded by the workers
- * record by record (decode_chunk). Decoding them alone, the reader had
- * held such dumps to ~0.6 GB/s. A backslash or backquote may be the second
- * byte of a character there, which the framer tells (frame_sql.c:
- * gb_trail); every other byte SQL framing stops at is below 0x40 and no
- * part of one. */
+ * record by record (decode_chunk), when they have every CPU (pipe.lines):
+ * decoding them alone, the reader had held such dumps to ~0.6 GB/s. With
+ * a CPU to itself it decodes them as before (2-core VM, a 226 MB GBK
+ * dump, --threads 1: 1.42 s as before, 1.63 s decoded by the worker). A
+ * backslash or backquote may be the second byte of a character there,
+ * which the framer tells (frame_sql.c: gb_trail); every other byte SQL
+ * framing stops at is below 0x40 and no part of one. */
 static void frame_in_gbk(struct reader *rd, enum encoding enc)
 {
 	rd->sql_enc = enc;
@@ -669,7 +671,7 @@ static void read_source(struct pipe *pl, struct source *src)
 				lines = (rd.fr->record_end == frame_line_end || src->format == FORMAT_CSV ||
 					 src->format == FORMAT_TSV) &&
 					pl->lines;
-				if (src->encoding != ENCODING_UTF8 && src->format == FORMAT_SQL) {
+				if (src->encoding != ENCODING_UTF8 && src->format == FORMAT_SQL && pl->lines) {
 					frame_in_gbk(&rd, src->encoding);
 				} else if (src->encoding != ENCODING_UTF8 && start_transcoding(pl, &rd, src->encoding, eof)) {
 					/* iconv had it a moment ago */
@@ -697,15 +699,21 @@ static void read_source(struct pipe *pl, struct source *src)
 		}
 		consume(pl, &rd, pos);
 		if (switched) {
-			struct transcoder *tc = transcoder_new(src->encoding);
-			if (tc) {
-				frame_in_gbk(&rd, src->encoding);
+			int rc;
+			if (pl->lines) {
+				struct transcoder *tc = transcoder_new(src->encoding);
+				rc = tc ? 0 : -1;
+				if (tc)
+					frame_in_gbk(&rd, src->encoding);
+				transcoder_free(tc);
 			} else {
+				rc = start_transcoding(pl, &rd, src->encoding, eof);
+			}
+			if (rc) {
 				source_error(src, rd.base, 0, false, "this system's iconv cannot decode %s",
 					     encoding_name(src->encoding));
 				src->encoding = ENCODING_UTF8;
 			}
-			transcoder_free(tc);
 			continue;
 		}
 		if (!pl->pend.len)
@@ -777,12 +785,13 @@ static void read_source(struct pipe *pl, struct source *src)
 	stream_close(st, !pl->interrupted);
 }
 
-/* A chunk of GBK/GB18030 lines (decode_in_workers) decoded to UTF-8, with
- * the skews the offsets of its findings are counted from (attribute.c:
- * decoded_offset); the bytes as read are left in ck->raw, whose buffer the
- * next chunk reuses. The chunk ends after a line break or at the end of
- * the input, so it decodes as the reader would have decoded it within the
- * stream. */
+/* A chunk of GBK/GB18030 lines (decode_in_workers) or SQL rows
+ * (frame_in_gbk) decoded to UTF-8, with the skews the offsets of its
+ * findings are counted from (attribute.c: decoded_offset); the bytes as
+ * read are left in ck->raw, whose buffer the next chunk reuses. The chunk
+ * ends after a line break or at the end of the input, and a row starts
+ * and ends with a character, so either decodes as the reader would have
+ * decoded it within the stream. */
 static bool decode_chunk(struct worker *w, struct chunk *ck)
 {
 	if (!w->tc && !(w->tc = transcoder_new(ENCODING_GB18030))) {
