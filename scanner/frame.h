@@ -63,6 +63,10 @@ struct frame_ctx {
 
 struct fieldtab;
 
+/* The vector paths of a framer's 64-byte steps (SQL): the widest the CPU
+ * has (AUTO), or at most the one a test asks for. */
+enum frame_simd { FRAME_SIMD_AUTO, FRAME_SIMD_SSE2, FRAME_SIMD_AVX2, FRAME_SIMD_AVX512 };
+
 /* Reader-side state of one source, carried from one record_end call to the
  * next (a record may arrive in pieces). */
 struct frame_cursor {
@@ -74,6 +78,9 @@ struct frame_cursor {
 	 * record's entry in src->layouts. */
 	bool skip;
 	uint32_t layout;
+	/* ... and how many bytes at its front are not the record's (SQL: the
+	 * comma before a tuple, passed in the same call). */
+	size_t lead;
 	/* An encoding the input declared (SQL: SET NAMES gbk), as enum
 	 * encoding; 0 (UTF-8) when none. */
 	int encoding_hint;
@@ -81,6 +88,7 @@ struct frame_cursor {
 	 * decode (pipeline.c): a backslash, backquote, bracket or letter that
 	 * is a character's second byte is not one, and names are decoded. */
 	bool gbk;
+	enum frame_simd simd;
 	/* For framers that keep more state (SQL): the source being read,
 	 * where its fields are interned, and the framer's own state. */
 	struct source *src;

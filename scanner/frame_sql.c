@@ -14,6 +14,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SQL_WIDE_MASKS 1
+#include <immintrin.h>
+#endif
 
 #include "field.h"
 #include "frame.h"
@@ -32,6 +36,13 @@
 #define SQL_STATEMENT_MAX (1u << 20)
 
 enum sql_mode { SQL_TOP, SQL_VALUES, SQL_COPY };
+
+/* The bytes of a 64-byte block that tuple_end's block step reads, as bit
+ * masks. */
+struct sql_masks {
+	uint64_t sq, dq, bs, open, close;
+};
+typedef void sql_masks_fn(const char *b, struct sql_masks *m);
 
 struct sql_table {
 	char *name;
@@ -53,6 +64,7 @@ struct sql_state {
 	char skip_q;
 	bool gb;                  /* cur->gbk: GBK/GB18030 as read */
 	struct transcoder *tc;    /* for names, then */
+	sql_masks_fn *masks;      /* the widest this CPU has */
 };
 
 static void sql_release(struct frame_cursor *cur)
@@ -606,6 +618,62 @@ static size_t read_copy_head(struct frame_cursor *cur, const char *p, size_t len
 	return end;
 }
 
+static void masks_sse2(const char *b, struct sql_masks *m)
+{
+	m->sq = frame_mask64(b, '\'');
+	m->dq = frame_mask64(b, '"');
+	m->bs = frame_mask64(b, '\\');
+	m->open = frame_mask64(b, '(');
+	m->close = frame_mask64(b, ')');
+}
+
+#ifdef SQL_WIDE_MASKS
+/* The same with two 32-byte compares a byte (four 16-byte ones and their
+ * movemasks were half of the reader's framing of a dump), or one 64-byte
+ * compare into a mask register. */
+__attribute__((target("avx2"))) static void masks_avx2(const char *b, struct sql_masks *m)
+{
+	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)b);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32));
+#define MASK2(c)                                                                                        \
+	((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, _mm256_set1_epi8(c))) |          \
+	 (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, _mm256_set1_epi8(c))) << 32)
+	m->sq = MASK2('\'');
+	m->dq = MASK2('"');
+	m->bs = MASK2('\\');
+	m->open = MASK2('(');
+	m->close = MASK2(')');
+#undef MASK2
+}
+
+__attribute__((target("avx512bw"))) static void masks_avx512(const char *b, struct sql_masks *m)
+{
+	__m512i v = _mm512_loadu_si512((const void *)b);
+	m->sq = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\''));
+	m->dq = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+	m->bs = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
+	m->open = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('('));
+	m->close = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(')'));
+}
+#endif
+
+/* The widest the CPU has, up to max. */
+static sql_masks_fn *masks_for_cpu(enum frame_simd max)
+{
+#ifdef SQL_WIDE_MASKS
+	__builtin_cpu_init();
+	if (max == FRAME_SIMD_AUTO)
+		max = FRAME_SIMD_AVX512;
+	if (max >= FRAME_SIMD_AVX512 && __builtin_cpu_supports("avx512bw"))
+		return masks_avx512;
+	if (max >= FRAME_SIMD_AVX2 && __builtin_cpu_supports("avx2"))
+		return masks_avx2;
+#else
+	(void)max;
+#endif
+	return masks_sse2;
+}
+
 /* A tuple "( ... )" starting at p[0]: its length, or 0 when it does not
  * end in p[0..len). Resumes at cur->scanned (which the reader moves when it
  * drops the front of a giant tuple) with the parenthesis depth and string
@@ -631,10 +699,11 @@ static size_t tuple_end(struct frame_cursor *cur, const char *p, size_t len)
 			 * again), so the bytes inside strings are the prefix XOR of
 			 * the quote mask; the tuple ends at the first ')' outside
 			 * them, unless a '(' outside them comes first. */
-			const char *b = p + i;
-			uint64_t odd = frame_mask64(b, '"') | (st->pg ? 0 : frame_mask64(b, '\\'));
-			uint64_t inside = frame_prefix_xor(frame_mask64(b, '\'')) ^ (in ? ~(uint64_t)0 : 0);
-			uint64_t open = frame_mask64(b, '(') & ~inside, close = frame_mask64(b, ')') & ~inside;
+			struct sql_masks m;
+			st->masks(p + i, &m);
+			uint64_t odd = m.dq | (st->pg ? 0 : m.bs);
+			uint64_t inside = frame_prefix_xor(m.sq) ^ (in ? ~(uint64_t)0 : 0);
+			uint64_t open = m.open & ~inside, close = m.close & ~inside;
 			if (!odd && (!open || (close && (open & ((close & (0 - close)) - 1)) == 0))) {
 				if (close) {
 					cur->scanned = 0;
@@ -732,10 +801,13 @@ static void detect_encoding(struct frame_cursor *cur, const char *p, size_t len)
 static size_t sql_record_end(struct frame_cursor *cur, const char *p, size_t len, bool eof)
 {
 	struct sql_state *st = cur->state;
-	if (!st)
+	if (!st) {
 		st = cur->state = xcalloc(1, sizeof *st);
+		st->masks = masks_for_cpu(cur->simd);
+	}
 	cur->skip = false;
 	cur->layout = st->layout;
+	cur->lead = 0;
 	st->gb = cur->gbk;
 	if (!len)
 		return 0;
@@ -763,8 +835,21 @@ static size_t sql_record_end(struct frame_cursor *cur, const char *p, size_t len
 			return 0;
 		if (i < len && p[i] == ',')
 			i++;
-		if (i > 0)
+		if (i > 0) {
+			/* The next tuple, if it is all here, with the comma before
+			 * it as its lead: one call a row, not two. */
+			if (i < len && p[i] == '(') {
+				size_t end = tuple_end(cur, p + i, len - i);
+				if (end) {
+					cur->lead = i;
+					return i + end;
+				}
+				/* Not all here: the comma goes alone, and the tuple
+				 * is resumed from its '(' (cur->scanned counts from
+				 * there). */
+			}
 			return skip_span(cur, i);
+		}
 		if (p[0] == ';') {
 			st->mode = SQL_TOP;
 			return skip_span(cur, 1);

@@ -688,7 +688,7 @@ static void read_source(struct pipe *pl, struct source *src)
 		bool switched = false;
 		while (pos < pl->pend.len &&
 		       (len = rd.fr->record_end(&rd.cur, pl->pend.data + pos, pl->pend.len - pos, false))) {
-			on_record(pl, &rd, pos, len);
+			on_record(pl, &rd, pos + rd.cur.lead, len - rd.cur.lead);
 			pos += len;
 			if (rd.cur.encoding_hint > ENCODING_UTF8 && !rd.tc && !rd.sql_enc && !pl->opt->encoding_forced) {
 				/* The dump declared its encoding (SET NAMES gbk). */

@@ -43,17 +43,18 @@ static size_t cut_records(struct source *src, const char *p, size_t len, uint32_
 		size_t got;
 		while (pos < fed && n < MAX_RECORDS && (got = fr->record_end(&cur, p + pos, fed - pos, false))) {
 			FUZZ_ASSERT(got <= fed - pos);
+			FUZZ_ASSERT(cur.lead == 0 || (!cur.skip && cur.lead < got));
 			if (!cur.skip)
-				out[n++] = (struct cut){ pos, got, cur.layout };
+				out[n++] = (struct cut){ pos + cur.lead, got - cur.lead, cur.layout };
 			pos += got;
 		}
 		if (fed == len && pos < len && n < MAX_RECORDS) {
 			got = fr->record_end(&cur, p + pos, len - pos, true);
 			FUZZ_ASSERT(got <= len - pos);
 			if (!got)
-				got = len - pos;   /* the reader takes the rest as one record */
+				got = len - pos;   /* the reader takes the rest as one record (lead 0) */
 			if (!cur.skip)
-				out[n++] = (struct cut){ pos, got, cur.layout };
+				out[n++] = (struct cut){ pos + cur.lead, got - cur.lead, cur.layout };
 			pos += got;
 		}
 	}
