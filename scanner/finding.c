@@ -8,6 +8,7 @@
 
 #include "fingerprint.h"
 #include "jsonw.h"
+#include "utf8.h"
 
 static const char *const confidence_names[] = { "none", "possible", "likely", "very_likely" };
 static const unsigned char confidence_lens[] = { 4, 8, 6, 11 };
@@ -182,6 +183,77 @@ size_t finding_format(struct buf *out, const struct finding *f)
 	return line_finish(out, start, o, f, &l);
 }
 
+/* Room for a preview (finding_format_value's, on the stack). */
+#define PREVIEW_CAP 160
+
+/* Values of other scripts (Chinese names and addresses) are masked
+ * straight into the line too, when up to TEXT_MAX bytes of printable
+ * ASCII and well-formed UTF-8 with nothing to escape: what finding_mask
+ * makes of them, jsonw_quote copies as it is. */
+#define TEXT_MAX 150
+
+/* The starts of v's characters into starts (TEXT_MAX + 1 of room; then
+ * len), and how many; 0 when a byte needs escaping or is no part of a
+ * well-formed character. */
+static size_t text_chars(const char *v, size_t len, size_t *starts)
+{
+	size_t n = 0, i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)v[i];
+		size_t k = c >= 0x80 ? utf8_char_len((const unsigned char *)v + i, len - i)
+				     : c >= 0x20 && c != '"' && c != '\\';
+		if (!k)
+			return 0;
+		starts[n++] = i;
+		i += k;
+	}
+	starts[n] = len;
+	return n;
+}
+
+/* The preview of v[0..len), whose nch characters start at starts
+ * (starts[nch] = len), at dst: at most cap - 1 bytes (cap > 0), its
+ * length. */
+static size_t mask_chars(char *dst, size_t cap, const char *v, size_t len, bool is_email, const size_t *starts,
+			 size_t nch)
+{
+	size_t keep_head, keep_tail, o = 0;
+	const char *at = is_email ? memchr(v, '@', len) : NULL;
+	if (at) {
+		/* A one-character local part would be shown whole (characters,
+		 * not bytes: "王@…" is one). */
+		size_t local = 0;
+		while (local < nch && v + starts[local] < at)
+			local++;
+		keep_head = local >= 2 ? 1 : 0;
+		keep_tail = 0;
+	} else if (nch >= 11) {
+		keep_head = 3;
+		keep_tail = 4;
+	} else {
+		keep_head = nch / 4;
+		keep_tail = nch / 4;
+	}
+	for (size_t c = 0; c < nch && o + 5 < cap; c++) {
+		size_t a = starts[c], b = (starts[c + 1] < len ? starts[c + 1] : len);
+		if (at && v + a == at) {
+			size_t rest = len - a;
+			if (o + rest + 1 > cap)
+				rest = cap - o - 1;
+			memcpy(dst + o, v + a, rest);
+			o += rest;
+			break;
+		}
+		if (c < keep_head || c >= nch - keep_tail) {
+			memcpy(dst + o, v + a, b - a);
+			o += b - a;
+		} else if (!at || c < keep_head + 3 || c == 0) {
+			dst[o++] = '*';
+		}
+	}
+	return o;
+}
+
 size_t finding_format_value(struct buf *out, const struct finding *f, const char *v, size_t len, bool is_email)
 {
 	/* The usual value: printable ASCII with nothing to escape, masked
@@ -191,8 +263,17 @@ size_t finding_format_value(struct buf *out, const struct finding *f, const char
 	const char *at = NULL;
 	bool fast = len >= 11 && len <= (is_email ? 64 : 23) && plain_ascii(v, len) &&
 		    (!is_email || (at = memchr(v, '@', len)) != NULL);
+	size_t starts[TEXT_MAX + 1], nch;
+	if (!fast && len <= TEXT_MAX && !plain_ascii(v, len) && (nch = text_chars(v, len, starts))) {
+		struct line_lens l = line_lens(f);
+		char *start = line_reserve(out, &l, PREVIEW_CAP), *o = line_head(start, f, &l);
+		*o++ = '"';
+		o += mask_chars(o, PREVIEW_CAP, v, len, is_email, starts, nch);
+		*o++ = '"';
+		return line_finish(out, start, o, f, &l);
+	}
 	if (!fast) {
-		char masked[160];
+		char masked[PREVIEW_CAP];
 		struct finding g = *f;
 		g.masked = masked;
 		g.masked_len = (uint32_t)finding_mask(v, len, is_email, masked, sizeof masked);
@@ -296,7 +377,7 @@ size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t 
 		}
 	}
 	size_t starts[1100];
-	size_t nch = 0, i = 0, o = 0;
+	size_t nch = 0, i = 0;
 	if (cap == 0)
 		return 0;
 	if (len > 1024)
@@ -306,41 +387,7 @@ size_t finding_mask(const char *v, size_t len, bool is_email, char *dst, size_t 
 		i += u8len((unsigned char)v[i]);
 	}
 	starts[nch] = len;
-
-	size_t keep_head, keep_tail;
-	const char *at = is_email ? memchr(v, '@', len) : NULL;
-	if (at) {
-		/* A one-character local part would be shown whole (characters,
-		 * not bytes: "王@…" is one). */
-		size_t local = 0;
-		while (local < nch && v + starts[local] < at)
-			local++;
-		keep_head = local >= 2 ? 1 : 0;
-		keep_tail = 0;
-	} else if (nch >= 11) {
-		keep_head = 3;
-		keep_tail = 4;
-	} else {
-		keep_head = nch / 4;
-		keep_tail = nch / 4;
-	}
-	for (size_t c = 0; c < nch && o + 5 < cap; c++) {
-		size_t a = starts[c], b = (starts[c + 1] < len ? starts[c + 1] : len);
-		if (at && v + a == at) {
-			size_t rest = len - a;
-			if (o + rest + 1 > cap)
-				rest = cap - o - 1;
-			memcpy(dst + o, v + a, rest);
-			o += rest;
-			break;
-		}
-		if (c < keep_head || c >= nch - keep_tail) {
-			memcpy(dst + o, v + a, b - a);
-			o += b - a;
-		} else if (!at || c < keep_head + 3 || c == 0) {
-			dst[o++] = '*';
-		}
-	}
+	size_t o = mask_chars(dst, cap, v, len, is_email, starts, nch);
 	dst[o] = '\0';
 	return o;
 }

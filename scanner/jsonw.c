@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void jsonw_init(struct jsonw *w, struct buf *out, bool pretty)
 {
 	memset(w, 0, sizeof *w);
@@ -129,29 +131,6 @@ void jsonw_null(struct jsonw *w)
 	buf_puts(w->out, "null");
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned cp;
-	if (c < 0xC2 || c > 0xF4)
-		return 0;
-	len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-	if (n < len)
-		return 0;
-	cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 void jsonw_quote(struct buf *b, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -181,7 +160,7 @@ void jsonw_quote(struct buf *b, const char *str, size_t n)
 			}
 			i++;
 		} else {
-			size_t len = utf8_seq(s + i, n - i);
+			size_t len = utf8_char_len(s + i, n - i);   /* 0: not ASCII, not well-formed */
 			if (len) {
 				buf_append(b, s + i, len);
 				i += len;

@@ -20,4 +20,8 @@ size_t utf8_invalid_at_bytes(const unsigned char *p, size_t len);
  * loop) finds p[0..len) well-formed: for the tests. */
 bool utf8_valid(const unsigned char *p, size_t len);
 
+/* The length of the well-formed character at p (n > 0 bytes there, by the
+ * rules above): 1 for ASCII, 0 where none starts. */
+size_t utf8_char_len(const unsigned char *p, size_t n);
+
 #endif

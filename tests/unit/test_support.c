@@ -468,6 +468,30 @@ static void test_finding_mask(void)
 
 /* Every preview hides something, e-mails with a one-character local part
  * too ("a@qq.com" once came out whole). */
+/* The line of finding f for value v, made by finding_format_value and by
+ * finding_mask and finding_format: one more in *differ when they differ
+ * (the first reported). */
+static void format_both_ways(const struct finding *f, const char *v, size_t len, bool email, int *differ)
+{
+	char masked[160];
+	struct finding g = *f;
+	g.length = (uint32_t)len;
+	g.masked = masked;
+	g.masked_len = (uint32_t)finding_mask(v, len, email, masked, sizeof masked);
+	struct buf want, got;
+	buf_init(&want);
+	buf_init(&got);
+	size_t fw = finding_format(&want, &g);
+	g.masked = NULL;
+	g.masked_len = 0;
+	size_t fg = finding_format_value(&got, &g, v, len, email);
+	if ((fw != fg || want.len != got.len || memcmp(want.data, got.data, want.len)) && !(*differ)++)
+		CHECK_MSG(0, "finding_format_value differs (length %zu, email %d): %.*s vs %.*s", len, email,
+			  (int)got.len, got.data, (int)want.len, want.data);
+	buf_release(&want);
+	buf_release(&got);
+}
+
 /* finding_format_value (the preview masked into the line) against
  * finding_mask and finding_format, over values of every length to 80
  * with '@' and bytes that need escaping or are not ASCII at every kind of
@@ -492,26 +516,43 @@ static void test_finding_format_value(void)
 			/* mostly digits and letters, as values are */
 			v[k] = (r >> 32) % 4 ? alphabet[(r >> 8) % 16] : alphabet[(r >> 8) % (sizeof alphabet - 1)];
 		}
-		bool email = (i / 81) % 2;
-		char masked[160];
-		struct finding g = f;
-		g.length = (uint32_t)len;
-		g.masked = masked;
-		g.masked_len = (uint32_t)finding_mask(v, len, email, masked, sizeof masked);
-		struct buf want, got;
-		buf_init(&want);
-		buf_init(&got);
-		size_t fw = finding_format(&want, &g);
-		g.masked = NULL;
-		g.masked_len = 0;
-		size_t fg = finding_format_value(&got, &g, v, len, email);
-		if (fw != fg || want.len != got.len || memcmp(want.data, got.data, want.len)) {
-			if (!differ++)
-				CHECK_MSG(0, "finding_format_value differs (length %zu, email %d): %.*s vs %.*s", len,
-					  email, (int)got.len, got.data, (int)want.len, want.data);
+		format_both_ways(&f, v, len, (i / 81) % 2, &differ);
+	}
+	CHECK_INT(differ, 0);
+}
+
+/* The same for values of other scripts (finding_format_value's text
+ * path: Chinese names, addresses, e-mails with them), built of whole
+ * characters and of the bytes that keep a value off that path: quotes,
+ * control bytes, DEL, a lead byte alone, a surrogate, an overlong form;
+ * to 220 bytes, past the path's 150. */
+static void test_finding_format_value_text(void)
+{
+	static const char *const tokens[] = { "\xe5\xbc\xa0", "\xe4\xb8\x89", "\xe8\xb7\xaf", "\xe5\x8f\xb7", "a", "7",
+		"@", "@", ".", "-", " ", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xe2\x80\xa2", "\"", "\\", "\x01", "\x7f",
+		"\xe5", "\xed\xa0\x80", "\xe0\x80\xaf", "\xf4\x90\x80\x80", "\xbf" };
+	struct finding f = {
+		.source_json = "\"in/a.csv\"", .record = 7, .field_json = "\"address\"", .rule_id = "cn_address",
+		.offset = 12345, .length = 0, .confidence = CONFIDENCE_VERY_LIKELY,
+	};
+	uint64_t r = 0x2545F4914F6CDD1DULL;
+	int differ = 0;
+	for (int i = 0; i < 60000; i++) {
+		char v[240];
+		size_t len = 0, want = (size_t)(i % 221);
+		while (len < want) {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			/* mostly the four Chinese characters, as names are */
+			size_t t = (r >> 32) % 8 ? (r >> 8) % 4 : (r >> 8) % (sizeof tokens / sizeof *tokens);
+			size_t tl = strlen(tokens[t]);
+			if (len + tl > sizeof v)
+				break;
+			memcpy(v + len, tokens[t], tl);
+			len += tl;
 		}
-		buf_release(&want);
-		buf_release(&got);
+		format_both_ways(&f, v, len, (i / 221) % 2, &differ);
 	}
 	CHECK_INT(differ, 0);
 }
@@ -1230,5 +1271,6 @@ static void test_utf8(void)
 }
 
 TEST_MAIN(test_json_checker, test_format_u64, test_buf, test_jsonw_compact, test_jsonw_pretty, test_jsonw_quote, test_finding_format,
-	  test_finding_mask, test_finding_mask_short_email, test_finding_format_value, test_confidence, test_field_words, test_fieldtab,
+	  test_finding_mask, test_finding_mask_short_email, test_finding_format_value,
+	  test_finding_format_value_text, test_confidence, test_field_words, test_fieldtab,
 	  test_queue, test_outfile, test_tally, test_errors, test_util, test_fingerprint_batch, test_utf8)
