@@ -123,7 +123,8 @@ static inline char *line_reserve(struct buf *out, const struct line_lens *l, siz
 }
 
 /* A line at o up to the preview's opening: {"source":...,"masked": */
-static inline char *line_head(char *o, const struct finding *f, const struct line_lens *l)
+static inline __attribute__((always_inline)) char *line_head(char *o, const struct finding *f,
+							    const struct line_lens *l)
 {
 	unsigned ci = (unsigned)f->confidence < 4 ? (unsigned)f->confidence : 0;
 	PUT_LIT(o, "{\"source\":");
