@@ -70,9 +70,10 @@ static void on_finding(void *arg, const struct finding *f, uint32_t rule)
 	}
 	FUZZ_ASSERT(f->confidence >= CONFIDENCE_POSSIBLE && f->confidence <= CONFIDENCE_VERY_LIKELY);
 	FUZZ_ASSERT(strlen(f->fingerprint) == FINGERPRINT_HEX_LEN);
-	/* The preview hides something of every value but an e-mail's. */
+	/* The preview hides something of every value but an e-mail's (a
+	 * value may hold NUL bytes: the preview is masked_len long). */
 	if (rule != eng.email_rule)
-		FUZZ_ASSERT(strchr(f->masked, '*') != NULL);
+		FUZZ_ASSERT(memchr(f->masked, '*', f->masked_len) != NULL);
 }
 
 static void engine_init(void)
