@@ -104,7 +104,7 @@ static void check_gbk(const char *p, size_t len, uint32_t seed, uint32_t id)
 	struct buf u, r;
 	buf_init(&u);
 	buf_init(&r);
-	transcoder_decode(tc, p, len, &u, NULL);
+	size_t bad = transcoder_decode(tc, p, len, &u, NULL);
 	struct source *s1 = source_new(id, "raw.sql"), *s2 = source_new(id + 1, "rawp.sql"),
 		      *s3 = source_new(id + 2, "decoded.sql");
 	struct source *all[] = { s1, s2, s3 };
@@ -116,6 +116,12 @@ static void check_gbk(const char *p, size_t len, uint32_t seed, uint32_t id)
 	size_t n2 = cut_records(s2, p, len, seed, true, true, rawp);
 	size_t n3 = cut_records(s3, u.data ? u.data : "", u.len, seed, false, false, dec);
 	FUZZ_ASSERT(same_cuts(raw, n1, rawp, n2));
+	/* PostgreSQL dollar quotes close at the same tag, compared as bytes:
+	 * two tags that differ only in bytes the decoder reads as U+FFFD
+	 * ($\xb4$ and $\x89$) close each other only once decoded. Such input
+	 * is left out of the comparison with the decoded text. */
+	if (bad && memchr(p, '$', len))
+		n1 = n3 = 0;
 	FUZZ_ASSERT(n1 == n3);
 	for (size_t i = 0; i < n1; i++) {
 		r.len = 0;
