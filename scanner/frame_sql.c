@@ -820,7 +820,9 @@ static size_t sql_record_end(struct frame_cursor *cur, const char *p, size_t len
 		}
 		size_t end = nl ? (size_t)(nl - p) + 1 : len;
 		cur->scanned = 0;
-		if ((end == 3 || end == 2 || (end == 4 && p[2] == '\r')) && p[0] == '\\' && p[1] == '.') {
+		/* The end of the data: "\." alone on its line. */
+		if (end >= 2 && p[0] == '\\' && p[1] == '.' &&
+		    (end == 2 || (end == 3 && p[2] == '\n') || (end == 4 && p[2] == '\r' && p[3] == '\n'))) {
 			st->mode = SQL_TOP;
 			return skip_span(cur, end);
 		}

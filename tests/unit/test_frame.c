@@ -1100,6 +1100,27 @@ static void test_sql_gbk_as_read(void)
 	transcoder_free(tc);
 }
 
+/* Regression (frame_sql.c, COPY, fixed): the end of a COPY block is "\."
+ * alone on its line; "\.x" at the end of the input was taken for it (a
+ * three-byte line passed for "\.\n"), and its row dropped. Found by
+ * fuzz_sql's GBK comparison ("\.\xbb": the lone lead byte is three bytes
+ * of U+FFFD once decoded): corpus/sql/regress_copy_end_marker. */
+static void test_sql_copy_end(void)
+{
+	static const char *const dumps[] = {
+		"COPY t (a) FROM stdin;\n1\n\\.x",
+		"COPY t (a) FROM stdin;\n1\n\\.\r\nINSERT INTO u VALUES (2);\n",
+		"COPY t (a) FROM stdin;\n1\n\\.\nINSERT INTO u VALUES (2);\n",
+		"COPY t (a) FROM stdin;\n1\n\\.",
+	};
+	static const size_t want[] = { 2, 2, 2, 1 };
+	for (size_t d = 0; d < sizeof dumps / sizeof *dumps; d++) {
+		struct sql_rec got[8];
+		size_t n = sql_records(dumps[d], strlen(dumps[d]), 0, (uint32_t)(90 + d), got, 8);
+		CHECK_MSG(n == want[d], "dump %zu: %zu records, want %zu", d, n, want[d]);
+	}
+}
+
 static void test_env_release(void)
 {
 	env_release();
@@ -1108,5 +1129,5 @@ static void test_env_release(void)
 TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_end_generated, test_record_end_stream, test_csv_header,
 	  test_csv_header_collisions, test_csv_split, test_csv_walk_differential, test_json_split, test_json_top_array, test_json_malformed,
 	  test_json_long_path, test_text_split, test_format_names, test_format_from_path, test_format_sniff,
-	  test_span_vec, test_sql_pieces, test_sql_tuples_generated, test_sql_overflow_layout, test_sql_gbk_as_read,
+	  test_span_vec, test_sql_pieces, test_sql_tuples_generated, test_sql_overflow_layout, test_sql_gbk_as_read, test_sql_copy_end,
 	  test_env_release)
