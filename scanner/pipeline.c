@@ -387,9 +387,9 @@ static int start_transcoding(struct pipe *pl, struct reader *rd, enum encoding e
  * decoding them alone, the reader had held such dumps to ~0.6 GB/s. With
  * a CPU to itself it decodes them as before (2-core VM, a 226 MB GBK
  * dump, --threads 1: 1.42 s as before, 1.63 s decoded by the worker). A
- * backslash or backquote may be the second byte of a character there,
- * which the framer tells (frame_sql.c: gb_trail); every other byte SQL
- * framing stops at is below 0x40 and no part of one. */
+ * backslash, backquote, bracket or letter may be the second byte of a
+ * character there, which the framer tells (frame_sql.c: gb_trail); the
+ * other bytes SQL framing stops at are below 0x40 and no part of one. */
 static void frame_in_gbk(struct reader *rd, enum encoding enc)
 {
 	rd->sql_enc = enc;
