@@ -628,9 +628,10 @@ static void masks_sse2(const char *b, struct sql_masks *m)
 }
 
 #ifdef SQL_WIDE_MASKS
-/* The same with two 32-byte compares a byte (four 16-byte ones and their
- * movemasks were half of the reader's framing of a dump), or one 64-byte
- * compare into a mask register. */
+/* The same with two 32-byte compares for each byte looked for (four
+ * 16-byte ones and their movemasks each were the hottest lines of the
+ * reader's framing of a dump), or one 64-byte compare into a mask
+ * register. */
 __attribute__((target("avx2"))) static void masks_avx2(const char *b, struct sql_masks *m)
 {
 	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)b);
