@@ -284,13 +284,13 @@ static bool better(const struct ruleset *rs, const struct cand *a, const struct 
  * what counts), in record i, when the input was decoded from GBK/GB18030:
  * counted from the decoded text and the skews the decoder noted
  * (transcode_raw_pos), going on from where the last count stopped
- * (findings come in order), or from the record's start (the chunk's,
- * when its worker decoded it: one run of text). */
+ * (findings come in order), or from the record's start (the chunk's
+ * when its worker decoded lines: one run of text). */
 static uint64_t decoded_offset(struct chunk *ck, size_t i, uint32_t at)
 {
 	size_t d0 = 0;
 	uint64_t base = ck->base_offset;
-	if (!ck->lines) {   /* decoded by the reader, record by record */
+	if (!ck->lines) {   /* decoded record by record (by the reader, or a worker) */
 		d0 = ck->recs[i];
 		base = ck->rec_off[i];
 	}

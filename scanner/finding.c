@@ -187,10 +187,10 @@ size_t finding_format(struct buf *out, const struct finding *f)
 /* Room for a preview (finding_format_value's, on the stack). */
 #define PREVIEW_CAP 160
 
-/* Values of other scripts (Chinese names and addresses) are masked
- * straight into the line too, when up to TEXT_MAX bytes of printable
- * ASCII and well-formed UTF-8 with nothing to escape: what finding_mask
- * makes of them, jsonw_quote copies as it is. */
+/* Other values (Chinese names and addresses, short or long ASCII ones)
+ * are masked straight into the line too, when up to TEXT_MAX bytes of
+ * printable ASCII and well-formed UTF-8 with nothing to escape: what
+ * finding_mask makes of them, jsonw_quote copies as it is. */
 #define TEXT_MAX 150
 
 /* The starts of v's characters into starts (TEXT_MAX + 1 of room; then
@@ -265,7 +265,7 @@ size_t finding_format_value(struct buf *out, const struct finding *f, const char
 	bool fast = len >= 11 && len <= (is_email ? 64 : 23) && plain_ascii(v, len) &&
 		    (!is_email || (at = memchr(v, '@', len)) != NULL);
 	size_t starts[TEXT_MAX + 1], nch;
-	if (!fast && len <= TEXT_MAX && !plain_ascii(v, len) && (nch = text_chars(v, len, starts))) {
+	if (!fast && len <= TEXT_MAX && (nch = text_chars(v, len, starts))) {
 		struct line_lens l = line_lens(f);
 		char *start = line_reserve(out, &l, PREVIEW_CAP), *o = line_head(start, f, &l);
 		*o++ = '"';
