@@ -10,6 +10,8 @@
 #                                  runs bench/scale.py over each and
 #                                  bench/threads.py on the reader-bound ones,
 #                                  writes logs and JSON to OUT
+#   bench/device.sh ab DIR OUT NAME...   there: the same corpora, the
+#                                  binaries DIR/NAME... alternated (below)
 #
 # Every carried program runs through the carried ld-linux, so the machine's
 # own C library does not matter. Environment for run (all optional):
@@ -39,12 +41,15 @@ pack() {
 	du -sh "$dir"
 }
 
-run() {
-	local dir=$1 out=$2
-	local ld=("$dir/lib/ld-linux-x86-64.so.2" --library-path "$dir/lib")
-	local threads=${DEV_THREADS:-1,4,8,12,16} runs=${DEV_RUNS:-2} size=${DEV_SIZE:-1G}
-	local only=${DEV_ONLY:-cn-dump-gbk cn-dump mysql-dump cn-csv-gbk cn-csv dense-csv dense-csv-lz4 sparse-log jsonl}
-	local c=/dev/shm/piiscan-corpus json=/dev/shm/piiscan-json
+# Globals for run and ab: the loader command, the corpora and their files.
+setup() {
+	dir=$1 out=$2
+	ld=("$dir/lib/ld-linux-x86-64.so.2" --library-path "$dir/lib")
+	c=/dev/shm/piiscan-corpus json=/dev/shm/piiscan-json
+	only=${DEV_ONLY:-cn-dump-gbk cn-dump mysql-dump cn-csv-gbk cn-csv dense-csv dense-csv-lz4 sparse-log jsonl}
+	declare -gA file=([cn-dump-gbk]=cn-dump.gbk.sql [cn-dump]=cn-dump.sql [mysql-dump]=orders.sql
+		[cn-csv-gbk]=cn.gbk.csv [cn-csv]=cn.csv [dense-csv]=dense.csv [dense-csv-lz4]=dense.csv.lz4
+		[sparse-log]=app.log [jsonl]=export.jsonl)
 	mkdir -p "$c" "$out" "$json"
 	export PIISCAN_CACHE_DIR=/dev/shm/piiscan-cache
 
@@ -55,7 +60,7 @@ run() {
 		uname -r
 	} | tee "$out/machine.txt"
 
-	local half
+	local size=${DEV_SIZE:-1G} half
 	half=$(numfmt --from=iec "$size")
 	half=$((half / 2))
 	gen() { "${ld[@]}" "$dir/gen_export" --kind "$1" --size "$2" --seed 1 -o "$c/$3"; }
@@ -77,15 +82,24 @@ run() {
 	wait
 	echo "corpora made in $((SECONDS - t0)) s:" | tee -a "$out/machine.txt"
 	ls -l "$c" | tee -a "$out/machine.txt"
+}
+
+# The options a corpus is scanned with.
+scan_args() {
+	echo "--rules rules"
+	[[ $1 == *-gbk ]] && echo "--encoding gbk"
+	return 0
+}
+
+run() {
+	setup "$1" "$2"
+	local threads=${DEV_THREADS:-1,4,8,12,16} runs=${DEV_RUNS:-2}
 
 	local piiscan="${ld[*]} $dir/piiscan"
-	declare -A file=([cn-dump-gbk]=cn-dump.gbk.sql [cn-dump]=cn-dump.sql [mysql-dump]=orders.sql
-		[cn-csv-gbk]=cn.gbk.csv [cn-csv]=cn.csv [dense-csv]=dense.csv [dense-csv-lz4]=dense.csv.lz4
-		[sparse-log]=app.log [jsonl]=export.jsonl)
 	for name in $only; do
-		local f=${file[$name]:-} extra="--rules rules"
+		local f=${file[$name]:-} extra
 		[[ -n $f ]] || die "unknown corpus $name"
-		[[ $name == *-gbk ]] && extra+=" --encoding gbk"
+		extra=$(scan_args "$name" | tr '\n' ' ')
 		echo "== $name ($f)"
 		python3 bench/scale.py --piiscan "$piiscan" --scan-args="$extra" --threads "$threads" \
 			--runs "$runs" --json "$json/scale-$name.json" "$c/$f" 2>&1 | tee -a "$out/scale.txt" || true
@@ -96,10 +110,10 @@ run() {
 	all=$(nproc)
 	for name in cn-dump-gbk cn-dump mysql-dump dense-csv-lz4 sparse-log; do
 		[[ " $only " == *" $name "* ]] || continue
-		local f=${file[$name]} extra=(--rules rules)
-		[[ $name == *-gbk ]] && extra+=(--encoding gbk)
+		local f=${file[$name]} extra
+		mapfile -t extra < <(scan_args "$name" | tr ' ' '\n')
 		echo "== threads.py $name, --threads $all" | tee -a "$out/threads.txt"
-		python3 bench/threads.py --runs "$runs" "${ld[@]}" "$dir/piiscan" scan "${extra[@]}" \
+		python3 bench/threads.py --switches --runs "$runs" "${ld[@]}" "$dir/piiscan" scan "${extra[@]}" \
 			--threads "$all" -o /dev/shm/piiscan-threads.json "$c/$f" 2>&1 | tee -a "$out/threads.txt" || true
 	done
 
@@ -118,8 +132,50 @@ run() {
 	tar -C "$json" -czf "$out/scale-json.tar.gz" .
 }
 
+# A/B: the binaries DIR/NAME... in turn, DEV_ROUNDS rounds (default 3), at
+# each of DEV_THREADS (default 12,16), one run each; prints a wall time a
+# line and, per corpus, binary and thread count, the median.
+ab() {
+	setup "$1" "$2"
+	shift 2
+	local threads=${DEV_THREADS:-12,16} rounds=${DEV_ROUNDS:-3} r name bin t
+	for ((r = 1; r <= rounds; r++)); do
+		for name in $only; do
+			local f=${file[$name]:-} extra
+			[[ -n $f ]] || die "unknown corpus $name"
+			mapfile -t extra < <(scan_args "$name" | tr ' ' '\n')
+			for t in ${threads//,/ }; do
+				for bin in "$@"; do
+					local t0 t1 findings
+					t0=${EPOCHREALTIME/./}
+					"${ld[@]}" "$dir/$bin" scan "${extra[@]}" --threads "$t" -o /dev/shm/piiscan-ab.json "$c/$f" >/dev/null 2>&1 ||
+						die "$bin failed on $f"
+					t1=${EPOCHREALTIME/./}
+					findings=$(grep -o '"findings": *[0-9]*' /dev/shm/piiscan-ab.json | head -n 1 | grep -o '[0-9]*$')
+					printf '%s %s %s %d.%06d %s\n' "$name" "$bin" "$t" $(((t1 - t0) / 1000000)) $(((t1 - t0) % 1000000)) \
+						"$findings" | tee -a "$out/ab.txt"
+				done
+			done
+		done
+	done
+	echo "== medians (corpus binary threads: median wall s, all runs, findings)"
+	python3 -c '
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, binary, t, wall, findings = line.split()
+    runs.setdefault((name, binary, int(t)), []).append((float(wall), findings))
+for k in sorted(runs):
+    w = [x[0] for x in runs[k]]
+    f = {x[1] for x in runs[k]}
+    all_w = " ".join("%.3f" % x for x in w)
+    print("%-12s %-16s %3d  %6.3f  (%s)  %s" % (k[0], k[1], k[2], statistics.median(w), all_w, "/".join(sorted(f))))
+' "$out/ab.txt" | tee "$out/ab-medians.txt"
+}
+
 case ${1:-} in
 pack) [[ $# == 2 ]] || die "usage: bench/device.sh pack DIR"; pack "$2" ;;
 run) [[ $# == 3 ]] || die "usage: bench/device.sh run DIR OUT"; run "$2" "$3" ;;
-*) die "usage: bench/device.sh pack DIR | run DIR OUT" ;;
+ab) [[ $# -ge 4 ]] || die "usage: bench/device.sh ab DIR OUT NAME..."; shift; ab "$@" ;;
+*) die "usage: bench/device.sh pack DIR | run DIR OUT | ab DIR OUT NAME..." ;;
 esac
