@@ -184,7 +184,7 @@ static int cmd_scan(int argc, char **argv)
 	const char *rules_dir = NULL, *key_file = NULL, *policy_file = NULL;
 	bool fail_on_findings = false;
 	int progress = -1, c;
-	opt.threads = util_cpus();
+	opt.threads = pipeline_default_threads(util_cpus());
 
 	while ((c = getopt_long(argc, argv, "f:o:j:hV", long_options, NULL)) != -1) {
 		switch (c) {
@@ -382,7 +382,7 @@ static int cmd_kafka(int argc, char **argv)
 	int c, rc = EXIT_FATAL;
 	if (!targs)
 		abort();
-	opt.threads = util_cpus();
+	opt.threads = pipeline_default_threads(util_cpus());
 
 	while ((c = getopt_long(argc, argv, "b:G:t:X:F:eo:f:j:vhV", kafka_options, NULL)) != -1) {
 		char *end;

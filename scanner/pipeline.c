@@ -58,6 +58,15 @@
  * decoder took 12 threads from 0.99-1.17 s to 0.82-0.87 and 14 from
  * 1.01-1.05 to 0.76-0.79 (bench/README.md, session 14). */
 #define THREADS_PER_DECODER 8
+/* From this many CPUs on, the default leaves one for the reader. On the
+ * 16-CPU machine (session 18, medians of 3 alternated runs) 15 workers
+ * beat 16 on 1 GB of dense CSV (0.72 against 0.84 s), its LZ4 copy, JSON
+ * Lines, 2 GB of logs and the Chinese customers' dump (0.45 against 0.55
+ * s), and lost on the orders dump (0.59 against 0.52 s): 16 workers, the
+ * reader, the writer and two block threads are 20 threads on 16 CPUs,
+ * and the reader, the pipeline's one serial stage, then waits its turn.
+ * 12 workers were faster still for logs but slower for CSV and JSON. */
+#define SPARE_CPU_FROM 12
 
 static volatile sig_atomic_t stop_requested;
 
@@ -901,6 +910,11 @@ static int open_outputs(struct pipe *pl, char *errbuf, size_t errbuf_len)
 	if (pl->opt->findings_path)
 		return outfile_open(pl->opt->findings_path, &pl->findings, errbuf, errbuf_len);
 	return 0;
+}
+
+unsigned pipeline_default_threads(unsigned cpus)
+{
+	return cpus >= SPARE_CPU_FROM ? cpus - 1 : MAX(cpus, 1u);
 }
 
 int pipeline_run(const struct scan_options *opt, const struct hsdb *db,

@@ -52,6 +52,12 @@ void pipeline_install_signals(void);
  * file scan and the Kafka consumer). Async-signal-safe. */
 bool pipeline_stop_requested(void);
 
+/* The default number of scanning threads on cpus CPUs (util_cpus): one a
+ * CPU, but from 12 CPUs on one fewer, so that the reader, which every
+ * worker waits on, keeps a CPU to itself beside the writer and the block
+ * threads. */
+unsigned pipeline_default_threads(unsigned cpus);
+
 /* Run a scan of opt->paths with the compiled rules db and the fingerprint
  * key, writing the outputs opt asks for. Returns 0 when the scan ran (its
  * outcome is in *res), or a negative code with errbuf set when it could

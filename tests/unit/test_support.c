@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "jsonw.h"
 #include "outfile.h"
+#include "pipeline.h"
 #include "queue.h"
 #include "rules.h"
 #include "tally.h"
@@ -1091,6 +1092,14 @@ static void test_util(void)
 	CHECK_INT(util_cpu_quota("garbage"), 0);
 	CHECK_INT(util_cpu_quota(""), 0);
 	CHECK(util_cpus() >= 1);
+	/* the scan's default: a CPU each, one spared for the reader from 12 */
+	CHECK_INT(pipeline_default_threads(0), 1);
+	CHECK_INT(pipeline_default_threads(1), 1);
+	CHECK_INT(pipeline_default_threads(2), 2);
+	CHECK_INT(pipeline_default_threads(11), 11);
+	CHECK_INT(pipeline_default_threads(12), 11);
+	CHECK_INT(pipeline_default_threads(16), 15);
+	CHECK_INT(pipeline_default_threads(64), 63);
 }
 
 /* ---- fingerprints ---- */
