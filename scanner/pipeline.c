@@ -15,7 +15,8 @@
  * Chunks come from a fixed pool, so at most POOL chunks of at most
  * CHUNK_CAP bytes (one record of up to RECORD_MAX) are in flight and memory
  * stays bounded whatever the input size. The writer restores the reader's
- * order by sequence number. A record longer than RECORD_MAX is cut into
+ * order by sequence number for the findings file; with none, chunks go
+ * back to the pool as they come. A record longer than RECORD_MAX is cut into
  * overlapping pieces (chunk.h). SIGINT/SIGTERM stop the reader; everything
  * read so far drains through and the manifest says "interrupted". */
 #include "pipeline.h"
@@ -888,13 +889,21 @@ static void *writer_main(void *arg)
 	double last = util_now();
 	struct chunk *ck;
 	while ((ck = queue_pop(&pl->done_q))) {
-		slots[ck->seq % pl->pool_n] = ck;
-		while ((ck = slots[next % pl->pool_n]) && ck->seq == next) {
-			slots[next % pl->pool_n] = NULL;
-			if (pl->findings && ck->out.len && !pl->findings_err)
-				pl->findings_err = outfile_write(pl->findings, ck->out.data, ck->out.len);
+		if (!pl->findings) {
+			/* Nothing to write, so no order to keep: a chunk is free
+			 * once scanned. In order, a worker that lost its CPU
+			 * held back every chunk scanned after its own, and with
+			 * the pool (2 a worker) spoken for the reader waited. */
 			queue_push(&pl->free_q, ck);
-			next++;
+		} else {
+			slots[ck->seq % pl->pool_n] = ck;
+			while ((ck = slots[next % pl->pool_n]) && ck->seq == next) {
+				slots[next % pl->pool_n] = NULL;
+				if (ck->out.len && !pl->findings_err)
+					pl->findings_err = outfile_write(pl->findings, ck->out.data, ck->out.len);
+				queue_push(&pl->free_q, ck);
+				next++;
+			}
 		}
 		if (pl->opt->progress && util_now() - last > 0.25) {
 			last = util_now();
