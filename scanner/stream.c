@@ -858,15 +858,18 @@ static void plain_fill(struct stream *st, struct job *j)
 	j->off = st->plain_next;
 	j->want = PLAIN_BLOCK;
 	st->plain_next += PLAIN_BLOCK;
-	job_room(&j->in, &j->in_cap, PLAIN_BLOCK);
+	/* read after a headroom, so that the block can be handed over whole
+	 * with bytes in front of it (stream_swap_block) */
+	job_room(&j->in, &j->in_cap, STREAM_HEADROOM + PLAIN_BLOCK);
 }
 
 /* A block thread's read: short at the end of the file. */
 static void plain_read(struct job *j)
 {
 	size_t got = 0;
+	char *in = j->in + STREAM_HEADROOM;
 	while (got < j->want) {
-		ssize_t r = pread(j->fd, j->in + got, j->want - got, (off_t)(j->off + got));
+		ssize_t r = pread(j->fd, in + got, j->want - got, (off_t)(j->off + got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -879,7 +882,7 @@ static void plain_read(struct job *j)
 		}
 		got += (size_t)r;
 	}
-	j->data = j->in;
+	j->data = in;
 	j->len = got;
 }
 
@@ -1133,6 +1136,52 @@ static int take_ring(struct stream *st, char *dst, size_t cap, size_t *n, char *
 	}
 	*n = o;
 	return 0;
+}
+
+bool stream_swap_block(struct stream *st, char **buf, size_t *cap, size_t *len)
+{
+	struct ring *rg = st->ring;
+	if (!rg || !st->par_plain || rg->ended)
+		return false;
+	pthread_mutex_lock(&rg->lock);
+	while (rg->read == rg->sum)
+		pthread_cond_wait(&rg->ready, &rg->lock);
+	pthread_mutex_unlock(&rg->lock);
+	struct job *j = ring_job(rg, rg->read);
+	if (j->last || j->pos || !j->len)
+		return false;
+	char *mine = j->in;
+	size_t mine_cap = j->in_cap;
+	*len = j->len;
+	j->in = *buf;
+	j->in_cap = *buf ? *cap : 0;
+	j->data = NULL;
+	j->len = 0;
+	*buf = mine;
+	*cap = mine_cap;
+	st->src->bytes_stored = j->stored;
+	pthread_mutex_lock(&rg->lock);
+	j->state = JOB_FREE;
+	rg->read++;
+	pthread_cond_signal(&rg->reader_wake);
+	pthread_mutex_unlock(&rg->lock);
+	return true;
+}
+
+size_t stream_block_left(struct stream *st)
+{
+	struct ring *rg = st->ring;
+	size_t left = 0;
+	if (!rg || !st->par_plain || rg->ended)
+		return 0;
+	pthread_mutex_lock(&rg->lock);
+	if (rg->read < rg->sum) {
+		const struct job *j = ring_job(rg, rg->read);
+		if (j->pos)
+			left = j->len - j->pos;
+	}
+	pthread_mutex_unlock(&rg->lock);
+	return left;
 }
 
 /* Copy out of the decoder thread's blocks. */

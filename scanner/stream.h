@@ -24,6 +24,22 @@ int stream_open(struct source *src, struct stream **out, char *errbuf, size_t er
  * before it: use those bytes, then stop (the stream is at its end). */
 int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len);
 
+/* Bytes in front of a block stream_swap_block hands over. */
+#define STREAM_HEADROOM (64u << 10)
+
+/* For a caller that would have stream_read copy a whole block of a plain
+ * file read side by side (stream_set_decoders): the block's own memory
+ * instead, in exchange for *buf (NULL, or *cap bytes from malloc). On
+ * true, *buf (of *cap bytes) holds the block's *len bytes at *buf +
+ * STREAM_HEADROOM, the bytes before them the caller's. False when there is
+ * no block to take whole (other input, the ring not started, a block
+ * partly read, the last one): stream_read goes on from where it was. */
+bool stream_swap_block(struct stream *st, char **buf, size_t *cap, size_t *len);
+
+/* Bytes left of a block stream_read has begun to copy out, where
+ * stream_swap_block could hand over the next ones whole; else 0. */
+size_t stream_block_left(struct stream *st);
+
 /* The smallest dst that lets the decoder write into it directly (LZ4: a
  * whole block), or 0 when any size does as well. */
 size_t stream_read_size(const struct stream *st);

@@ -245,6 +245,7 @@ EOF
 }
 
 scan_extra=()   # more options for same_as_one_thread
+many=8          # ... and its thread count
 # With 8 threads, line-framed input (text, JSON Lines, CSV/TSV) is read a
 # chunk at a time without framing (pipeline.c, read_lines); some inputs go
 # back to the framer. same_as_one_thread FILE NAME FINDINGS: scanned with
@@ -252,19 +253,48 @@ scan_extra=()   # more options for same_as_one_thread
 same_as_one_thread() {
 	local f=$1 name=$2 want=$3 out=$T/$2 n rc=0
 	mkdir -p "$out"
-	for n in 1 8; do
+	for n in 1 "$many"; do
 		"$BIN" scan --threads "$n" --fingerprint-key "$T/key" -o "$out/m$n.json" --findings "$out/f$n.jsonl" \
 			"${scan_extra[@]}" "$f" >/dev/null 2>"$out/err$n" || rc=$?
 	done
-	if [ "$rc" = 0 ] && cmp -s "$out/f1.jsonl" "$out/f8.jsonl" && [ "$(wc -l <"$out/f1.jsonl")" = "$want" ] &&
-		"$PY" "$here/same_manifest.py" "$out/m1.json" "$out/m8.json"
+	if [ "$rc" = 0 ] && cmp -s "$out/f1.jsonl" "$out/f$many.jsonl" && [ "$(wc -l <"$out/f1.jsonl")" = "$want" ] &&
+		"$PY" "$here/same_manifest.py" "$out/m1.json" "$out/m$many.json"
 	then
 		return 0
 	fi
-	echo "test_bad_input: $name FAIL: exit $rc, $(wc -l <"$out/f1.jsonl") and $(wc -l <"$out/f8.jsonl") findings" \
-		"(want $want); first difference: $(cmp "$out/f1.jsonl" "$out/f8.jsonl" | head -n 1)"
+	echo "test_bad_input: $name FAIL: exit $rc, $(wc -l <"$out/f1.jsonl") and $(wc -l <"$out/f$many.jsonl") findings" \
+		"(want $want); first difference: $(cmp "$out/f1.jsonl" "$out/f$many.jsonl" | head -n 1)"
 	failed=1
 	return 1
+}
+
+# With 12 threads a plain file's 1 MiB blocks are read by block threads
+# and, once 4 MiB are in, handed to the chunks whole, the line begun in the
+# block before written in front (pipeline.c, take_block): 16 MB of lines,
+# six of 0.4-0.8 MB (longer than that room, 64 KiB: copied as before) and
+# one longer than a block, the same findings as with one thread.
+case_blocks_handed_over() {
+	local value n
+	value=$("$PY" "$here/gen_exports.py" --emit cn_mobile --seed 11)
+	# lines all but made of the value, so that a byte out of place at a
+	# block's edge changes a finding
+	local v8="$value $value $value $value $value $value $value $value"
+	{
+		for n in $(seq 120000); do
+			echo "$v8"
+			if [ $((n % 20000)) = 10000 ]; then
+				yes 'padding ' | tr -d '\n' | head -c $((400000 + 3 * n)) || true
+				echo " $value"
+			fi
+		done
+		yes 'lorem ipsum ' | tr -d '\n' | head -c 1500000 || true
+		echo " $value"
+		for n in $(seq 1000); do echo "tail $n $value"; done
+	} >"$T/blocks.log"
+	many=12
+	same_as_one_thread "$T/blocks.log" blocks_handed_over 961007 &&
+		echo "test_bad_input: blocks      ok (16 MB of lines, some over 64 KiB and 1 MiB: --threads 12 as --threads 1)"
+	many=8
 }
 
 # Lines longer than a chunk (1 MiB) and than a record may be (8 MiB) among
@@ -393,6 +423,7 @@ case_empty
 case_exit_codes
 case_default_threads
 case_long_lines
+case_blocks_handed_over
 case_long_lines_gb
 case_late_quotes
 case_signals

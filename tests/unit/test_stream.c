@@ -835,5 +835,64 @@ static void test_parallel(void)
 	prefetch_at = -1;
 }
 
+/* A plain file's blocks handed over whole (stream_swap_block), between
+ * copies that leave a block part-read and copies that finish one
+ * (stream_block_left), as read_lines does: the bytes, in order, and the
+ * hash, whatever buffer is given in exchange (none, a small one, the last
+ * block's); the bytes in front of a block are the caller's to write. */
+static void test_swap_blocks(void)
+{
+	static const size_t sizes[] = { (5u << 20) + 12345, 6u << 20 };
+	for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+		size_t len = sizes[z];
+		char *text = make_text(len);
+		const char *path = put_file(text, len);
+		for (int round = 0; round < 3; round++) {
+			struct source *src = source_new(0, path);
+			struct stream *st;
+			char err[256];
+			CHECK(stream_open(src, &st, err, sizeof err) == 0);
+			stream_set_decoders(st, 2);
+			stream_prefetch_after(st, round == 2 ? 70000 : 0);
+			size_t cap = round == 1 ? 100 : 0, got = 0, swaps = 0, n, rcap = 300000;
+			char *mine = cap ? malloc(cap) : NULL, *buf = malloc(rcap), *out = malloc(len);
+			for (int k = 0;; k++) {
+				if (k % 4 != 3 && stream_swap_block(st, &mine, &cap, &n)) {
+					CHECK(cap >= STREAM_HEADROOM + n && got + n <= len);
+					memset(mine, 'x', STREAM_HEADROOM);
+					if (got + n <= len)
+						memcpy(out + got, mine + STREAM_HEADROOM, n);
+					got += n;
+					swaps++;
+					continue;
+				}
+				size_t left = stream_block_left(st);
+				int rc = stream_read(st, buf, left && left < rcap ? left : rcap, &n, err, sizeof err);
+				CHECK_MSG(rc == 0, "swap read: %s", err);
+				CHECK(!left || n <= left);
+				if (!n || rc)
+					break;
+				CHECK(got + n <= len);
+				if (got + n <= len)
+					memcpy(out + got, buf, n);
+				got += n;
+			}
+			CHECK(!stream_swap_block(st, &mine, &cap, &n));
+			stream_close(st, true);
+			CHECK_MSG(got == len && !memcmp(out, text, len), "swap round %d: %zu bytes of %zu", round, got,
+				  len);
+			CHECK_MSG(swaps >= 2, "swap round %d: %zu blocks handed over", round, swaps);
+			struct readout r = { .bytes_stored = src->bytes_stored, .hashed = src->hashed };
+			memcpy(r.hash, src->hash, 16);
+			check_hash(&r, text, len, "swapped blocks");
+			source_free(src);
+			free(mine);
+			free(buf);
+			free(out);
+		}
+		free(text);
+	}
+}
+
 TEST_MAIN(setup, test_plain, test_partial_hash, test_lz4, test_lz4_concatenated, test_lz4_truncated, test_lz4_corrupt,
-	  test_lz4_frames, test_gzip, test_gzip_members, test_zstd, test_error_after_data, test_prefetched, test_parallel, cleanup)
+	  test_lz4_frames, test_gzip, test_gzip_members, test_zstd, test_error_after_data, test_prefetched, test_parallel, test_swap_blocks, cleanup)
