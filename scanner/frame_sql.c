@@ -397,8 +397,9 @@ static char *gb_name(struct sql_state *st, const char *raw)
 	return s;
 }
 
-/* The layout of table's cols, reused or new (the names as fields are). */
-static uint32_t layout_for(struct frame_cursor *cur, const char *table, char **cols, size_t ncols)
+/* The layout of table's cols, reused or new (the names as fields are),
+ * for INSERT tuples or COPY lines. */
+static uint32_t layout_for(struct frame_cursor *cur, const char *table, char **cols, size_t ncols, bool copy)
 {
 	struct source *src = cur->src;
 	struct sql_state *st = cur->state;
@@ -406,7 +407,7 @@ static uint32_t layout_for(struct frame_cursor *cur, const char *table, char **c
 	 * mysqldump writes many INSERTs per table. */
 	for (uint32_t k = src->nlayouts; k-- > 0 && k + 8 >= src->nlayouts;) {
 		struct layout *l = src->layouts[k];
-		if (strcmp(l->table, table) || l->n != ncols || l->pg != st->pg)
+		if (strcmp(l->table, table) || l->n != ncols || l->pg != st->pg || l->copy != copy)
 			continue;
 		bool same = true;
 		for (size_t c = 0; c < ncols && same; c++) {
@@ -426,6 +427,7 @@ static uint32_t layout_for(struct frame_cursor *cur, const char *table, char **c
 	struct layout *l = xcalloc(1, sizeof *l);
 	l->table = xstrdup(table);
 	l->pg = st->pg;
+	l->copy = copy;
 	l->n = (uint32_t)ncols;
 	l->fields = xcalloc(ncols ? ncols : 1, sizeof *l->fields);
 	for (size_t c = 0; c < ncols; c++) {
@@ -438,7 +440,7 @@ static uint32_t layout_for(struct frame_cursor *cur, const char *table, char **c
 }
 
 /* A layout for table with cols (or the CREATE TABLE columns, or none). */
-static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **cols, size_t ncols)
+static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **cols, size_t ncols, bool copy)
 {
 	struct sql_state *st = cur->state;
 	struct sql_table *t = NULL;
@@ -447,11 +449,11 @@ static uint32_t add_layout(struct frame_cursor *cur, const char *table, char **c
 		ncols = t->ncols;
 	}
 	if (!st->gb)
-		return layout_for(cur, table, cols, ncols);
+		return layout_for(cur, table, cols, ncols, copy);
 	char *dtable = gb_name(st, table), **dcols = xcalloc(ncols ? ncols : 1, sizeof *dcols);
 	for (size_t c = 0; c < ncols; c++)
 		dcols[c] = gb_name(st, cols[c]);
-	uint32_t k = layout_for(cur, dtable, dcols, ncols);
+	uint32_t k = layout_for(cur, dtable, dcols, ncols, copy);
 	free_names(dcols, ncols);
 	free(dtable);
 	return k;
@@ -576,7 +578,7 @@ static size_t read_insert_head(struct frame_cursor *cur, const char *p, size_t l
 		return (size_t)-1; /* INSERT ... SELECT and the like carry no literal rows */
 	}
 	i += word_at(p, len, i, "VALUES") ? 6 : 5;
-	st->layout = add_layout(cur, table, cols, ncols);
+	st->layout = add_layout(cur, table, cols, ncols, false);
 	free_names(cols, ncols);
 	return i;
 }
@@ -610,7 +612,7 @@ static size_t read_copy_head(struct frame_cursor *cur, const char *p, size_t len
 		if (kw_at(st->gb, p, end, k, "STDIN"))
 			from_stdin = true;
 	if (from_stdin) {
-		st->layout = add_layout(cur, table, cols, ncols);
+		st->layout = add_layout(cur, table, cols, ncols, true);
 		st->mode = SQL_COPY;
 		st->pg = true;
 	}
@@ -1097,7 +1099,9 @@ static int sql_split(const struct frame_ctx *ctx, const char *rec, size_t len, u
 	if (ctx->layout >= src->nlayouts)
 		return -1;
 	const struct layout *l = src->layouts[ctx->layout];
-	if (len && rec[0] == '(')
+	/* By the statement, not the first byte: a COPY line may start with
+	 * a parenthesis, "(010) 6552 1234" or "(2)". */
+	if (!l->copy && len && rec[0] == '(')
 		return tuple_split(ctx, l, rec, len, base, recno, out, err_at);
 	copy_split(ctx, l, rec, len, base, recno, out);
 	return 0;

@@ -37,6 +37,7 @@ enum source_status {
 struct layout {
 	char *table;            /* bare table name */
 	bool pg;                /* PostgreSQL strings: backslashes are literal */
+	bool copy;              /* rows are COPY lines, not INSERT tuples */
 	uint32_t *fields;       /* field id of each column ("table.column") */
 	uint32_t n;
 };

@@ -1121,6 +1121,52 @@ static void test_sql_copy_end(void)
 	}
 }
 
+/* Regression (frame_sql.c, sql_split, fixed): a COPY line that starts
+ * with a parenthesis was split as an INSERT tuple, its values put in the
+ * wrong columns ("(2)\t139..." gave the mobile to t.id). The layout now
+ * says which statement the rows are from. */
+static void test_sql_copy_paren(void)
+{
+	static const char dump[] =
+		"COPY public.t (id, phone, note) FROM stdin;\n"
+		"(2)\t13912345678\tx\n"
+		"(010) 6552 1234\t13712345679\t(y)\n"
+		"\\.\n"
+		"INSERT INTO t (id, phone, note) VALUES ((3),'13812345678','z');\n";
+	static const struct want_span want[][3] = {
+		{ { "(2)", "t.id" }, { "13912345678", "t.phone" }, { "x", "t.note" } },
+		{ { "(010) 6552 1234", "t.id" }, { "13712345679", "t.phone" }, { "(y)", "t.note" } },
+		{ { "(3)", "t.id" }, { "13812345678", "t.phone" }, { "z", "t.note" } },
+	};
+	struct source *src = source_new(41, "copy.sql");
+	const struct framer *fr = framer_for(FORMAT_SQL);
+	struct frame_cursor cur = { 0 };
+	struct span_vec sv = { 0 };
+	size_t pos = 0, got, n = 0, err_at = 0;
+	src->format = FORMAT_SQL;
+	src->unnamed_field = fieldtab_intern(ft, 41, NULL, 0);
+	cur.src = src;
+	cur.fields = ft;
+	while (pos < sizeof dump - 1 && (got = fr->record_end(&cur, dump + pos, sizeof dump - 1 - pos, true))) {
+		if (!cur.skip && n < 3) {
+			struct frame_ctx ctx = { .src = src, .fc = fc, .layout = cur.layout };
+			const char *rec = dump + pos + cur.lead;
+			size_t first = sv.n, len = got - cur.lead;
+			char label[32];
+			snprintf(label, sizeof label, "copy paren row %zu", n);
+			CHECK_MSG(fr->split(&ctx, rec, len, 0, (uint32_t)n, &sv, &err_at) == 0, "%s: split failed", label);
+			check_spans(rec, &sv, first, 0, (uint32_t)n, want[n], 3, label);
+			n++;
+		}
+		pos += got;
+	}
+	CHECK_INT(n, 3);
+	free(sv.v);
+	if (fr->release)
+		fr->release(&cur);
+	source_free(src);
+}
+
 static void test_env_release(void)
 {
 	env_release();
@@ -1130,4 +1176,4 @@ TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_e
 	  test_csv_header_collisions, test_csv_split, test_csv_walk_differential, test_json_split, test_json_top_array, test_json_malformed,
 	  test_json_long_path, test_text_split, test_format_names, test_format_from_path, test_format_sniff,
 	  test_span_vec, test_sql_pieces, test_sql_tuples_generated, test_sql_overflow_layout, test_sql_gbk_as_read, test_sql_copy_end,
-	  test_env_release)
+	  test_sql_copy_paren, test_env_release)
