@@ -9,16 +9,26 @@ void buf_init(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->off = 0;
 }
 
 void buf_release(struct buf *b)
 {
-	free(b->data);
+	free(buf_mem(b));
 	buf_init(b);
 }
 
 char *buf_reserve_slow(struct buf *b, size_t n)
 {
+	if (b->off) {
+		/* the room in front first */
+		memmove(b->data - b->off, b->data, b->len);
+		b->data -= b->off;
+		b->cap += b->off;
+		b->off = 0;
+		if (b->cap - b->len >= n)
+			return b->data + b->len;
+	}
 	size_t ncap = b->cap ? b->cap : 256;
 	while (ncap - b->len < n)
 		ncap *= 2;

@@ -10,11 +10,25 @@
 struct buf {
 	char *data;
 	size_t len;
-	size_t cap;
+	size_t cap;     /* bytes from data to the end of its memory */
+	size_t off;     /* bytes of the memory before data: 0 but for memory
+			 * taken over with room in front (buf_adopt) */
 };
 
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);
+/* The memory, and its size, for handing it on (NULL and 0 when none). */
+static inline char *buf_mem(const struct buf *b) { return b->data ? b->data - b->off : NULL; }
+static inline size_t buf_mem_size(const struct buf *b) { return b->data ? b->off + b->cap : 0; }
+/* Take over mem (size bytes from malloc; what b had is the caller's), its
+ * bytes from off on being the buffer's, len of them filled. */
+static inline void buf_adopt(struct buf *b, char *mem, size_t size, size_t off, size_t len)
+{
+	b->data = mem + off;
+	b->off = off;
+	b->cap = size - off;
+	b->len = len;
+}
 /* Empty the buffer, keeping its memory. */
 static inline void buf_reset(struct buf *b) { b->len = 0; }
 /* Make room for n more bytes; returns where they go (len unchanged). */

@@ -61,22 +61,6 @@ struct chunk {
 	bool record_relative;
 	struct buf out;          /* findings lines, for the writer */
 	uint64_t nfindings;
-	/* A block handed over by the stream (pipeline.c, take_block): data
-	 * lies inside this memory, of held_cap bytes, which is what to free
-	 * or reuse; data must not grow meanwhile. NULL: data is its own. */
-	char *held;
-	size_t held_cap;
 };
-
-/* Give data its own memory back after a block handed over. */
-static inline void chunk_unhold(struct chunk *ck)
-{
-	if (ck->held) {
-		ck->data.data = ck->held;
-		ck->data.cap = ck->held_cap;
-		ck->data.len = 0;
-		ck->held = NULL;
-	}
-}
 
 #endif

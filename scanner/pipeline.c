@@ -115,6 +115,7 @@ struct pipe {
 	/* reader state for the current source */
 	struct chunk *ck;
 	struct buf pend;
+	struct buf stash;        /* take_block: pend's bytes while its memory changes hands */
 	/* pend[copy_from..+copy_n): whole records of ck not yet copied into
 	 * it. They are copied in one go (flush_records) instead of one call
 	 * per record: ck->data.len + copy_n is the chunk's length. */
@@ -153,7 +154,6 @@ static void dispatch(struct pipe *pl)
 static struct chunk *take_chunk(struct pipe *pl, struct source *src, uint64_t offset, uint64_t record)
 {
 	struct chunk *ck = queue_pop(&pl->free_q);
-	chunk_unhold(ck);
 	ck->src = src;
 	buf_reset(&ck->data);
 	buf_reset(&ck->out);
@@ -429,33 +429,40 @@ static void read_more(struct pipe *pl, struct stream *st, struct source *src, st
 	}
 }
 
-/* read_lines without copying the bytes: a plain file's next block, read
- * by a block thread, becomes ck's memory (its old memory goes to the
- * stream for a later block), and the line begun in the last block is
- * written in front of it. On the 2-core VM that copy was half the
- * reader's time on logs with 12 threads (0.23 s a GB), and the reader
- * sets the pace there on many CPUs. ck->data must not grow until
- * take_chunk gives it its memory back (chunk_unhold); with a whole block
- * it is at least chunk_cap long, so read_lines reads no more into it. */
-static bool take_block(struct pipe *pl, struct stream *st, struct source *src, struct chunk *ck)
+/* A plain file's next block, read by a block thread, made b's memory in
+ * place of a copy (stream_swap_block): what b holds (the line or row
+ * begun in the block before) is written in front of the block, and b's old
+ * memory goes to the stream for a later block. On the 2-core VM the copy
+ * was half the reader's time on logs with 12 threads (0.23 s a GB), and
+ * the reader sets the pace there on many CPUs. False, b unchanged: no
+ * whole block to take, or too much held to fit in front. */
+static bool take_block(struct pipe *pl, struct stream *st, struct source *src, struct buf *b)
 {
-	if (pl->pend.len > STREAM_HEADROOM)
+	size_t held = b->len, n;
+	if (held > STREAM_HEADROOM)
 		return false;
-	char *mem = ck->data.data;
-	size_t cap = ck->data.cap, n;
+	/* Out of the old memory first: a block thread may fill it at once. */
+	buf_reset(&pl->stash);
+	buf_append(&pl->stash, b->data, held);
+	char *mem = buf_mem(b);
+	size_t size = buf_mem_size(b);
 	uint64_t before = src->bytes_stored;
-	if (!stream_swap_block(st, &mem, &cap, &n))
+	if (!stream_swap_block(st, &mem, &size, &n))
 		return false;
-	ck->held = mem;
-	ck->held_cap = cap;
-	ck->data.data = mem + STREAM_HEADROOM - pl->pend.len;
-	if (pl->pend.len)
-		memcpy(ck->data.data, pl->pend.data, pl->pend.len);
-	ck->data.len = ck->data.cap = pl->pend.len + n;
-	buf_reset(&pl->pend);
+	buf_adopt(b, mem, size, STREAM_HEADROOM - held, held + n);
+	if (held)
+		memcpy(b->data, pl->stash.data, held);
 	src->bytes_read += n;
 	atomic_fetch_add(&pl->stored_bytes, src->bytes_stored - before);
 	return true;
+}
+
+/* How much to copy from the stream: a block begun to its end, so that the
+ * next can be handed over whole (take_block), else up to cap. */
+static size_t read_cap(struct stream *st, size_t cap)
+{
+	size_t left = stream_block_left(st);
+	return left ? MIN(left, cap) : cap;
 }
 
 /* How many bytes of p[0..n) are c. */
@@ -535,9 +542,9 @@ static bool read_lines(struct pipe *pl, struct reader *rd, struct stream *st, bo
 	struct chunk *ck = take_chunk(pl, src, rd->base, rd->records + 1);
 	ck->transcode = rd->lines_enc != ENCODING_UTF8;
 	bool whole = !ck->transcode && !pl->opt->chunk_cap;
-	if (!whole || !take_block(pl, st, src, ck)) {
-		buf_append(&ck->data, pl->pend.data, pl->pend.len);   /* a line begun in the last read */
-		buf_reset(&pl->pend);
+	buf_append(&ck->data, pl->pend.data, pl->pend.len);   /* a line begun in the last read */
+	buf_reset(&pl->pend);
+	if (!whole || !take_block(pl, st, src, &ck->data)) {
 		/* To the end of a block begun (and the next, whole, when little
 		 * is left of it: a chunk of less than a line would stop reading
 		 * lines), so that the block after can be handed over whole. */
@@ -700,7 +707,14 @@ static void read_source(struct pipe *pl, struct source *src)
 		}
 		if (!eof) {
 			size_t old = rd.raw.len;
-			read_more(pl, st, src, rd.tc ? &rd.raw : &pl->pend, read_size, &eof);
+			/* Bytes as read, framed here: a plain file's block is
+			 * handed over into pend when it can be, else copied. */
+			bool whole = !rd.tc && !pl->opt->chunk_cap;
+			if (whole && pl->ck)
+				flush_records(pl);   /* pend's memory may go */
+			if (!whole || !take_block(pl, st, src, &pl->pend))
+				read_more(pl, st, src, rd.tc ? &rd.raw : &pl->pend,
+					  whole ? read_cap(st, read_size) : read_size, &eof);
 			if (rd.tc) {
 				size_t bad = transcoder_run(rd.tc, rd.raw.data + old, rd.raw.len - old, eof, &pl->pend,
 							    &rd.skews);
@@ -1016,6 +1030,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		queue_push(&pl.free_q, &pl.pool[i]);
 	}
 	buf_init(&pl.pend);
+	buf_init(&pl.stash);
 
 	struct worker *workers = xcalloc(nw, sizeof *workers);
 	for (unsigned i = 0; i < nw; i++) {
@@ -1109,7 +1124,6 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 
 	tally_release(&total);
 	for (size_t i = 0; i < pl.pool_n; i++) {
-		chunk_unhold(&pl.pool[i]);
 		buf_release(&pl.pool[i].data);
 		buf_release(&pl.pool[i].out);
 		free(pl.pool[i].recs);
@@ -1120,6 +1134,7 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 	}
 	free(pl.pool);
 	buf_release(&pl.pend);
+	buf_release(&pl.stash);
 	queue_release(&pl.free_q);
 	queue_release(&pl.work_q);
 	queue_release(&pl.done_q);

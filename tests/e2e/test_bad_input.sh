@@ -297,6 +297,32 @@ case_blocks_handed_over() {
 	many=8
 }
 
+# The same for bytes the reader frames (a dump): with 12 threads a block
+# is handed over into its pending bytes, the row begun in the block before
+# written in front (take_block into pend). 12 MB of INSERTs of rows made
+# of values, five of 0.1-1.5 MB (one over a block: what is pending at a
+# block's end is then more than fits in front, and is copied).
+case_dump_blocks_handed_over() {
+	"$PY" - "$T/blocks.sql" "$("$PY" "$here/gen_exports.py" --emit cn_mobile --seed 12)" <<'PYEOF'
+import sys
+path, v = sys.argv[1], sys.argv[2]
+with open(path, "w") as f:
+    f.write("CREATE TABLE `t` (\n  `a` varchar(20),\n  `b` varchar(20),\n  `c` text\n);\n")
+    row = 0
+    for stmt in range(200):
+        rows = []
+        for k in range(800):
+            row += 1
+            big = "p" * (1500000 if row == 120000 else 100000 * (row // 30000)) if row % 30000 == 0 else ""
+            rows.append("('%s','%s','%s%s %s')" % (v, v, big, v, v))
+        f.write("INSERT INTO `t` VALUES " + ",".join(rows) + ";\n")
+PYEOF
+	many=12
+	same_as_one_thread "$T/blocks.sql" dump_blocks 640000 &&
+		echo "test_bad_input: dump_blocks ok (12 MB dump, five rows of 0.1-1.5 MB: --threads 12 as --threads 1)"
+	many=8
+}
+
 # Lines longer than a chunk (1 MiB) and than a record may be (8 MiB) among
 # ordinary ones: such a line goes back to the framer.
 case_long_lines() {
@@ -424,6 +450,7 @@ case_exit_codes
 case_default_threads
 case_long_lines
 case_blocks_handed_over
+case_dump_blocks_handed_over
 case_long_lines_gb
 case_late_quotes
 case_signals

@@ -138,6 +138,28 @@ static void test_buf(void)
 	CHECK(r == b.data && b.cap >= (1u << 20) && b.len == 0);
 	buf_release(&b);
 	CHECK(b.data == NULL && b.cap == 0);
+
+	/* Memory taken over with room in front (a block handed over): the
+	 * bytes from off on are the buffer's; appends use what follows, then
+	 * the room in front, then grow; consume and release keep to it. */
+	char *mem = malloc(64);
+	memset(mem, '#', 64);
+	memcpy(mem + 40, "block", 5);
+	buf_adopt(&b, mem, 64, 40, 5);
+	CHECK(buf_mem(&b) == mem && buf_mem_size(&b) == 64 && b.cap == 24);
+	buf_append(&b, "0123456789", 10);            /* fits after */
+	CHECK(b.data == mem + 40 && b.len == 15 && !memcmp(b.data, "block0123456789", 15));
+	buf_consume(&b, 5);
+	CHECK(b.data == mem + 40 && b.len == 10 && !memcmp(b.data, "0123456789", 10));
+	buf_append(&b, "abcdefghijklmnopqrstuvwxyz", 26);   /* the room in front */
+	CHECK(b.off == 0 && b.data == mem && b.len == 36 && b.cap == 64);
+	CHECK(!memcmp(b.data, "0123456789abcdefghijklmnopqrstuvwxyz", 36));
+	buf_adopt(&b, buf_mem(&b), buf_mem_size(&b), 60, 0);
+	for (int i = 0; i < 100; i++)                 /* grows */
+		buf_append(&b, "xy", 2);
+	CHECK(b.off == 0 && b.len == 200 && b.cap >= 200 && !memcmp(b.data + 196, "xyxy", 4));
+	buf_release(&b);
+	CHECK(b.data == NULL && b.off == 0);
 }
 
 /* ---- jsonw ---- */
