@@ -703,6 +703,13 @@ static size_t tuple_end(struct frame_cursor *cur, const char *p, size_t len)
 			 * the quote mask; the tuple ends at the first ')' outside
 			 * them, unless a '(' outside them comes first. */
 			struct sql_masks m;
+			/* With many threads the bytes were read by a block thread
+			 * and come from memory here first (pipeline.c,
+			 * take_block): ask for them a little ahead. Reader,
+			 * orders dump, 12 threads: 0.52-0.59 -> 0.49-0.51 s/GB
+			 * (512, 1024 and 2048 bytes ahead alike); one thread
+			 * pinned, where the bytes were just copied: the same. */
+			__builtin_prefetch(p + i + 1024);
 			st->masks(p + i, &m);
 			uint64_t odd = m.dq | (st->pg ? 0 : m.bs);
 			uint64_t inside = frame_prefix_xor(m.sq) ^ (in ? ~(uint64_t)0 : 0);
