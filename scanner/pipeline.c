@@ -476,6 +476,14 @@ static size_t count_byte(const char *p, size_t n, char c)
 	while (i + 16 <= n) {
 		__m128i acc = zero;
 		size_t stop = i + 255 * 16 < n ? i + 255 * 16 : n;
+		for (; i + 64 <= stop; i += 64) {
+			/* a block handed over comes from memory: ask ahead */
+			__builtin_prefetch(p + i + 1024);
+			for (size_t k = 0; k < 64; k += 16) {
+				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i + k));
+				acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, want));
+			}
+		}
 		for (; i + 16 <= stop; i += 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, want));
