@@ -842,7 +842,8 @@ static size_t sql_record_end(struct frame_cursor *cur, const char *p, size_t len
 	if (st->mode == SQL_VALUES) {
 		if (cur->scanned)
 			goto tuple;
-		size_t i = skip_blank(p, len, 0, eof);
+		/* Most rows follow a comma straight after the one before. */
+		size_t i = len > 1 && p[0] == ',' && p[1] == '(' ? 0 : skip_blank(p, len, 0, eof);
 		if (i == (size_t)-1)
 			return 0;
 		if (i < len && p[i] == ',')
