@@ -115,7 +115,6 @@ struct pipe {
 	/* reader state for the current source */
 	struct chunk *ck;
 	struct buf pend;
-	struct buf stash;        /* take_block: pend's bytes while its memory changes hands */
 	/* pend[copy_from..+copy_n): whole records of ck not yet copied into
 	 * it. They are copied in one go (flush_records) instead of one call
 	 * per record: ck->data.len + copy_n is the chunk's length. */
@@ -438,20 +437,12 @@ static void read_more(struct pipe *pl, struct stream *st, struct source *src, st
  * whole block to take, or too much held to fit in front. */
 static bool take_block(struct pipe *pl, struct stream *st, struct source *src, struct buf *b)
 {
-	size_t held = b->len, n;
-	if (held > STREAM_HEADROOM)
-		return false;
-	/* Out of the old memory first: a block thread may fill it at once. */
-	buf_reset(&pl->stash);
-	buf_append(&pl->stash, b->data, held);
 	char *mem = buf_mem(b);
-	size_t size = buf_mem_size(b);
+	size_t size = buf_mem_size(b), held = b->len, n;
 	uint64_t before = src->bytes_stored;
-	if (!stream_swap_block(st, &mem, &size, &n))
+	if (!stream_swap_block(st, &mem, &size, b->data, held, &n))
 		return false;
 	buf_adopt(b, mem, size, STREAM_HEADROOM - held, held + n);
-	if (held)
-		memcpy(b->data, pl->stash.data, held);
 	src->bytes_read += n;
 	atomic_fetch_add(&pl->stored_bytes, src->bytes_stored - before);
 	return true;
@@ -1038,7 +1029,6 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 		queue_push(&pl.free_q, &pl.pool[i]);
 	}
 	buf_init(&pl.pend);
-	buf_init(&pl.stash);
 
 	struct worker *workers = xcalloc(nw, sizeof *workers);
 	for (unsigned i = 0; i < nw; i++) {
@@ -1142,7 +1132,6 @@ int pipeline_run(const struct scan_options *opt, const struct hsdb *db,
 	}
 	free(pl.pool);
 	buf_release(&pl.pend);
-	buf_release(&pl.stash);
 	queue_release(&pl.free_q);
 	queue_release(&pl.work_q);
 	queue_release(&pl.done_q);

@@ -1100,6 +1100,26 @@ static bool ring_start(struct stream *st)
 	return false;
 }
 
+/* The next job in order, once it is checked and ready to be read. */
+static struct job *ring_next_ready(struct ring *rg)
+{
+	pthread_mutex_lock(&rg->lock);
+	while (rg->read == rg->sum)
+		pthread_cond_wait(&rg->ready, &rg->lock);
+	pthread_mutex_unlock(&rg->lock);
+	return ring_job(rg, rg->read);
+}
+
+/* That job read: its slot goes back to be filled. */
+static void ring_release(struct ring *rg, struct job *j)
+{
+	pthread_mutex_lock(&rg->lock);
+	j->state = JOB_FREE;
+	rg->read++;
+	pthread_cond_signal(&rg->reader_wake);
+	pthread_mutex_unlock(&rg->lock);
+}
+
 /* stream_read from the ring: the ready jobs, in order; a frame's end
  * (no bytes) is passed over. */
 static int take_ring(struct stream *st, char *dst, size_t cap, size_t *n, char *errbuf, size_t errbuf_len)
@@ -1110,11 +1130,7 @@ static int take_ring(struct stream *st, char *dst, size_t cap, size_t *n, char *
 	if (rg->ended)
 		return 0;
 	for (;;) {
-		pthread_mutex_lock(&rg->lock);
-		while (rg->read == rg->sum)
-			pthread_cond_wait(&rg->ready, &rg->lock);
-		pthread_mutex_unlock(&rg->lock);
-		struct job *j = ring_job(rg, rg->read);
+		struct job *j = ring_next_ready(rg);
 		bool used = job_take(j, dst, cap, &o);
 		st->src->bytes_stored = j->stored;
 		if (!used)
@@ -1126,11 +1142,7 @@ static int take_ring(struct stream *st, char *dst, size_t cap, size_t *n, char *
 			*n = o;
 			return j->rc;
 		}
-		pthread_mutex_lock(&rg->lock);
-		j->state = JOB_FREE;
-		rg->read++;
-		pthread_cond_signal(&rg->reader_wake);
-		pthread_mutex_unlock(&rg->lock);
+		ring_release(rg, j);
 		if (o)
 			break;
 	}
@@ -1138,18 +1150,18 @@ static int take_ring(struct stream *st, char *dst, size_t cap, size_t *n, char *
 	return 0;
 }
 
-bool stream_swap_block(struct stream *st, char **buf, size_t *cap, size_t *len)
+bool stream_swap_block(struct stream *st, char **buf, size_t *cap, const char *keep, size_t keep_len,
+		       size_t *len)
 {
 	struct ring *rg = st->ring;
-	if (!rg || !st->par_plain || rg->ended)
+	if (!rg || !st->par_plain || rg->ended || keep_len > STREAM_HEADROOM)
 		return false;
-	pthread_mutex_lock(&rg->lock);
-	while (rg->read == rg->sum)
-		pthread_cond_wait(&rg->ready, &rg->lock);
-	pthread_mutex_unlock(&rg->lock);
-	struct job *j = ring_job(rg, rg->read);
+	struct job *j = ring_next_ready(rg);
 	if (j->last || j->pos || !j->len)
 		return false;
+	/* keep may lie in *buf: copied before that memory is the ring's */
+	if (keep_len)
+		memcpy(j->in + STREAM_HEADROOM - keep_len, keep, keep_len);
 	char *mine = j->in;
 	size_t mine_cap = j->in_cap;
 	*len = j->len;
@@ -1160,11 +1172,7 @@ bool stream_swap_block(struct stream *st, char **buf, size_t *cap, size_t *len)
 	*buf = mine;
 	*cap = mine_cap;
 	st->src->bytes_stored = j->stored;
-	pthread_mutex_lock(&rg->lock);
-	j->state = JOB_FREE;
-	rg->read++;
-	pthread_cond_signal(&rg->reader_wake);
-	pthread_mutex_unlock(&rg->lock);
+	ring_release(rg, j);
 	return true;
 }
 

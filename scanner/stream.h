@@ -29,12 +29,15 @@ int stream_read(struct stream *st, char *dst, size_t cap, size_t *n, char *errbu
 
 /* For a caller that would have stream_read copy a whole block of a plain
  * file read side by side (stream_set_decoders): the block's own memory
- * instead, in exchange for *buf (NULL, or *cap bytes from malloc). On
- * true, *buf (of *cap bytes) holds the block's *len bytes at *buf +
- * STREAM_HEADROOM, the bytes before them the caller's. False when there is
- * no block to take whole (other input, the ring not started, a block
- * partly read, the last one): stream_read goes on from where it was. */
-bool stream_swap_block(struct stream *st, char **buf, size_t *cap, size_t *len);
+ * instead, in exchange for *buf (NULL, or *cap bytes from malloc), with
+ * keep[0..keep_len) (at most STREAM_HEADROOM bytes, which may lie in *buf)
+ * written right in front of the block. On true, *buf (of *cap bytes)
+ * holds the block's *len bytes at *buf + STREAM_HEADROOM, keep before
+ * them. False when there is no block to take whole (other input, the ring
+ * not started, a block partly read, the last one) or keep does not fit:
+ * *buf is unchanged and stream_read goes on from where it was. */
+bool stream_swap_block(struct stream *st, char **buf, size_t *cap, const char *keep, size_t keep_len,
+		       size_t *len);
 
 /* Bytes left of a block stream_read has begun to copy out, where
  * stream_swap_block could hand over the next ones whole; else 0. */

@@ -857,7 +857,7 @@ static void test_swap_blocks(void)
 			size_t cap = round == 1 ? 100 : 0, got = 0, swaps = 0, n, rcap = 300000;
 			char *mine = cap ? malloc(cap) : NULL, *buf = malloc(rcap), *out = malloc(len);
 			for (int k = 0;; k++) {
-				if (k % 4 != 3 && stream_swap_block(st, &mine, &cap, &n)) {
+				if (k % 4 != 3 && stream_swap_block(st, &mine, &cap, NULL, 0, &n)) {
 					CHECK(cap >= STREAM_HEADROOM + n && got + n <= len);
 					memset(mine, 'x', STREAM_HEADROOM);
 					if (got + n <= len)
@@ -877,7 +877,7 @@ static void test_swap_blocks(void)
 					memcpy(out + got, buf, n);
 				got += n;
 			}
-			CHECK(!stream_swap_block(st, &mine, &cap, &n));
+			CHECK(!stream_swap_block(st, &mine, &cap, NULL, 0, &n));
 			stream_close(st, true);
 			CHECK_MSG(got == len && !memcmp(out, text, len), "swap round %d: %zu bytes of %zu", round, got,
 				  len);
