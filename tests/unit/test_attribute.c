@@ -484,6 +484,95 @@ static void test_piece_chunk(void)
 	source_free(src);
 }
 
+/* A chunk of a few hundred KB is framed, scanned and judged a slice of
+ * records at a time (attribute.c: SLICE_BYTES): every value is found once,
+ * in its record and field, at its own offset, whichever slice its record
+ * falls in, first or last. Rows of varying length move the slice ends. */
+struct slice_seen {
+	const uint64_t *row_off;   /* each row's chunk offset */
+	size_t nrows;
+	uint64_t base_offset;
+	size_t n, bad;
+	unsigned char *hits;       /* per row: bit 0 the mobile, bit 1 the ID */
+};
+
+static void on_slice_finding(void *arg, const struct finding *f, uint32_t rule)
+{
+	struct slice_seen *s = arg;
+	(void)rule;
+	s->n++;
+	size_t row = (size_t)f->record - 1;
+	if (row >= s->nrows) {
+		s->bad++;
+		return;
+	}
+	uint64_t at = s->base_offset + s->row_off[row];
+	if (!strcmp(f->rule_id, "cn_mobile") && f->offset == at && f->length == 11 &&
+	    !strcmp(f->field_json, "\"mobile\"") && !(s->hits[row] & 1))
+		s->hits[row] |= 1;
+	else if (!strcmp(f->rule_id, "cn_resident_id") && f->offset == at + 13 + (row * 37) % 50 &&
+		 f->length == 18 && !strcmp(f->field_json, "\"id\"") && !(s->hits[row] & 2))
+		s->hits[row] |= 2;
+	else
+		s->bad++;
+}
+
+static void test_slices(void)
+{
+	struct source *src = make_source(FORMAT_CSV, "mobile,note,id\n");
+	enum { ROWS = 6000 };
+	struct buf data;
+	buf_init(&data);
+	uint32_t *recs = malloc((ROWS + 1) * sizeof *recs);
+	uint64_t *row_off = malloc(ROWS * sizeof *row_off);
+	unsigned char *hits = calloc(ROWS, 1);
+	for (size_t i = 0; i < ROWS; i++) {
+		char row[160];
+		int pad = (int)((i * 37) % 50);
+		recs[i] = (uint32_t)data.len;
+		row_off[i] = data.len;
+		snprintf(row, sizeof row, "138%08zu,%.*s,11010519491231002X\n", i, pad,
+			 "..................................................");
+		buf_puts(&data, row);
+	}
+	recs[ROWS] = (uint32_t)data.len;
+	CHECK(data.len > (256u << 10));   /* several slices */
+	struct slice_seen seen = { .row_off = row_off, .nrows = ROWS, .base_offset = 4096, .hits = hits };
+	struct chunk ck;
+	struct tally t;
+	memset(&ck, 0, sizeof ck);
+	ck.data = data;
+	buf_init(&ck.out);
+	ck.src = src;
+	ck.base_offset = 4096;
+	ck.first_record = 1;
+	ck.recs = recs;
+	ck.nrec = ROWS;
+	tally_init(&t, rs->n);
+	struct attribute_config cfg = {
+		.db = db, .fields = ft, .key = &key, .min_confidence = POSS, .on_finding = on_slice_finding,
+		.on_finding_arg = &seen,
+	};
+	struct attributor *at = attributor_new(&cfg);
+	CHECK_INT(attribute_chunk(at, &ck, &t), 0);
+	attributor_free(at);
+	size_t missing = 0;
+	for (size_t i = 0; i < ROWS; i++)
+		missing += hits[i] != 3;
+	CHECK_MSG(seen.n == 2 * ROWS && !seen.bad && !missing, "slices: %zu findings (want %d), %zu wrong, %zu rows short",
+		  seen.n, 2 * ROWS, seen.bad, missing);
+	CHECK_INT(ck.nfindings, 2 * ROWS);
+	CHECK_INT(tally_get(&t, src->colfield[0])->records_total, ROWS);
+	CHECK_INT(tally_get(&t, src->colfield[2])->records_matched, ROWS);
+	tally_release(&t);
+	buf_release(&ck.data);
+	buf_release(&ck.out);
+	free(recs);
+	free(row_off);
+	free(hits);
+	source_free(src);
+}
+
 /* Regression (scanner/attribute.c, has_hotword, fixed): an empty hotword
  * ('') read low[len], past the 32-byte window when the value was 32 or more
  * bytes into its span, and a NUL byte there gave every value context. An
@@ -559,4 +648,4 @@ static void test_empty_hotword(void)
 }
 
 TEST_MAIN(test_unescape, test_unescape_properties, env_init, test_text_chunk, test_csv_chunk, test_jsonl_chunk,
-	  test_field_rules_later, test_piece_chunk, test_empty_hotword, test_no_candidates, env_release)
+	  test_field_rules_later, test_piece_chunk, test_slices, test_empty_hotword, test_no_candidates, env_release)
