@@ -1034,6 +1034,53 @@ bool dfa_add_pair_states(struct dfa *d)
 	return true;
 }
 
+bool dfa_table_class_run(const struct dfa_table *t, struct dfa_class_run *run)
+{
+	memset(run, 0, sizeof *run);
+	bool any = false;
+	for (unsigned c = 0; c < 256; c++) {
+		run->in[c] = !dfa_table_dead(t, dfa_table_step(t, t->start, (unsigned char)c));
+		any |= run->in[c];
+	}
+	if (!any)
+		return false;
+	/* State k (after k bytes of C): every byte of C leads to one state,
+	 * state k + 1, every other byte to dead; from depth min on each
+	 * accepts. Ends in dead (max = k) or a state that loops to itself. */
+	uint32_t st = t->start;
+	for (uint32_t k = 0; k < 4096; k++) {
+		uint32_t next = t->dead;
+		bool first = true;
+		for (unsigned c = 0; c < 256; c++) {
+			uint32_t n = dfa_table_step(t, st, (unsigned char)c);
+			if (!run->in[c]) {
+				if (!dfa_table_dead(t, n))
+					return false;
+			} else if (first) {
+				next = n;
+				first = false;
+			} else if (n != next) {
+				return false;
+			}
+		}
+		if (dfa_table_dead(t, next)) {
+			run->max = k;
+			return run->min > 0;
+		}
+		bool accepts = !dfa_table_goes_on(t, next);
+		if (run->min && !accepts)
+			return false;
+		if (accepts && !run->min)
+			run->min = k + 1;
+		if (next == st) {
+			run->max = UINT32_MAX;
+			return run->min > 0;
+		}
+		st = next;
+	}
+	return false;
+}
+
 const struct dfa_table *dfa_table(const struct dfa *d)
 {
 	return &d->run;

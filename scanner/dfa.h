@@ -210,6 +210,18 @@ static inline uint32_t dfa_table_drun2(const struct dfa_table *t, unsigned d, un
 	return t->drun2[(d * 10 + d2) * DFA_DRUN_MAX + n];
 }
 
+/* A DFA whose matches are the runs of one byte class: C{min,max}, every
+ * length from min on accepting (max UINT32_MAX: no bound). A walk of it
+ * is then a count of the bytes in C, which needs no chain of dependent
+ * loads (the e-mail rule's local part, walked back from its '@'). */
+struct dfa_class_run {
+	uint8_t in[256];   /* C */
+	uint32_t min, max;
+};
+
+/* Whether t is such a DFA; *run says which. */
+bool dfa_table_class_run(const struct dfa_table *t, struct dfa_class_run *run);
+
 /* The bytes some pattern can start with: first[c] != 0 (the token-start
  * pass's first-byte set, tokstart.c). */
 const uint8_t *dfa_first(const struct dfa *d);

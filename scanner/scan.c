@@ -56,6 +56,8 @@ struct split {
 	unsigned char byte;
 	const struct dfa_table *fwd;      /* the suffix, for the ends */
 	const struct dfa_table *rev_table; /* the prefix reversed, for the start */
+	bool prefix_run;                  /* ... a run of one class: counted, not walked */
+	struct dfa_class_run prefix;
 };
 
 /* The ends of one rule's matches that reach past the current start: a
@@ -229,6 +231,7 @@ struct scanner *scanner_new_engine(const struct hsdb *db, enum scan_engine engin
 				continue;
 			sp.fwd = dfa_table(fwd);
 			sp.rev_table = dfa_table(rev);
+			sp.prefix_run = dfa_table_class_run(sp.rev_table, &sp.prefix);
 			size_t cap = sc->nsplits;
 			xgrow((void **)&sc->splits, &cap, sc->nsplits + 1, sizeof *sc->splits);
 			sc->splits[sc->nsplits++] = sp;
@@ -364,6 +367,26 @@ static void leftmost_start(struct scanner *sc, const struct dfa_table *t, size_t
 {
 	sc->have_start = false;
 	dfa_table_walk_back(t, (const unsigned char *)sc->p, end, on_prefix_start, sc);
+}
+
+/* The same for a reverse DFA that is a run of one class (r): the run's
+ * bytes are counted back from end (each a table look-up, none waiting on
+ * the one before, where a walk's steps each wait on a load), then its
+ * starts tried from the leftmost, as the walk would have found them. */
+static void leftmost_start_run(struct scanner *sc, const struct dfa_class_run *r, size_t end)
+{
+	const unsigned char *s = (const unsigned char *)sc->p;
+	size_t lim = end < r->max ? end : r->max, k = 0;
+	while (k < lim && r->in[s[end - 1 - k]])
+		k++;
+	sc->have_start = false;
+	for (; k >= r->min; k--) {
+		if (start_ok(s, end - k)) {
+			sc->best_start = end - k;
+			sc->have_start = true;
+			return;
+		}
+	}
 }
 
 /* A match of a rule left to Hyperscan: its end is known; a reverse DFA
@@ -504,7 +527,10 @@ static void scan_split(struct scanner *sc, const struct split *sp)
 		suffix_ends(sc, sp->fwd, a + 1);
 		if (!sc->nends)
 			continue;
-		leftmost_start(sc, sp->rev_table, a);
+		if (sp->prefix_run)
+			leftmost_start_run(sc, &sp->prefix, a);
+		else
+			leftmost_start(sc, sp->rev_table, a);
 		if (!sc->have_start)
 			continue;
 		for (size_t k = 0; k < sc->nends; k++)

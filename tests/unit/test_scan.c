@@ -331,6 +331,58 @@ static void test_dfa_split(void)
 	}
 }
 
+/* dfa_table_class_run: a DFA is taken for a counted run of one class
+ * only when it is one (the e-mail rule's local part, reversed, is), with
+ * its class and bounds; then a count of the class's bytes gives what a
+ * walk would (the engines agree below with the e-mail rule's starts found
+ * so). */
+static void test_dfa_class_run(void)
+{
+	static const struct {
+		const char *pattern;
+		bool run;
+		uint32_t min, max;
+		const char *in, *out;   /* bytes in the class, and not */
+	} cases[] = {
+		{ "[a-z]{2,5}", true, 2, 5, "az", "AZ09@" },
+		{ "[0-9]+", true, 1, UINT32_MAX, "059", "a." },
+		{ "x{3}", true, 3, 3, "x", "y" },
+		{ "[a-c]|[b-d]{2}", false, 0, 0, "", "" },   /* d only from the second byte */
+		{ "[a-z]{1,3}[a-c]{0,2}", false, 0, 0, "", "" },
+		{ "[a-z]+[0-9]", false, 0, 0, "", "" },
+		{ "ab", false, 0, 0, "", "" },
+		{ "[a-z]{2}|[a-z]{4}", false, 0, 0, "", "" },   /* not every length from min */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		char eb[256];
+		uint32_t id = 3;
+		const char *pat = cases[k].pattern;
+		struct dfa *d = dfa_build(&pat, &id, 1, 10000, eb, sizeof eb);
+		CHECK_MSG(d != NULL, "dfa_build %s: %s", pat, eb);
+		if (!d)
+			continue;
+		struct dfa_class_run r;
+		bool got = dfa_table_class_run(dfa_table(d), &r);
+		CHECK_MSG(got == cases[k].run, "%s: class run %d", pat, got);
+		if (got && cases[k].run) {
+			CHECK_MSG(r.min == cases[k].min && r.max == cases[k].max, "%s: {%u,%u}", pat, r.min, r.max);
+			for (const char *c = cases[k].in; *c; c++)
+				CHECK_MSG(r.in[(unsigned char)*c], "%s: '%c' in", pat, *c);
+			for (const char *c = cases[k].out; *c; c++)
+				CHECK_MSG(!r.in[(unsigned char)*c], "%s: '%c' out", pat, *c);
+		}
+		dfa_free(d);
+	}
+	unsigned char at;
+	struct dfa *rev, *fwd;
+	CHECK(dfa_split("[A-Za-z0-9_.%+-]{1,64}@[A-Za-z0-9.-]{1,40}\\.[A-Za-z]{2,12}", 7, 60000, &at, &rev, &fwd));
+	struct dfa_class_run r;
+	CHECK(rev && dfa_table_class_run(dfa_table(rev), &r) && r.min == 1 && r.max == 64 && r.in['%'] && !r.in['@']);
+	CHECK(fwd && !dfa_table_class_run(dfa_table(fwd), &r));
+	dfa_free(rev);
+	dfa_free(fwd);
+}
+
 /* The fast engine (DFA from token starts, split rules from their byte,
  * Hyperscan for the rest) finds exactly what the reference engine (one
  * Hyperscan database with SOM) does: around e-mail addresses, where the
@@ -672,4 +724,4 @@ static void test_cache_prune(void)
 }
 
 TEST_MAIN(env_init, test_is_token, test_scan_values, test_scan_failures, test_scan_sorted, test_scan_slice, test_scan_many,
-	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_engines_agree, test_dfa_drun, test_dfa_pair_states, test_engines_digit_runs, test_cache_prune, env_release)
+	  test_scan_leftmost, test_scan_embedded, test_dfa_split, test_dfa_class_run, test_engines_agree, test_dfa_drun, test_dfa_pair_states, test_engines_digit_runs, test_cache_prune, env_release)
