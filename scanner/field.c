@@ -293,7 +293,7 @@ struct cache_slot {
  * key's field is found from the key's few bytes, without hashing or
  * comparing the whole dotted path. */
 #define CHILD_SLOTS 1024
-#define ORDINAL_SLOTS 256
+#define ORDINAL_SLOTS 4096
 #define CHILD_KEY_MAX 32
 
 struct child_slot {
