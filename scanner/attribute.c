@@ -493,8 +493,10 @@ static void field_rules_on(struct attributor *at, uint32_t k, const char *v, uin
 /* The matches of the chunk's bytes [base, base + size) (the records
  * framed into at->spans), placed in their spans. Matches inside escaped
  * JSON strings are dropped here: those strings are scanned in their
- * decoded form instead. */
-static int collect(struct attributor *at, struct chunk *ck, uint32_t base, uint32_t size)
+ * decoded form instead. A validator failure is counted against its field
+ * here (it is evidence for the column, never a finding, and takes no part
+ * in choosing a value's reading): 30% of the matches in dense CSV. */
+static int collect(struct attributor *at, struct chunk *ck, struct tally *t, uint32_t base, uint32_t size)
 {
 	const struct match *m;
 	size_t n, s = 0;
@@ -525,6 +527,10 @@ static int collect(struct attributor *at, struct chunk *ck, uint32_t base, uint3
 		const struct span *sp = &spans[s];
 		if (start < sp->start || end > sp->end || (sp->flags & SPAN_ESCAPED))
 			continue;
+		if (m[i].verdict == VERDICT_FAIL) {
+			tally_reject(t, sp->field, m[i].rule);
+			continue;
+		}
 		push_cand(at, &m[i], (uint32_t)s, start, end, start, sp->start, false);
 	}
 	at->runs[0] = 0;
@@ -570,7 +576,7 @@ static int attribute_slice(struct attributor *at, struct chunk *ck, struct tally
 	const struct ruleset *rs = at->rs;
 	frame_slice(at, ck, t, i0, i1);
 	at->ncands = 0;
-	int rc = collect(at, ck, base, size);
+	int rc = collect(at, ck, t, base, size);
 	if (rc)
 		return rc;
 	/* Merge the three sorted runs (no sort needed), dropping validator

@@ -484,6 +484,27 @@ static void test_piece_chunk(void)
 	source_free(src);
 }
 
+/* A validator failure is never a finding but is counted against its
+ * field's rule (the evidence classify.c weighs): a 19-digit order number
+ * and a card number with a bad check digit are bank-card candidates that
+ * fail; the valid card is found. */
+static void test_rejects(void)
+{
+	struct source *src = make_source(FORMAT_CSV, "order_no,card\n");
+	struct run r;
+	static const struct want w[] = { { "bank_card", "\"card\"", 1, 20, 16, LIKE, NULL } };
+	run_chunk(&r, src, "2100870115563336335,4111111111111111\n2100870115563336336,4111111111111112\n", 0, 1,
+		  POSS, false);
+	check_found(&r, w, 1, "rejects");
+	uint32_t card = (uint32_t)(ruleset_find(rs, "bank_card") - rs->rules);
+	const struct tally_field *order = tally_get(&r.t, src->colfield[0]), *cards = tally_get(&r.t, src->colfield[1]);
+	CHECK(order->rule_rejected && order->rule_rejected[card] == 2);
+	CHECK(cards->rule_rejected && cards->rule_rejected[card] == 1);
+	CHECK(cards->by_rule && cards->by_rule[card * 4 + LIKE] == 1);
+	run_release(&r);
+	source_free(src);
+}
+
 /* A chunk of a few hundred KB is framed, scanned and judged a slice of
  * records at a time (attribute.c: SLICE_BYTES): every value is found once,
  * in its record and field, at its own offset, whichever slice its record
@@ -648,4 +669,4 @@ static void test_empty_hotword(void)
 }
 
 TEST_MAIN(test_unescape, test_unescape_properties, env_init, test_text_chunk, test_csv_chunk, test_jsonl_chunk,
-	  test_field_rules_later, test_piece_chunk, test_slices, test_empty_hotword, test_no_candidates, env_release)
+	  test_field_rules_later, test_piece_chunk, test_rejects, test_slices, test_empty_hotword, test_no_candidates, env_release)
