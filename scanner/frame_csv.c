@@ -94,31 +94,38 @@ static inline __attribute__((always_inline)) int csv_walk(const char *rec, size_
 	if (len && rec[len - 1] == '\r')
 		len--;
 #ifdef __SSE2__
-	/* Most records quote nothing: find the delimiters 16 bytes at a time
-	 * (a memchr per field costs more than the field), and leave the record
-	 * to the loop below at the first field that opens with a quote. */
+	/* Most records quote nothing: find the delimiters 64 bytes at a time
+	 * (a memchr per field costs more than the field; 16 at a time, the
+	 * loop over a block's delimiters ended, mispredicted, four times as
+	 * often), and leave the record to the loop below at the first field
+	 * that opens with a quote. */
 	{
 		const __m128i vd = _mm_set1_epi8(delim), vq = _mm_set1_epi8('"');
 		size_t j = 0;
 		while (j < len) {
-			/* 16 bytes at a time; the last (partial) block is the
-			 * record's last 16 bytes, less the ones already seen. */
-			size_t at = j;
-			unsigned keep = 0xFFFF;
-			if (j + 16 <= len) {
-				j += 16;
-			} else if (len >= 16) {
-				at = len - 16;
-				keep = (0xFFFFu << (j - at)) & 0xFFFF;
+			/* 64 bytes at a time, or 16 in a record under 64; the
+			 * last (partial) block is the record's last 64 (16) bytes,
+			 * less the ones already seen. */
+			size_t step = len >= 64 ? 64 : 16, at = j;
+			uint64_t keep = ~0ULL;
+			if (j + step <= len) {
+				j += step;
+			} else if (len >= step) {
+				at = len - step;
+				keep = ~0ULL << (j - at);
 				j = len;
 			} else {
 				break;   /* a record under 16 bytes: the loop below */
 			}
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(rec + at));
-			unsigned m = keep & (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vd),
-										  _mm_cmpeq_epi8(v, vq)));
-			for (; m; m &= m - 1) {
-				size_t k = at + (size_t)__builtin_ctz(m);
+			uint64_t m = 0;
+			for (size_t k = 0; k < step; k += 16) {
+				__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(rec + at + k));
+				m |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+					     _mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vq)))
+				     << k;
+			}
+			for (m &= keep; m; m &= m - 1) {
+				size_t k = at + (size_t)__builtin_ctzll(m);
 				if (rec[k] == '"') {
 					if (k == i)
 						goto fields;

@@ -399,17 +399,18 @@ static int csv_reference(const char *rec, size_t len, char delim, struct ref_spa
 }
 
 /* The vector walk finds the same fields as the plain one, on random
- * records over the bytes that matter, every length across 16-byte steps. */
+ * records over the bytes that matter, every length across its 16- and
+ * 64-byte steps. */
 static void test_csv_walk_differential(void)
 {
 	static const char alphabet[] = "ab,,\"\" \t\r\n1";
 	struct source *src = csv_source(9, "a,b,c", ',');
 	struct source *tsv = csv_source(10, "a\tb\tc", '\t');
 	uint64_t r = 7;
-	char rec[96];
-	struct ref_span want[100];
-	for (int round = 0; round < 40000; round++) {
-		size_t len = (size_t)round % 80;
+	char rec[224];
+	struct ref_span want[232];
+	for (int round = 0; round < 60000; round++) {
+		size_t len = (size_t)round % 216;
 		for (size_t i = 0; i < len; i++) {
 			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
 			rec[i] = alphabet[(r >> 33) % (sizeof alphabet - 1)];
