@@ -95,10 +95,10 @@ static inline __attribute__((always_inline)) int csv_walk(const char *rec, size_
 		len--;
 #ifdef __SSE2__
 	/* Most records quote nothing: find the delimiters 64 bytes at a time
-	 * (a memchr per field costs more than the field; 16 at a time, the
-	 * loop over a block's delimiters ended, mispredicted, four times as
-	 * often), and leave the record to the loop below at the first field
-	 * that opens with a quote. */
+	 * (a memchr per field costs more than the field; 16 at a time took
+	 * four times the blocks, each with a loop over its hits to end), and
+	 * leave the record to the loop below at the first field that opens
+	 * with a quote. */
 	{
 		const __m128i vd = _mm_set1_epi8(delim), vq = _mm_set1_epi8('"');
 		size_t j = 0;
