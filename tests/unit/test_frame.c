@@ -1122,6 +1122,41 @@ static void test_sql_copy_end(void)
 	}
 }
 
+/* Frame the dump's rows and split each (source id), checking row k's
+ * spans against want[k][0..nwant[k]) (at most 6 a row). */
+static void check_sql_rows(const char *dump, uint32_t id, const struct want_span (*want)[6], const size_t *nwant,
+			   size_t nrows, const char *what)
+{
+	struct source *src = source_new(id, "t.sql");
+	const struct framer *fr = framer_for(FORMAT_SQL);
+	struct frame_cursor cur = { 0 };
+	struct span_vec sv = { 0 };
+	size_t len = strlen(dump), pos = 0, got, n = 0, err_at = 0;
+	src->format = FORMAT_SQL;
+	src->unnamed_field = fieldtab_intern(ft, id, NULL, 0);
+	cur.src = src;
+	cur.fields = ft;
+	while (pos < len && (got = fr->record_end(&cur, dump + pos, len - pos, true))) {
+		if (!cur.skip && n < nrows) {
+			struct frame_ctx ctx = { .src = src, .fc = fc, .layout = cur.layout };
+			const char *rec = dump + pos + cur.lead;
+			size_t first = sv.n;
+			char label[48];
+			snprintf(label, sizeof label, "%s row %zu", what, n);
+			CHECK_MSG(fr->split(&ctx, rec, got - cur.lead, 0, (uint32_t)n, &sv, &err_at) == 0, "%s: split failed",
+				  label);
+			check_spans(rec, &sv, first, 0, (uint32_t)n, want[n], nwant[n], label);
+			n++;
+		}
+		pos += got;
+	}
+	CHECK_MSG(n == nrows, "%s: %zu rows, want %zu", what, n, nrows);
+	free(sv.v);
+	if (fr->release)
+		fr->release(&cur);
+	source_free(src);
+}
+
 /* Regression (frame_sql.c, sql_split, fixed): a COPY line that starts
  * with a parenthesis was split as an INSERT tuple, its values put in the
  * wrong columns ("(2)\t139..." gave the mobile to t.id). The layout now
@@ -1134,38 +1169,29 @@ static void test_sql_copy_paren(void)
 		"(010) 6552 1234\t13712345679\t(y)\n"
 		"\\.\n"
 		"INSERT INTO t (id, phone, note) VALUES ((3),'13812345678','z');\n";
-	static const struct want_span want[][3] = {
+	static const struct want_span want[][6] = {
 		{ { "(2)", "t.id" }, { "13912345678", "t.phone" }, { "x", "t.note" } },
 		{ { "(010) 6552 1234", "t.id" }, { "13712345679", "t.phone" }, { "(y)", "t.note" } },
 		{ { "(3)", "t.id" }, { "13812345678", "t.phone" }, { "z", "t.note" } },
 	};
-	struct source *src = source_new(41, "copy.sql");
-	const struct framer *fr = framer_for(FORMAT_SQL);
-	struct frame_cursor cur = { 0 };
-	struct span_vec sv = { 0 };
-	size_t pos = 0, got, n = 0, err_at = 0;
-	src->format = FORMAT_SQL;
-	src->unnamed_field = fieldtab_intern(ft, 41, NULL, 0);
-	cur.src = src;
-	cur.fields = ft;
-	while (pos < sizeof dump - 1 && (got = fr->record_end(&cur, dump + pos, sizeof dump - 1 - pos, true))) {
-		if (!cur.skip && n < 3) {
-			struct frame_ctx ctx = { .src = src, .fc = fc, .layout = cur.layout };
-			const char *rec = dump + pos + cur.lead;
-			size_t first = sv.n, len = got - cur.lead;
-			char label[32];
-			snprintf(label, sizeof label, "copy paren row %zu", n);
-			CHECK_MSG(fr->split(&ctx, rec, len, 0, (uint32_t)n, &sv, &err_at) == 0, "%s: split failed", label);
-			check_spans(rec, &sv, first, 0, (uint32_t)n, want[n], 3, label);
-			n++;
-		}
-		pos += got;
-	}
-	CHECK_INT(n, 3);
-	free(sv.v);
-	if (fr->release)
-		fr->release(&cur);
-	source_free(src);
+	static const size_t nwant[] = { 3, 3, 3 };
+	check_sql_rows(dump, 41, want, nwant, 3, "copy paren");
+}
+
+/* A bare NULL, in any case and with spaces around it, is no value; a
+ * quoted 'NULL' is a string, and a word that only starts like NULL is a
+ * value (is_null, inline since it replaced a strncasecmp call). */
+static void test_sql_null(void)
+{
+	static const char dump[] =
+		"INSERT INTO t (a, b, c, d, e, f) VALUES (NULL,null,Null, nULL ,NULX,'NULL'),"
+		"(NULLS,'null',nul,1,NULL,\"NULL\");\n";
+	static const struct want_span want[][6] = {
+		{ { "NULX", "t.e" }, { "NULL", "t.f" } },
+		{ { "NULLS", "t.a" }, { "null", "t.b" }, { "nul", "t.c" }, { "1", "t.d" }, { "NULL", "t.f" } },
+	};
+	static const size_t nwant[] = { 2, 5 };
+	check_sql_rows(dump, 42, want, nwant, 2, "null");
 }
 
 static void test_env_release(void)
@@ -1177,4 +1203,4 @@ TEST_MAIN(env_init, test_record_end_whole, test_record_end_pieces, test_record_e
 	  test_csv_header_collisions, test_csv_split, test_csv_walk_differential, test_json_split, test_json_top_array, test_json_malformed,
 	  test_json_long_path, test_text_split, test_format_names, test_format_from_path, test_format_sniff,
 	  test_span_vec, test_sql_pieces, test_sql_tuples_generated, test_sql_overflow_layout, test_sql_gbk_as_read, test_sql_copy_end,
-	  test_sql_copy_paren, test_env_release)
+	  test_sql_copy_paren, test_sql_null, test_env_release)
