@@ -58,6 +58,7 @@ help:
 	@echo "make fuzz-replay   replay the fuzz corpora (part of make test)"
 	@echo "make bench         throughput benchmarks (bench/)"
 	@echo "make bench-decode  build/bench/decode: the reader's decompression alone"
+	@echo "make bench-floor   build/bench/floor: each part of the job alone, against a goal's budget"
 	@echo "make kafka-up / kafka-down   the test Kafka broker on 127.0.0.1:9092"
 	@echo "make kafka-test    the piiscan kafka tests against that broker (part of make test)"
 	@echo "make kafka-mock-test   the broker-free part (librdkafka's mock cluster)"

@@ -15,7 +15,7 @@ BENCH_VARS := BENCH_SIZE BENCH_SIZE_CSV BENCH_SIZE_JSONL BENCH_SIZE_LOG BENCH_SI
               BENCH_RUNS BENCH_STARTUP_RUNS BENCH_SEED BENCH_THREADS BENCH_TMPDIR BENCH_LABEL \
               BENCH_DIR
 
-.PHONY: bench bench-gen bench-decode
+.PHONY: bench bench-gen bench-decode bench-floor
 
 $(BENCH_GEN): bench/gen_export.c
 	@mkdir -p $(dir $@)
@@ -41,3 +41,14 @@ $(BENCH_DECODE): bench/decode.c $(BUILD)/libpiiscan.a
 	$(CC) $(CFLAGS) -Iscanner $< $(BUILD)/libpiiscan.a $(LDFLAGS) $(LDLIBS) -o $@
 
 bench-decode: $(BENCH_DECODE)
+
+# build/bench/floor: each part of the job alone against the goal's budget
+# per record (bench/floor.c), e.g.
+#   taskset -c 1 build/bench/floor build/bench/corpus/dense-csv-*.csv
+BENCH_FLOOR := $(BUILD)/bench/floor
+
+$(BENCH_FLOOR): bench/floor.c $(BUILD)/libpiiscan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iscanner $< $(BUILD)/libpiiscan.a $(LDFLAGS) $(LDLIBS) -o $@
+
+bench-floor: $(BENCH_FLOOR)
