@@ -2,7 +2,9 @@
  * values with the verdict and normal form each must get, plus properties
  * that hold for every row (no reads past len, dst_cap respected) and for
  * every check-digit scheme (no single substitution passes). */
+#include <arpa/inet.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -958,6 +960,63 @@ static void test_email_masks(void)
 	CHECK(pass > 50000);   /* the generator reaches valid addresses, short and long */
 }
 
+/* The three-digit area codes, a bit set the compiler builds from their
+ * list: all 700 from 300 to 999 after a trunk 0, of which the list holds
+ * 318, its first and last among them and its gaps not. */
+static void test_landline_area3(void)
+{
+	int pass = 0;
+	for (int code = 300; code <= 999; code++) {
+		char s[16];
+		snprintf(s, sizeof s, "0%d-2345678", code);
+		pass += validate_cn_landline_check(s, strlen(s)) == VERDICT_PASS;
+	}
+	CHECK_MSG(pass == 318, "%d three-digit area codes pass", pass);
+	static const char *const yes[] = { "0310-2345678", "0755-2345678", "0574-7581937", "0999-2345678" };
+	static const char *const no[] = { "0309-2345678", "0336-2345678", "0800-2345678", "0900-2345678" };
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		CHECK_MSG(validate_cn_landline_check(yes[i], strlen(yes[i])) == VERDICT_PASS, "%s", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		CHECK_MSG(validate_cn_landline_check(no[i], strlen(no[i])) == VERDICT_FAIL, "%s", no[i]);
+}
+
+/* ipv4 against glibc's inet_pton(AF_INET), which takes exactly four
+ * decimal octets of 0-255 without leading zeros: random strings over
+ * digits, dots and a few other bytes, half of them dotted quads of 1-4
+ * digit octets with a byte or two changed, every length to 17. */
+static void test_ipv4_inet_pton(void)
+{
+	static const char alphabet[] = "0123456789.0125.a -:";
+	unsigned seed = 777;
+	size_t pass = 0;
+	for (int round = 0; round < 400000; round++) {
+		char s[32], z[33];
+		size_t len = (lcg(&seed) >> 8) % 18;
+		for (size_t i = 0; i < len; i++)
+			s[i] = alphabet[(lcg(&seed) >> 16) % (sizeof alphabet - 1)];
+		if (round % 2) {
+			len = 0;
+			for (int k = 0; k < 4; k++) {
+				if (k)
+					s[len++] = '.';
+				append_run(s, &len, &seed, "0123456789012255", 4, 20);
+			}
+			for (unsigned k = (lcg(&seed) >> 8) % 3; k--; ) {
+				lcg(&seed);
+				s[(seed >> 8) % len] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+			}
+		}
+		memcpy(z, s, len);
+		z[len] = '\0';
+		unsigned char addr[4];
+		enum verdict want = inet_pton(AF_INET, z, addr) == 1 ? VERDICT_PASS : VERDICT_FAIL;
+		enum verdict got = validate_ipv4_check(s, len);
+		pass += want == VERDICT_PASS;
+		CHECK_MSG(got == want, "\"%.*s\" (%zu bytes): %d, inet_pton says %d", (int)len, s, len, got, want);
+	}
+	CHECK(pass > 5000);   /* the generator reaches valid addresses (~9,400) */
+}
+
 /* cn_address against the rule as first written, a substring search for
  * each token over the value's bytes, on generated values: runs of token
  * characters, other Han characters, digits, letters and the odd broken
@@ -1033,7 +1092,7 @@ static void test_cn_address_differential(void)
 	CHECK_MSG(pass > 10000, "only %d of the generated values are addresses", pass);
 }
 
-TEST_MAIN(test_email_masks, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_cn_address_differential, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+TEST_MAIN(test_email_masks, test_ipv4_inet_pton, test_landline_area3, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_cn_address_differential, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
