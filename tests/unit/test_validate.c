@@ -960,6 +960,55 @@ static void test_email_masks(void)
 	CHECK(pass > 50000);   /* the generator reaches valid addresses, short and long */
 }
 
+/* Whether a card number of n digits starting with the four p4 is in an
+ * issuer range, as the networks publish them: the reference the bank_card
+ * validator's range table is held to. */
+static bool card_range_reference(int p4, size_t n)
+{
+	int p3 = p4 / 10, p2 = p4 / 100;
+	if (p4 >= 2221 && p4 <= 2720)
+		return n == 16;                           /* Mastercard 2-series */
+	if (p2 == 34 || p2 == 37)
+		return n == 15;                           /* American Express */
+	if (p4 >= 3528 && p4 <= 3589)
+		return n >= 16;                           /* JCB */
+	if (p2 >= 40 && p2 <= 49)
+		return n == 13 || n == 16 || n == 19;     /* Visa */
+	if (p2 >= 51 && p2 <= 55)
+		return n == 16;                           /* Mastercard */
+	if (p2 == 62)
+		return n >= 16;                           /* UnionPay */
+	return (p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649)) && n >= 16;   /* Discover */
+}
+
+/* Every four-digit prefix at every length from 13 to 19, the number
+ * completed with its Luhn digit and with a wrong one: in a range, the
+ * first passes and the second fails (weak for UnionPay); out of all
+ * ranges both fail. */
+static void test_card_ranges(void)
+{
+	for (int p4 = 0; p4 < 10000; p4++) {
+		for (size_t n = 13; n <= 19; n++) {
+			char d[20];
+			snprintf(d, sizeof d, "%04d", p4);
+			for (size_t i = 4; i < n - 1; i++)
+				d[i] = (char)('0' + (i * 7 + (size_t)p4) % 10);
+			for (char c = '0'; c <= '9'; c++) {
+				d[n - 1] = c;
+				if (validate_luhn_ok(d, n))
+					break;
+			}
+			bool in = card_range_reference(p4, n);
+			enum verdict good = validate_bank_card_check(d, n);
+			d[n - 1] = (char)('0' + (d[n - 1] - '0' + 1) % 10);
+			enum verdict bad = validate_bank_card_check(d, n);
+			CHECK_MSG(good == (in ? VERDICT_PASS : VERDICT_FAIL), "%.*s: %d", (int)n, d, good);
+			CHECK_MSG(bad == (!in ? VERDICT_FAIL : p4 / 100 == 62 ? VERDICT_WEAK : VERDICT_FAIL), "%.*s: %d",
+				  (int)n, d, bad);
+		}
+	}
+}
+
 /* The three-digit area codes, a bit set the compiler builds from their
  * list: all 700 from 300 to 999 after a trunk 0, of which the list holds
  * 318, its first and last among them and its gaps not. */
@@ -1092,7 +1141,7 @@ static void test_cn_address_differential(void)
 	CHECK_MSG(pass > 10000, "only %d of the generated values are addresses", pass);
 }
 
-TEST_MAIN(test_email_masks, test_ipv4_inet_pton, test_landline_area3, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_cn_address_differential, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+TEST_MAIN(test_email_masks, test_ipv4_inet_pton, test_landline_area3, test_card_ranges, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_cn_address_differential, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
