@@ -1009,6 +1009,26 @@ static void test_card_ranges(void)
 	}
 }
 
+/* Every two-digit prefix of an 18-character resident ID (a real date, the
+ * right check character): it passes exactly for the province-level codes
+ * of GB/T 2260 and the five the layout was extended to. */
+static void test_resident_id_provinces(void)
+{
+	static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	for (int p = 0; p < 100; p++) {
+		char id[19];
+		snprintf(id, sizeof id, "%02d010519900307123", p);
+		int sum = 0;
+		for (int i = 0; i < 17; i++)
+			sum += (id[i] - '0') * weights[i];
+		id[17] = "10X98765432"[sum % 11];
+		bool want = (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) ||
+			    (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65) || p == 71 ||
+			    (p >= 81 && p <= 83) || p == 91;
+		CHECK_MSG(validate_cn_resident_id_check(id, 18) == (want ? VERDICT_PASS : VERDICT_FAIL), "%.18s", id);
+	}
+}
+
 /* The three-digit area codes, a bit set the compiler builds from their
  * list: all 700 from 300 to 999 after a trunk 0, of which the list holds
  * 318, its first and last among them and its gaps not. */
@@ -1141,7 +1161,7 @@ static void test_cn_address_differential(void)
 	CHECK_MSG(pass > 10000, "only %d of the generated values are addresses", pass);
 }
 
-TEST_MAIN(test_email_masks, test_ipv4_inet_pton, test_landline_area3, test_card_ranges, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_cn_address_differential, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
+TEST_MAIN(test_email_masks, test_ipv4_inet_pton, test_landline_area3, test_card_ranges, test_resident_id_provinces, test_normalizers_vector, test_check_digits_vector, test_cn_text, test_cn_address_differential, test_registry, test_cases, test_normalize_cap, test_identity, test_luhn,
 	  test_luhn_pairs, test_all_digits,
 	  test_single_substitution, test_transposition, test_resident_id_dates,
 	  test_random_bytes)
