@@ -2,12 +2,15 @@
  * budget a throughput goal leaves per record.
  *
  *     build/bench/floor FILE [--rules DIR] [--runs N] [--goal GB/s]
+ *                            [--max-mb N] [--json]
  *
- * FILE is read into memory once; then, round robin over N runs (default
- * 5), each stage runs over all of it alone:
+ * The first N MiB of FILE (default 4, whole lines: in the caches, as a
+ * slice is when the pipeline scans and judges it) are read into memory
+ * once; then, round robin over N runs (default 5), each stage runs alone:
  *
- *   read      read(2) of the file, 1 MiB at a time (the page cache's copy)
- *   mmap      the file mapped, then memchr for every newline in it
+ *   read      read(2) of the whole file, 1 MiB at a time (the page
+ *             cache's copy)
+ *   mmap      the whole file mapped, then memchr for every newline in it
  *   lines     memchr for every newline in memory (one pass, nothing judged)
  *   scan      scanner_scan over slices of at most 128 KiB ending at a
  *             newline: token starts, DFA walks, validators, grouping (the
@@ -21,7 +24,9 @@
  *             away and the ns each is the memory's, not the validator's)
  *
  * Each line gives the median CPU time of the process (user + system), ns
- * per record (a line), and the GB/s that stage alone would allow. The
+ * per record (a line of the sample's mean size), and the GB/s that stage
+ * alone would allow; --json gives the medians as one JSON object
+ * (bench/run.sh keeps it, bench/report.py weighs it against the goals). The
  * budget is the time per record at the goal (2.5 GB/s a core, issue 3's
  * for dense CSV; --goal 5 for its logs): a stage over it, or stages every
  * design needs that add up to more, rule the goal out whatever the rest
@@ -29,6 +34,7 @@
  * Timing lives here, never in tests (bench/README.md). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +78,8 @@ struct value {
 
 struct job {
 	const char *path;
-	char *data;
+	size_t file_len;   /* the whole file: read and mmap */
+	char *data;        /* its first max bytes (whole lines): the rest */
 	size_t len, lines;
 	struct scanner *sc;
 	const struct ruleset *rs;
@@ -117,12 +124,12 @@ static int stage_mmap(struct job *j)
 	int fd = open(j->path, O_RDONLY);
 	if (fd < 0)
 		return -1;
-	void *p = mmap(NULL, j->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	void *p = mmap(NULL, j->file_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return -1;
-	j->sink += (unsigned)count_lines(p, j->len);
-	munmap(p, j->len);
+	j->sink += (unsigned)count_lines(p, j->file_len);
+	munmap(p, j->file_len);
 	return 0;
 }
 
@@ -191,11 +198,26 @@ static double time_rule(struct job *j, uint32_t r)
 	return t;
 }
 
-static void report(const char *name, double sec, const struct job *j, double budget_ns)
+/* A stage's median over bytes: ns a record of the sample's mean size. */
+static void report(const char *name, double sec, size_t bytes, const struct job *j, double budget_ns)
 {
-	double ns = sec * 1e9 / (double)j->lines;
+	double ns = sec * 1e9 / (double)bytes * (double)j->len / (double)j->lines;
 	printf("%-10s %9.1f ms %9.1f ns/record %8.3f GB/s alone %6.2fx the budget\n", name, sec * 1e3, ns,
-	       (double)j->len / sec / 1e9, ns / budget_ns);
+	       (double)bytes / sec / 1e9, ns / budget_ns);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
 }
 
 int main(int argc, char **argv)
@@ -203,6 +225,8 @@ int main(int argc, char **argv)
 	const char *rules_dir = "rules";
 	int runs = 5;
 	double goal = 2.5;
+	size_t max = (size_t)4 << 20;
+	bool json = false;
 	struct job j = { 0 };
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--rules") && i + 1 < argc)
@@ -211,11 +235,16 @@ int main(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--goal") && i + 1 < argc)
 			goal = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--max-mb") && i + 1 < argc)
+			max = (size_t)atol(argv[++i]) << 20;
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
 		else if (!j.path)
 			j.path = argv[i];
 	}
-	if (!j.path || runs < 1 || runs > MAX_RUNS || goal <= 0) {
-		fprintf(stderr, "usage: floor FILE [--rules DIR] [--runs N (1-%d)] [--goal GB/s]\n", MAX_RUNS);
+	if (!j.path || runs < 1 || runs > MAX_RUNS || goal <= 0 || !max) {
+		fprintf(stderr, "usage: floor FILE [--rules DIR] [--runs N (1-%d)] [--goal GB/s] [--max-mb N] [--json]\n",
+			MAX_RUNS);
 		return 2;
 	}
 
@@ -230,16 +259,25 @@ int main(int argc, char **argv)
 	j.sc = scanner_new(db);
 	int fd = open(j.path, O_RDONLY);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) || !(j.data = malloc((size_t)st.st_size + 1))) {
+	if (fd < 0 || fstat(fd, &st)) {
 		perror(j.path);
 		return 1;
 	}
-	for (ssize_t n; j.len < (size_t)st.st_size; j.len += (size_t)n)
-		if ((n = read(fd, j.data + j.len, (size_t)st.st_size - j.len)) <= 0) {
+	j.file_len = (size_t)st.st_size;
+	size_t want = j.file_len < max ? j.file_len : max;
+	if (!(j.data = malloc(want + 1))) {
+		perror(j.path);
+		return 1;
+	}
+	for (ssize_t n; j.len < want; j.len += (size_t)n)
+		if ((n = read(fd, j.data + j.len, want - j.len)) <= 0) {
 			perror(j.path);
 			return 1;
 		}
 	close(fd);
+	/* Whole lines only. */
+	while (j.len < j.file_len && j.len && j.data[j.len - 1] != '\n')
+		j.len--;
 	j.lines = count_lines(j.data, j.len);
 	if (!j.lines || !j.sc || scan_all(&j, 1)) {
 		fprintf(stderr, "floor: %s: no lines, or the scan failed\n", j.path);
@@ -262,7 +300,7 @@ int main(int argc, char **argv)
 		int (*run)(struct job *);
 	} stages[] = { { "read", stage_read }, { "mmap", stage_mmap }, { "lines", stage_lines }, { "scan", stage_scan },
 		       { "validate", stage_validate } };
-	enum { NSTAGES = sizeof stages / sizeof stages[0] };
+	enum { NSTAGES = sizeof stages / sizeof stages[0], NWHOLE = 2 /* read, mmap: the whole file */ };
 	static double t[NSTAGES][MAX_RUNS];
 	double *tr = calloc(rs->n * (size_t)runs, sizeof *tr);
 	for (int r = 0; r < runs; r++) {
@@ -279,18 +317,43 @@ int main(int argc, char **argv)
 	}
 
 	double budget_ns = (double)j.len / (double)j.lines / goal;
-	printf("%s: %zu bytes, %zu records (%.1f B each), %zu values with a validator (%.2f a record)\n", j.path,
-	       j.len, j.lines, (double)j.len / (double)j.lines, j.nvals, (double)j.nvals / (double)j.lines);
-	printf("budget at %.2f GB/s a core: %.1f ns a record; median of %d runs, CPU time\n", goal, budget_ns, runs);
-	for (int s = 0; s < NSTAGES; s++)
-		report(stages[s].name, median(t[s], runs), &j, budget_ns);
-	for (uint32_t k = 0; k < rs->n; k++) {
-		size_t n = j.by_rule[k + 1] - j.by_rule[k];
-		if (!n)
-			continue;
-		double sec = median(tr + (size_t)k * (size_t)runs, runs);
-		printf("  %-22s %9zu values %7.1f ns each %7.1f ns/record\n", rs->rules[k].id, n, sec * 1e9 / (double)n,
-		       sec * 1e9 / (double)j.lines);
+	if (json) {
+		printf("{\"file\":");
+		json_str(j.path);
+		printf(",\"bytes\":%zu,\"sample_bytes\":%zu,\"records\":%zu,\"values\":%zu,\"runs\":%d,"
+		       "\"goal_gb_s\":%g,\"stages\":{",
+		       j.file_len, j.len, j.lines, j.nvals, runs, goal);
+		for (int s = 0; s < NSTAGES; s++)
+			printf("%s\"%s\":{\"cpu_s\":%.6f,\"bytes\":%zu}", s ? "," : "", stages[s].name,
+			       median(t[s], runs), s < NWHOLE ? j.file_len : j.len);
+		printf("},\"rules\":{");
+		for (uint32_t k = 0, first = 1; k < rs->n; k++) {
+			size_t n = j.by_rule[k + 1] - j.by_rule[k];
+			if (!n)
+				continue;
+			printf("%s", first ? "" : ",");
+			json_str(rs->rules[k].id);
+			printf(":{\"values\":%zu,\"cpu_s\":%.6f}", n, median(tr + (size_t)k * (size_t)runs, runs));
+			first = 0;
+		}
+		printf("}}\n");
+	} else {
+		printf("%s: %zu bytes (the first %zu: %zu records, %.1f B each), %zu values with a validator "
+		       "(%.2f a record)\n",
+		       j.path, j.file_len, j.len, j.lines, (double)j.len / (double)j.lines, j.nvals,
+		       (double)j.nvals / (double)j.lines);
+		printf("budget at %.2f GB/s a core: %.1f ns a record; median of %d runs, CPU time\n", goal, budget_ns,
+		       runs);
+		for (int s = 0; s < NSTAGES; s++)
+			report(stages[s].name, median(t[s], runs), s < NWHOLE ? j.file_len : j.len, &j, budget_ns);
+		for (uint32_t k = 0; k < rs->n; k++) {
+			size_t n = j.by_rule[k + 1] - j.by_rule[k];
+			if (!n)
+				continue;
+			double sec = median(tr + (size_t)k * (size_t)runs, runs);
+			printf("  %-22s %9zu values %7.1f ns each %7.1f ns/record\n", rs->rules[k].id, n,
+			       sec * 1e9 / (double)n, sec * 1e9 / (double)j.lines);
+		}
 	}
 	free(tr);
 	free(j.by_rule);

@@ -7,7 +7,8 @@ against the goals of issue 3.
 
 RAW.jsonl holds one JSON object a line, written by run.sh: "meta", "gen",
 "corpus", "lz4", "sink", "run" (one timed process), "startup",
-"startup_cold", "big_cache". Standard library only.
+"startup_cold", "big_cache", "floor" (bench/floor.c's JSON) and
+"floor_decode" (bench/decode.c's CPU seconds). Standard library only.
 """
 
 import datetime
@@ -176,8 +177,51 @@ def build(recs):
         res['big'] = {'path': b['path'], 'size': b['size_arg'], 'bytes': b['bytes'],
                       'records': b['gen']['records'], 'threads': T, 'page_cache_warm': warm,
                       **measure(runs, b['bytes'])}
+    res['floor'] = floor(recs, res)
     res['goals'] = goals(res)
     return res
+
+
+def floor(recs, res):
+    """The parts of the job every design needs, each measured alone
+    (bench/floor.c), against the time a record may take at each goal: where
+    they add up to more than that, the goal is out of reach on this machine
+    whatever the rest costs. Times are ns a record of the corpus's mean
+    size; x is the share of the budget."""
+    out = {}
+    for r in recs:
+        if r['type'] != 'floor':
+            continue
+        f = r['result']
+        per_rec = f['sample_bytes'] / f['records']
+
+        def ns(stage):
+            st = f['stages'][stage]
+            return st['cpu_s'] / st['bytes'] * per_rec * 1e9
+        budget = per_rec / f['goal_gb_s']
+        entry = {'goal_gb_s': f['goal_gb_s'], 'budget_ns': budget, 'bytes_per_record': per_rec,
+                 'values_per_record': f['values'] / f['records'],
+                 'ns': {k: ns(k) for k in f['stages']},
+                 'validators_ns_by_rule': {k: v['cpu_s'] / f['records'] * 1e9 for k, v in f['rules'].items()}}
+        # What every design pays: the bytes out of the page cache, and each
+        # candidate value validated (logs: too few values to matter).
+        parts = ['read', 'validate'] if entry['values_per_record'] >= 1 else ['read']
+        entry['parts'] = parts
+        entry['parts_ns'] = sum(entry['ns'][k] for k in parts)
+        entry['parts_x_budget'] = entry['parts_ns'] / budget
+        out[r['corpus']] = entry
+    dec = [r for r in recs if r['type'] == 'floor_decode']
+    dense = out.get('dense-csv')
+    if dec and dense and dec[0]['cpu_s']:
+        d = dec[0]
+        # CPU seconds a GB (decompressed) of decoding, and of the parts above.
+        dec_s = statistics.median(d['cpu_s']) / (d['bytes'] / GB)
+        parts_s = dense['parts_ns'] / dense['bytes_per_record']
+        T = res['params']['threads']
+        out['lz4'] = {'goal_gb_s': 1.5, 'threads': T, 'decode_cpu_s_per_gb': dec_s,
+                      'parts_cpu_s_per_gb': parts_s,
+                      'cores_needed': (dec_s + parts_s) * 1.5, 'cores': T}
+    return out
 
 
 def goals(res):
@@ -198,17 +242,30 @@ def goals(res):
     if big:
         big_note = 'measured on %s (%.2f GB); the goal is for 10 GB: make bench BENCH_BIG_SIZE=10G' % (
             big['size'], big['bytes'] / GB) if big['bytes'] < 10e9 else 'measured on %s' % big['size']
+    F = res.get('floor', {})
+
+    def floor_note(corpus, budget_gb_s=None):
+        f = F.get(corpus)
+        if not f:
+            return None
+        x = f['parts_x_budget'] * (budget_gb_s / f['goal_gb_s'] if budget_gb_s else 1)
+        return 'floor: %s alone, %.2fx its time' % (' + '.join(f['parts']), x)
+    rg = get('corpora', 'dense-csv', 'measurements', 'rg', 'gb_per_s', 'median')
+    lz = F.get('lz4')
     rows = [
         ('dense CSV manifest job, GB/s per core', '>=', 2.5,
-         get('corpora', 'dense-csv', 'measurements', 'scan_t1', 'gb_per_s', 'median'), None),
+         get('corpora', 'dense-csv', 'measurements', 'scan_t1', 'gb_per_s', 'median'), floor_note('dense-csv')),
         ('dense CSV vs ripgrep, x (1 thread each)', '>=', 10.0,
-         get('corpora', 'dense-csv', 'derived', 'vs_rg_threads_1'), None),
+         get('corpora', 'dense-csv', 'derived', 'vs_rg_threads_1'),
+         floor_note('dense-csv', 10 * rg) if rg else None),
         ('--findings cost, ns per finding (dense CSV, 1 thread)', '<=', 100.0,
          get('corpora', 'dense-csv', 'derived', 'findings_ns_per_finding_threads_1'), None),
         ('sparse logs, GB/s per core', '>=', 5.0,
-         get('corpora', 'sparse-log', 'measurements', 'scan_t1', 'gb_per_s', 'median'), None),
+         get('corpora', 'sparse-log', 'measurements', 'scan_t1', 'gb_per_s', 'median'), floor_note('sparse-log')),
         ('LZ4 dense CSV, %d threads, GB/s decompressed' % T, '>=', 1.5,
-         get('corpora', 'dense-csv', 'measurements', 'lz4_tall', 'gb_per_s', 'median'), None),
+         get('corpora', 'dense-csv', 'measurements', 'lz4_tall', 'gb_per_s', 'median'),
+         'floor: decoding + read + validate alone need %.2f of %d cores' % (lz['cores_needed'], lz['cores'])
+         if lz else None),
         ('thread scaling, %d threads vs 1 (dense CSV), x' % T, '>=', 1.8,
          get('corpora', 'dense-csv', 'derived', 'scaling_threads_all_vs_1'),
          'the goal is for 2 cores' if T != 2 else
@@ -315,6 +372,22 @@ def table(res):
             b['size'], b['bytes'], b['threads'], b['gb_per_s']['median'], b.get('gb_per_cpu_s') or 0,
             b['peak_rss_kib'] / 1024,
             '' if b['page_cache_warm'] else ' (not all in the page cache: includes disk reads)'))
+    if res.get('floor'):
+        L.append('')
+        L.append('floor: the parts every design of the job needs, each alone (build/bench/floor, pinned, CPU time),')
+        L.append('   in ns a record against the time a record may take at the goal (x: its share)')
+        for name, f in res['floor'].items():
+            if name == 'lz4':
+                L.append('   LZ4 dense CSV at %.1f GB/s: decoding alone %.3f CPU-s a GB, read + validate %.3f: '
+                         '%.2f of %d cores' % (f['goal_gb_s'], f['decode_cpu_s_per_gb'], f['parts_cpu_s_per_gb'],
+                                               f['cores_needed'], f['cores']))
+                continue
+            n = f['ns']
+            L.append('   %s at %g GB/s: %.1f ns a record; read(2) %.1f (%.2fx), mmap %.1f, scan stage %.1f, '
+                     'validators alone %.1f (%.2fx, %.2f values a record)' % (
+                         name, f['goal_gb_s'], f['budget_ns'], n['read'], n['read'] / f['budget_ns'], n['mmap'],
+                         n['scan'], n['validate'], n['validate'] / f['budget_ns'], f['values_per_record']))
+            L.append('      %s alone: %.2fx the budget' % (' + '.join(f['parts']), f['parts_x_budget']))
     L.append('')
     L.append('goals of issue 3:')
     L.append('   %-56s %10s %12s  %s' % ('goal', 'target', 'measured', 'met'))

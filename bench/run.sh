@@ -25,6 +25,9 @@
 #   BENCH_DIR               corpora, cache and results (default build/bench)
 #   PIISCAN, GEN, PYTHON    the binaries (default build/piiscan,
 #                           build/bench/gen_export, /usr/bin/python3)
+#   FLOOR, DECODE           build/bench/floor and build/bench/decode: the
+#                           parts of the job alone, weighed against the
+#                           goals (skipped when unset, as make bench sets them)
 set -euo pipefail
 export LC_ALL=C
 
@@ -87,6 +90,14 @@ snap=$tmp/snap
 mkdir -p "$snap/bin"
 cp "$piiscan" "$snap/bin/piiscan"
 cp -R "$(dirname "$piiscan")/../rules" "$snap/rules"
+floor=${FLOOR:-}
+decode=${DECODE:-}
+for tool in ${floor:+"$floor"} ${decode:+"$decode"}; do
+	[[ -x $tool ]] || die "cannot run '$tool': build it with 'make bench'"
+	cp "$tool" "$snap/bin/"
+done
+floor=${floor:+$snap/bin/$(basename "$floor")}
+decode=${decode:+$snap/bin/$(basename "$decode")}
 "$snap/bin/piiscan" --version >/dev/null 2>&1 || die "'$piiscan' does not run (being rebuilt?)"
 piiscan_src=$piiscan
 piiscan=$snap/bin/piiscan
@@ -271,6 +282,26 @@ indep_once() {
 	say "$corpus run $run/$runs $threads independent 1-thread scans, pinned: walls ${walls//,/ } us"
 }
 
+# floor_corpus KIND FILE GOAL [LZ4]: the parts every design of the job
+# needs, alone (bench/floor.c: read(2), the validators), against the time a
+# record may take at GOAL GB/s a core; with LZ4, its decoding alone in one
+# thread (bench/decode.c), for the LZ4 goal. Pinned to one CPU, CPU time.
+floor_corpus() {
+	local kind=$1 file=$2 goal=$3 lz=${4:-} pin=() line cpus=""
+	[[ -n $floor ]] || return 0
+	command -v taskset >/dev/null && pin=(taskset -c 0)
+	line=$("${pin[@]}" "$floor" "$file" --rules "$snap/rules" --runs "$runs" --goal "$goal" --json) ||
+		die "build/bench/floor failed on '$file'"
+	emit "{\"type\":\"floor\",\"corpus\":\"$kind\",\"result\":$line}"
+	say "$kind floor: done"
+	[[ -n $lz && -n $decode ]] || return 0
+	while IFS=$'\t' read -r _ _ _ cpu; do
+		cpus+=${cpus:+,}$cpu
+	done < <("${pin[@]}" "$decode" "$lz" caller --runs "$runs")
+	emit "{\"type\":\"floor_decode\",\"corpus\":\"$kind\",\"bytes\":$(stat -c %s "$file"),\"cpu_s\":[$cpus]}"
+	say "$kind LZ4 decoding alone: CPU ${cpus//,/ } s"
+}
+
 # bench_corpus KIND SIZE
 bench_corpus() {
 	local kind=$1 size=$2 f bytes lz gz gb gb_bytes sink need
@@ -339,6 +370,10 @@ bench_corpus() {
 			scan_extra=()
 		fi
 	done
+	case $kind in
+	dense-csv) floor_corpus "$kind" "$f" 2.5 "$lz" ;;
+	sparse-log) floor_corpus "$kind" "$f" 5 ;;
+	esac
 }
 
 # ---------------------------------------------------------------- runs

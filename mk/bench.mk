@@ -11,6 +11,8 @@
 # sanitizer build.
 
 BENCH_GEN  := build/bench/gen_export
+BENCH_DECODE := $(BUILD)/bench/decode
+BENCH_FLOOR := $(BUILD)/bench/floor
 BENCH_VARS := BENCH_SIZE BENCH_SIZE_CSV BENCH_SIZE_JSONL BENCH_SIZE_LOG BENCH_SIZE_CN BENCH_SIZE_SQL BENCH_SIZE_CNSQL BENCH_BIG_SIZE \
               BENCH_RUNS BENCH_STARTUP_RUNS BENCH_SEED BENCH_THREADS BENCH_TMPDIR BENCH_LABEL \
               BENCH_DIR
@@ -27,14 +29,14 @@ ifneq ($(SANITIZE),)
 bench:
 	$(error make bench measures the optimised build; run it without SANITIZE)
 else
-bench: $(BENCH_GEN) $(BUILD)/piiscan
+bench: $(BENCH_GEN) $(BUILD)/piiscan $(BENCH_FLOOR) $(BENCH_DECODE)
 	$(foreach v,$(BENCH_VARS),$(if $($(v)),$(v)='$($(v))')) \
-		PIISCAN=$(BUILD)/piiscan GEN=$(BENCH_GEN) PYTHON=$(PYTHON) bash bench/run.sh
+		PIISCAN=$(BUILD)/piiscan GEN=$(BENCH_GEN) FLOOR=$(BENCH_FLOOR) DECODE=$(BENCH_DECODE) \
+		PYTHON=$(PYTHON) bash bench/run.sh
 endif
 
 # build/bench/decode: the reader's decoding alone (bench/decode.c), e.g.
 #   build/bench/decode build/bench/corpus/dense-csv-*.csv.lz4 caller thread 2
-BENCH_DECODE := $(BUILD)/bench/decode
 
 $(BENCH_DECODE): bench/decode.c $(BUILD)/libpiiscan.a
 	@mkdir -p $(dir $@)
@@ -45,7 +47,6 @@ bench-decode: $(BENCH_DECODE)
 # build/bench/floor: each part of the job alone against the goal's budget
 # per record (bench/floor.c), e.g.
 #   taskset -c 1 build/bench/floor build/bench/corpus/dense-csv-*.csv
-BENCH_FLOOR := $(BUILD)/bench/floor
 
 $(BENCH_FLOOR): bench/floor.c $(BUILD)/libpiiscan.a
 	@mkdir -p $(dir $@)
