@@ -12,6 +12,8 @@
  *             cache's copy)
  *   mmap      the whole file mapped, then memchr for every newline in it
  *   lines     memchr for every newline in memory (one pass, nothing judged)
+ *   starts    the scan's token-start pass alone (where a value may begin:
+ *             64 bytes at a time, the one pass over every byte it makes)
  *   scan      scanner_scan over slices of at most 128 KiB ending at a
  *             newline: token starts, DFA walks, validators, grouping (the
  *             scan stage; no framing, attribution or counting)
@@ -167,6 +169,15 @@ static int stage_scan(struct job *j)
 	return scan_all(j, 0);
 }
 
+static int stage_starts(struct job *j)
+{
+	size_t n = 0;
+	for (size_t off = 0; off < j->len; off += SLICE)
+		n += scanner_count_starts(j->sc, j->data + off, j->len - off < SLICE ? j->len - off : SLICE);
+	j->sink += (unsigned)n;
+	return 0;
+}
+
 static int stage_validate(struct job *j)
 {
 	const struct rule *rules = j->rs->rules;
@@ -298,7 +309,8 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*run)(struct job *);
-	} stages[] = { { "read", stage_read }, { "mmap", stage_mmap }, { "lines", stage_lines }, { "scan", stage_scan },
+	} stages[] = { { "read", stage_read }, { "mmap", stage_mmap }, { "lines", stage_lines }, { "starts", stage_starts },
+		       { "scan", stage_scan },
 		       { "validate", stage_validate } };
 	enum { NSTAGES = sizeof stages / sizeof stages[0], NWHOLE = 2 /* read, mmap: the whole file */ };
 	static double t[NSTAGES][MAX_RUNS];

@@ -567,6 +567,17 @@ static int scan_dfa(struct scanner *sc)
 	return 0;
 }
 
+size_t scanner_count_starts(const struct scanner *sc, const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	struct tokstart_carry carry = { 0 };
+	size_t n = 0;
+	for (size_t base = 0; sc->dfa && base < len; base += 64)
+		n += (size_t)__builtin_popcountll(tokstart_block(&sc->starts, s + base, len - base < 64 ? len - base : 64,
+								 &carry));
+	return n;
+}
+
 static int cmp_rule_start(const void *a, const void *b)
 {
 	const struct match *x = a, *y = b;

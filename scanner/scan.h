@@ -51,6 +51,11 @@ void scanner_free(struct scanner *sc);
 int scanner_scan(struct scanner *sc, const char *p, size_t len,
 		 const struct match **out, size_t *n);
 
+/* How many token starts p[0..len) holds: the start pass alone, the one
+ * pass over every byte the fast path makes (0 for the reference engine).
+ * For bench/floor.c, which times it apart from the rest of the scan. */
+size_t scanner_count_starts(const struct scanner *sc, const char *p, size_t len);
+
 /* The token boundary test applied to every candidate, exposed for tests. */
 int scan_is_token(const char *p, size_t len, size_t start, size_t end);
 
