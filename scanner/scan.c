@@ -29,6 +29,8 @@ struct scanner {
 	const struct dfa *dfa;    /* NULL: Hyperscan over every byte */
 	const struct dfa_table *table;   /* its hot-loop layout */
 	struct tokstart starts;   /* where the DFA runs from */
+	uint64_t *bits;           /* the block's starts, 64 bytes a word */
+	size_t bits_cap;
 	size_t dfa_start;         /* the start being run, for the DFA callback */
 	hs_scratch_t *rest_scratch;
 	size_t best_start;        /* reverse DFA: the leftmost boundary start */
@@ -262,6 +264,7 @@ void scanner_free(struct scanner *sc)
 	free(sc->open);
 	free(sc->splits);
 	free(sc->ends);
+	free(sc->bits);
 	free(sc);
 }
 
@@ -551,13 +554,14 @@ static int scan_dfa(struct scanner *sc)
 		sc->act = xcalloc(sc->rs->n ? sc->rs->n : 1, sizeof *sc->act);
 	for (size_t r = 0; r < sc->rs->n; r++)
 		sc->act[r].n = 0;
-	struct tokstart_carry carry = { 0 };
-	for (size_t base = 0; base < sc->len; base += 64) {
-		size_t n = sc->len - base < 64 ? sc->len - base : 64;
-		for (uint64_t m = tokstart_block(&sc->starts, s + base, n, &carry); m; m &= m - 1) {
-			run_from(sc, sc->table, base + (size_t)__builtin_ctzll(m));
-		}
-	}
+	/* The starts of the whole block first, in one call: the start pass
+	 * then runs as one vector loop. */
+	size_t nwords = (sc->len + 63) / 64;
+	xgrow((void **)&sc->bits, &sc->bits_cap, nwords, sizeof *sc->bits);
+	tokstart_buffer(&sc->starts, s, sc->len, sc->bits);
+	for (size_t w = 0; w < nwords; w++)
+		for (uint64_t m = sc->bits[w]; m; m &= m - 1)
+			run_from(sc, sc->table, w * 64 + (size_t)__builtin_ctzll(m));
 	sc->n_dfa = sc->n;
 	for (size_t k = 0; k < sc->nsplits; k++)
 		scan_split(sc, &sc->splits[k]);
@@ -567,14 +571,15 @@ static int scan_dfa(struct scanner *sc)
 	return 0;
 }
 
-size_t scanner_count_starts(const struct scanner *sc, const char *p, size_t len)
+size_t scanner_count_starts(struct scanner *sc, const char *p, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)p;
-	struct tokstart_carry carry = { 0 };
-	size_t n = 0;
-	for (size_t base = 0; sc->dfa && base < len; base += 64)
-		n += (size_t)__builtin_popcountll(tokstart_block(&sc->starts, s + base, len - base < 64 ? len - base : 64,
-								 &carry));
+	size_t nwords = (len + 63) / 64, n = 0;
+	if (!sc->dfa)
+		return 0;
+	xgrow((void **)&sc->bits, &sc->bits_cap, nwords ? nwords : 1, sizeof *sc->bits);
+	tokstart_buffer(&sc->starts, (const unsigned char *)p, len, sc->bits);
+	for (size_t w = 0; w < nwords; w++)
+		n += (size_t)__builtin_popcountll(sc->bits[w]);
 	return n;
 }
 

@@ -54,7 +54,7 @@ int scanner_scan(struct scanner *sc, const char *p, size_t len,
 /* How many token starts p[0..len) holds: the start pass alone, the one
  * pass over every byte the fast path makes (0 for the reference engine).
  * For bench/floor.c, which times it apart from the rest of the scan. */
-size_t scanner_count_starts(const struct scanner *sc, const char *p, size_t len);
+size_t scanner_count_starts(struct scanner *sc, const char *p, size_t len);
 
 /* The token boundary test applied to every candidate, exposed for tests. */
 int scan_is_token(const char *p, size_t len, size_t start, size_t end);

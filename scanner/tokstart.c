@@ -109,7 +109,7 @@ __attribute__((target("avx2"))) static inline void kinds32(const struct tokstart
 	out[3] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
 }
 
-__attribute__((target("avx2"))) static struct kinds kinds_avx2(const struct tokstart *ts, const unsigned char *p)
+__attribute__((target("avx2"))) static inline struct kinds kinds_avx2(const struct tokstart *ts, const unsigned char *p)
 {
 	uint32_t a[6], b[6];
 	kinds32(ts, p, a);
@@ -149,7 +149,7 @@ __attribute__((target("avx512bw"))) static inline uint64_t truffle64(__m512i v, 
 
 /* The same kinds in one pass: AVX-512BW compares give the 64-bit masks
  * directly (no movemask, no halves to join). */
-__attribute__((target("avx512bw"))) static struct kinds kinds_avx512(const struct tokstart *ts,
+__attribute__((target("avx512bw"))) static inline struct kinds kinds_avx512(const struct tokstart *ts,
 								     const unsigned char *p)
 {
 	const __m512i v = _mm512_loadu_si512((const void *)p);
@@ -166,18 +166,11 @@ __attribute__((target("avx512bw"))) static struct kinds kinds_avx512(const struc
 }
 #endif
 
-uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_t n,
-			struct tokstart_carry *carry)
+/* The start rule on the kinds of a block of n bytes, continued from the
+ * block before (carry), which it updates. Inlined into each path's loop. */
+static inline __attribute__((always_inline)) uint64_t starts_of(const struct tokstart *ts, struct kinds k, size_t n,
+								 struct tokstart_carry *carry)
 {
-	struct kinds k;
-#ifdef TOKSTART_AVX2
-	if (n == 64 && ts->level == TOKSTART_AVX512)
-		k = kinds_avx512(ts, p);
-	else if (n == 64 && ts->level == TOKSTART_AVX2)
-		k = kinds_avx2(ts, p);
-	else
-#endif
-		k = kinds_bytes(ts, p, n);
 	uint64_t alnum = k.digit | k.alpha;
 	/* The same masks one and two bytes back, continued from the last block. */
 	uint64_t digit1 = k.digit << 1 | carry->digit >> 63;
@@ -202,4 +195,63 @@ uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_
 	carry->dot = k.dot;
 	carry->alnum = alnum;
 	return starts;
+}
+
+uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_t n,
+			struct tokstart_carry *carry)
+{
+	struct kinds k;
+#ifdef TOKSTART_AVX2
+	if (n == 64 && ts->level == TOKSTART_AVX512)
+		k = kinds_avx512(ts, p);
+	else if (n == 64 && ts->level == TOKSTART_AVX2)
+		k = kinds_avx2(ts, p);
+	else
+#endif
+		k = kinds_bytes(ts, p, n);
+	return starts_of(ts, k, n, carry);
+}
+
+#ifdef TOKSTART_AVX2
+/* tokstart_buffer's loop compiled for each vector path, the kinds and the
+ * rule inlined: a call a block, and the kinds passed through memory, cost
+ * more than the block's own work. */
+__attribute__((target("avx512bw"))) static void buffer_avx512(const struct tokstart *ts, const unsigned char *p,
+							      size_t len, uint64_t *bits)
+{
+	struct tokstart_carry carry = { 0 };
+	size_t b = 0;
+	for (; len - b >= 64; b += 64)
+		bits[b / 64] = starts_of(ts, kinds_avx512(ts, p + b), 64, &carry);
+	if (b < len)
+		bits[b / 64] = starts_of(ts, kinds_bytes(ts, p + b, len - b), len - b, &carry);
+}
+
+__attribute__((target("avx2"))) static void buffer_avx2(const struct tokstart *ts, const unsigned char *p,
+							size_t len, uint64_t *bits)
+{
+	struct tokstart_carry carry = { 0 };
+	size_t b = 0;
+	for (; len - b >= 64; b += 64)
+		bits[b / 64] = starts_of(ts, kinds_avx2(ts, p + b), 64, &carry);
+	if (b < len)
+		bits[b / 64] = starts_of(ts, kinds_bytes(ts, p + b, len - b), len - b, &carry);
+}
+#endif
+
+void tokstart_buffer(const struct tokstart *ts, const unsigned char *p, size_t len, uint64_t *bits)
+{
+#ifdef TOKSTART_AVX2
+	if (ts->level == TOKSTART_AVX512) {
+		buffer_avx512(ts, p, len, bits);
+		return;
+	}
+	if (ts->level == TOKSTART_AVX2) {
+		buffer_avx2(ts, p, len, bits);
+		return;
+	}
+#endif
+	struct tokstart_carry carry = { 0 };
+	for (size_t b = 0; b < len; b += 64)
+		bits[b / 64] = tokstart_block(ts, p + b, len - b < 64 ? len - b : 64, &carry);
 }

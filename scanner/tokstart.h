@@ -48,4 +48,9 @@ void tokstart_set_next(struct tokstart *ts, const uint8_t next[256]);
 uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_t n,
 			struct tokstart_carry *carry);
 
+/* The starts of all of p[0..len), a block at a time: bits[i] is what
+ * tokstart_block gives for block i (p + 64 i, nothing before the first);
+ * bits has (len + 63) / 64 words. */
+void tokstart_buffer(const struct tokstart *ts, const unsigned char *p, size_t len, uint64_t *bits);
+
 #endif

@@ -3,7 +3,8 @@
  * start_ok). Random buffers over the bytes that matter (digits, letters,
  * dots, high bytes, separators), random first-byte sets, every length
  * across block edges, with each path the CPU has (AVX-512BW, AVX2) and the
- * byte path; half the rounds with a random next-byte set for high starts. */
+ * byte path, a block at a time and a buffer at a time; half the rounds
+ * with a random next-byte set for high starts. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,9 +78,14 @@ static void check_buffers(enum tokstart_level level)
 		for (size_t i = 0; i < len; i++)
 			buf[i] = some_byte();
 		struct tokstart_carry carry = { 0 };
+		uint64_t bits[(sizeof buf + 63) / 64];
+		tokstart_buffer(&ts, buf, len, bits);
 		for (size_t base = 0; base < len && !bad; base += 64) {
 			size_t n = len - base < 64 ? len - base : 64;
 			uint64_t m = tokstart_block(&ts, buf + base, n, &carry);
+			/* The whole buffer in one call: the same, block by block. */
+			CHECK_MSG(bits[base / 64] == m, "round %d, block %zu: buffer %016llx, block %016llx", round,
+				  base / 64, (unsigned long long)bits[base / 64], (unsigned long long)m);
 			for (size_t k = 0; k < 64; k++) {
 				int want = k < n && starts_here(first, buf, base + k) &&
 					   !dropped_by_next(filter ? nextset : NULL, buf, base + k, k, n);
