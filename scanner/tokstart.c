@@ -213,29 +213,32 @@ uint64_t tokstart_block(const struct tokstart *ts, const unsigned char *p, size_
 }
 
 #ifdef TOKSTART_AVX2
-/* tokstart_buffer's loop compiled for each vector path, the kinds and the
- * rule inlined: a call a block, and the kinds passed through memory, cost
- * more than the block's own work. */
-__attribute__((target("avx512bw"))) static void buffer_avx512(const struct tokstart *ts, const unsigned char *p,
-							      size_t len, uint64_t *bits)
+/* tokstart_buffer's loop, with kinds64 for the whole blocks: compiled into
+ * each vector path's function below, kinds and rule inlined (a call a
+ * block, and the kinds passed through memory, cost more than the block's
+ * own work). */
+static inline __attribute__((always_inline)) void buffer_with(
+	const struct tokstart *ts, const unsigned char *p, size_t len, uint64_t *bits,
+	struct kinds (*kinds64)(const struct tokstart *, const unsigned char *))
 {
 	struct tokstart_carry carry = { 0 };
 	size_t b = 0;
 	for (; len - b >= 64; b += 64)
-		bits[b / 64] = starts_of(ts, kinds_avx512(ts, p + b), 64, &carry);
+		bits[b / 64] = starts_of(ts, kinds64(ts, p + b), 64, &carry);
 	if (b < len)
 		bits[b / 64] = starts_of(ts, kinds_bytes(ts, p + b, len - b), len - b, &carry);
+}
+
+__attribute__((target("avx512bw"))) static void buffer_avx512(const struct tokstart *ts, const unsigned char *p,
+							      size_t len, uint64_t *bits)
+{
+	buffer_with(ts, p, len, bits, kinds_avx512);
 }
 
 __attribute__((target("avx2"))) static void buffer_avx2(const struct tokstart *ts, const unsigned char *p,
 							size_t len, uint64_t *bits)
 {
-	struct tokstart_carry carry = { 0 };
-	size_t b = 0;
-	for (; len - b >= 64; b += 64)
-		bits[b / 64] = starts_of(ts, kinds_avx2(ts, p + b), 64, &carry);
-	if (b < len)
-		bits[b / 64] = starts_of(ts, kinds_bytes(ts, p + b, len - b), len - b, &carry);
+	buffer_with(ts, p, len, bits, kinds_avx2);
 }
 #endif
 
